@@ -1,0 +1,72 @@
+/*
+ * config.h - Meerko configuration: defaults, meerko.ini loading (libinih),
+ * CLI overrides and validation.
+ *
+ * Contract: mk_config_defaults() gives the privacy-safe defaults. Every
+ * setter validates its value and fails with one human-readable line in err
+ * ("meerko.ini:12: [proxy] port: 'abc' is not a port number (1-65535)").
+ * Unknown sections/keys are errors (a typo must not silently weaken privacy).
+ * A file that sets a proxy password and is readable by group/others is
+ * refused, like ssh does for private keys.
+ */
+#ifndef MEERKO_BROKER_CONFIG_H
+#define MEERKO_BROKER_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MK_CFG_STR 256
+
+typedef enum { MK_CFG_PROXY_NONE = 0, MK_CFG_PROXY_SOCKS5 = 1 } mk_cfg_proxy_type;
+typedef enum { MK_PROGRESS_AUTO = 0, MK_PROGRESS_TTY, MK_PROGRESS_PLAIN, MK_PROGRESS_NONE } mk_progress_mode;
+typedef enum { MK_SANDBOX_REQUIRED = 0, MK_SANDBOX_OFF = 1 } mk_sandbox_mode;
+
+struct mk_config {
+	/* [proxy] */
+	mk_cfg_proxy_type proxy_type;     /* type = none | socks5 (default socks5) */
+	char proxy_host[MK_CFG_STR];      /* host = IP literal (default 127.0.0.1) */
+	uint16_t proxy_port;              /* port = 1..65535 (default 1080) */
+	char proxy_user[MK_CFG_STR];      /* username = (default empty) */
+	char proxy_password[MK_CFG_STR];  /* password = (default empty) */
+	bool proxy_required;              /* required = true: refuse to run without a proxy */
+	/* [privacy] */
+	bool anonymous_mode;              /* default true */
+	bool dht, lsd, upnp, natpmp, pex; /* default false */
+	bool utp;                         /* default false (TCP-only proxy path) */
+	/* [download] */
+	char save_dir[PATH_MAX];          /* save_dir = (default ".") */
+	int max_down_kib;                 /* max_down = KiB/s, 0 = unlimited */
+	int max_up_kib;                   /* max_up = KiB/s, 0 = unlimited */
+	/* [ui] */
+	mk_progress_mode progress;        /* progress = auto | tty | plain | none */
+	int plain_interval_s;             /* plain_interval = seconds between piped lines (default 5) */
+	/* [sandbox] */
+	mk_sandbox_mode sandbox;          /* mode = required | off (default required) */
+	/* where the config came from, for messages ("" = built-in defaults) */
+	char source[PATH_MAX];
+};
+
+void mk_config_defaults(struct mk_config *c);
+
+/* Sets one key. `where` prefixes messages (e.g. "meerko.ini:12" or "--max-down").
+ * Returns 0, or -1 with err filled. */
+int mk_config_set(struct mk_config *c, const char *section, const char *key,
+		  const char *value, const char *where, char *err, size_t errlen);
+
+/* Loads an INI file over the current values (permission check included).
+ * Returns 0, or -1 with err filled. */
+int mk_config_load_file(struct mk_config *c, const char *path, char *err, size_t errlen);
+
+/* Finds the config file: explicit path if given (must exist), else
+ * $XDG_CONFIG_HOME/meerko/meerko.ini (or ~/.config/...), else
+ * /etc/meerko/meerko.ini. Returns 1 and fills out if found, 0 if none,
+ * -1 (err filled) if an explicit path is missing. */
+int mk_config_find(const char *explicit_path, char *out, size_t outlen, char *err, size_t errlen);
+
+/* Cross-field checks after everything is loaded (e.g. proxy required but
+ * type = none; password without username). Returns 0 or -1 with err. */
+int mk_config_validate(const struct mk_config *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * exitcodes.h - the one place meerko-secure's exit codes are defined.
+ * Documented in README.md ("Exit codes"); keep both in step.
+ */
+#ifndef MEERKO_BROKER_EXITCODES_H
+#define MEERKO_BROKER_EXITCODES_H
+
+enum mk_exit {
+	MK_EXIT_OK = 0,           /* download complete and flushed */
+	MK_EXIT_INTERNAL = 1,     /* unexpected internal error */
+	MK_EXIT_USAGE = 2,        /* bad command line or configuration */
+	MK_EXIT_INPUT = 3,        /* bad .torrent / magnet (missing, malformed) */
+	MK_EXIT_PROXY = 4,        /* proxy unreachable, refused, or wrong credentials */
+	MK_EXIT_DISK = 5,         /* save dir unwritable, disk full, file error */
+	MK_EXIT_SANDBOX = 6,      /* a required sandbox layer is unavailable */
+	MK_EXIT_ENGINE = 7,       /* engine crashed, violated the protocol or confinement */
+	MK_EXIT_OUTAGE = 8,       /* proxy down longer than [killswitch] max_outage */
+	MK_EXIT_SIGINT = 130,     /* interrupted (SIGINT), resume data saved */
+	MK_EXIT_SIGTERM = 143,    /* terminated (SIGTERM), resume data saved */
+};
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * mk_shim.h - a small C API over libtorrent-rasterbar 2.0.
+ *
+ * Contract: no C++ type or exception crosses this boundary. Every function
+ * catches everything and reports failure by return value (and a message in
+ * err/errlen where given). Strings passed in are copied; strings handed out
+ * live in caller-provided buffers or in alerts freed with mk_alert_free().
+ * Torrents are named by small integer ids chosen by the caller.
+ */
+#ifndef MEERKO_SHIM_H
+#define MEERKO_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mk_session mk_session;
+
+typedef enum {
+	MK_PROXY_NONE = 0,
+	MK_PROXY_SOCKS5 = 1,
+	MK_PROXY_SOCKS5_PW = 2,
+} mk_proxy_type;
+
+typedef struct {
+	mk_proxy_type proxy_type;
+	const char *proxy_host;       /* IP literal */
+	uint16_t proxy_port;
+	const char *proxy_user;       /* may be NULL */
+	const char *proxy_password;   /* may be NULL */
+	bool proxy_hostnames;         /* let the proxy resolve names */
+	bool proxy_peer_connections;
+	bool proxy_tracker_connections;
+	bool anonymous_mode;
+	bool dht, lsd, upnp, natpmp, pex, utp;
+	const char *listen_interfaces;/* NULL or "" = libtorrent picks nothing public */
+	int download_rate_limit;      /* bytes/s, 0 = unlimited */
+	int upload_rate_limit;
+} mk_settings;
+
+typedef enum {
+	MK_STATE_UNKNOWN = 0,
+	MK_STATE_CHECKING = 1,
+	MK_STATE_METADATA = 2,
+	MK_STATE_DOWNLOADING = 3,
+	MK_STATE_FINISHED = 4,
+	MK_STATE_SEEDING = 5,
+	MK_STATE_PAUSED = 6,
+	MK_STATE_ERROR = 7,
+} mk_state;
+
+typedef struct {
+	mk_state state;
+	double progress;              /* 0.0 .. 1.0 */
+	int64_t download_rate, upload_rate;
+	int num_peers, num_seeds;
+	int64_t total_done, total_wanted;
+	int64_t total_download, total_upload; /* payload, this session */
+	bool has_metadata;
+	char name[256];               /* NUL-terminated, may be truncated */
+} mk_status;
+
+typedef enum {
+	MK_ALERT_OTHER = 0,
+	MK_ALERT_ADDED = 1,
+	MK_ALERT_ADD_FAILED = 2,
+	MK_ALERT_METADATA_RECEIVED = 3,
+	MK_ALERT_FINISHED = 4,
+	MK_ALERT_TRACKER_ERROR = 5,
+	MK_ALERT_FILE_ERROR = 6,
+	MK_ALERT_TORRENT_ERROR = 7,
+	MK_ALERT_RESUME_DATA = 8,
+	MK_ALERT_RESUME_DATA_FAILED = 9,
+	MK_ALERT_PEER_ERROR = 10,
+	MK_ALERT_PAUSED = 11,
+	MK_ALERT_RESUMED = 12,
+} mk_alert_type;
+
+typedef struct {
+	mk_alert_type type;
+	uint32_t torrent_id;          /* 0 when not about a torrent */
+	char message[512];            /* libtorrent's text, NUL-terminated */
+	uint8_t *data;                /* resume data (bencoded) for RESUME_DATA */
+	size_t data_len;
+} mk_alert;
+
+mk_session *mk_session_create(const mk_settings *s, char *err, size_t errlen);
+void mk_session_destroy(mk_session *s);   /* blocks until libtorrent stopped */
+const char *mk_libtorrent_version(void);
+
+/* Exactly one of (torrent,torrent_len) or magnet is given. resume may be NULL.
+ * Returns 0 on success; the outcome also arrives as ADDED / ADD_FAILED. */
+int mk_add_torrent(mk_session *s, uint32_t id,
+		   const void *torrent, size_t torrent_len, const char *magnet,
+		   const char *save_path, const void *resume, size_t resume_len,
+		   char *err, size_t errlen);
+
+int mk_torrent_status(mk_session *s, uint32_t id, mk_status *out);
+int mk_torrent_pause(mk_session *s, uint32_t id);
+int mk_torrent_resume(mk_session *s, uint32_t id);
+/* Asks for resume data; it arrives as a RESUME_DATA or RESUME_DATA_FAILED alert. */
+int mk_torrent_save_resume(mk_session *s, uint32_t id);
+
+/* An fd that becomes readable when alerts are pending (eventfd written from
+ * libtorrent's alert notify callback). Poll it, then call mk_pop_alerts. */
+int mk_alert_fd(mk_session *s);
+/* Fills up to max alerts; returns how many. Clears the alert fd. */
+size_t mk_pop_alerts(mk_session *s, mk_alert *out, size_t max);
+void mk_alert_free(mk_alert *a);       /* frees a->data */
+
+#ifdef __cplusplus
+}
+#endif
+#endif
