@@ -1,0 +1,182 @@
+/*
+ * cli.c - parsing meerko-secure's arguments with getopt_long.
+ *
+ * Contract: see cli.h. Pure parsing: values are checked when applied, by the
+ * same code that checks meerko.ini (config.c), so the two cannot disagree.
+ * The proxy password is deliberately not a flag (it would show in ps);
+ * it comes from meerko.ini or $MEERKO_PROXY_PASSWORD.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN,
+       OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK };
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "proxy", required_argument, NULL, OPT_PROXY },
+	{ "proxy-user", required_argument, NULL, OPT_PROXY_USER },
+	{ "no-proxy", no_argument, NULL, OPT_NO_PROXY },
+	{ "progress", required_argument, NULL, OPT_PROGRESS },
+	{ "max-down", required_argument, NULL, OPT_MAX_DOWN },
+	{ "max-up", required_argument, NULL, OPT_MAX_UP },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "sandbox-check", no_argument, NULL, OPT_SANDBOX_CHECK },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void mk_cli_usage(FILE *out)
+{
+	fputs("usage: meerko-secure [options] FILE.torrent|MAGNET\n"
+	      "Download a torrent with every byte through a SOCKS5 proxy, from a sandbox.\n\n"
+	      "  -c, --config FILE      configuration file (default: $XDG_CONFIG_HOME/meerko/meerko.ini,\n"
+	      "                         then /etc/meerko/meerko.ini)\n"
+	      "  -o, --output DIR       save directory (default: [download] save_dir, else .)\n"
+	      "      --proxy IP:PORT    SOCKS5 proxy, e.g. 127.0.0.1:1080 or socks5://[::1]:1080\n"
+	      "      --proxy-user USER  proxy username; the password is read from meerko.ini\n"
+	      "                         or $MEERKO_PROXY_PASSWORD, never from the command line\n"
+	      "      --no-proxy         connect directly (refused unless [proxy] required = false)\n"
+	      "      --progress MODE    auto | tty | plain | none\n"
+	      "      --max-down KIB     download limit in KiB/s (0 = unlimited)\n"
+	      "      --max-up KIB       upload limit in KiB/s (0 = unlimited)\n"
+	      "      --sandbox MODE     required | off\n"
+	      "      --sandbox-check    report each sandbox layer and exit\n"
+	      "  -h, --help             this help\n"
+	      "  -V, --version          version\n\n"
+	      "Exit codes: 0 done, 1 internal error, 2 usage/config, 3 bad torrent or magnet,\n"
+	      "4 proxy unreachable/refused, 5 disk or save dir, 6 sandbox unavailable,\n"
+	      "7 engine failure or confinement violation, 8 proxy outage too long,\n"
+	      "130 interrupted, 143 terminated.\n", out);
+}
+
+static int set_opt(struct mk_cli *cli, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'c': cli->config_path = arg; break;
+	case 'o': cli->output_dir = arg; break;
+	case OPT_PROXY: cli->proxy = arg; break;
+	case OPT_PROXY_USER: cli->proxy_user = arg; break;
+	case OPT_NO_PROXY: cli->no_proxy = true; break;
+	case OPT_PROGRESS: cli->progress = arg; break;
+	case OPT_MAX_DOWN: cli->max_down = arg; break;
+	case OPT_MAX_UP: cli->max_up = arg; break;
+	case OPT_SANDBOX: cli->sandbox = arg; break;
+	case OPT_SANDBOX_CHECK: cli->sandbox_check = true; break;
+	case 'h': cli->help = true; break;
+	case 'V': cli->version = true; break;
+	default: return -1;
+	}
+	return 0;
+}
+
+int mk_cli_parse(struct mk_cli *cli, int argc, char **argv, char *err, size_t errlen)
+{
+	memset(cli, 0, sizeof *cli);
+	opterr = 0;
+	optind = 1;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "+c:o:hV", long_opts, NULL)) != -1) {
+		if (opt == '?' || opt == ':' || set_opt(cli, opt, optarg) != 0) {
+			const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+			snprintf(err, errlen, "%s: %s (see --help)", bad,
+				 optopt && strchr("co", optopt) ? "needs a value" : "unknown option or missing value");
+			return -1;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (cli->n_inputs == MK_CLI_MAX_INPUTS) {
+			snprintf(err, errlen, "too many torrents (at most %d)", MK_CLI_MAX_INPUTS);
+			return -1;
+		}
+		cli->inputs[cli->n_inputs++] = argv[i];
+	}
+	if (cli->help || cli->version || cli->sandbox_check)
+		return 0;
+	if (cli->n_inputs == 0) {
+		snprintf(err, errlen, "no torrent given: meerko-secure [options] FILE.torrent|MAGNET");
+		return -1;
+	}
+	if (cli->n_inputs > 1) {
+		snprintf(err, errlen, "one torrent at a time for now (got %zu)", cli->n_inputs);
+		return -1;
+	}
+	if (cli->no_proxy && cli->proxy) {
+		snprintf(err, errlen, "--proxy and --no-proxy contradict each other");
+		return -1;
+	}
+	return 0;
+}
+
+int mk_cli_split_proxy(const char *s, char *host, size_t hostlen, char *port, size_t portlen,
+		       char *err, size_t errlen)
+{
+	const char *p = s;
+	if (strncmp(p, "socks5://", 9) == 0)
+		p += 9;
+	else if (strstr(p, "://")) {
+		snprintf(err, errlen, "--proxy: only socks5:// proxies are supported");
+		return -1;
+	}
+	const char *colon;
+	const char *h = p;
+	size_t hlen;
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+		if (!close || close[1] != ':')
+			goto bad;
+		h = p + 1;
+		hlen = (size_t)(close - h);
+		colon = close + 1;
+	} else {
+		colon = strrchr(p, ':');
+		if (!colon)
+			goto bad;
+		hlen = (size_t)(colon - p);
+	}
+	if (hlen == 0 || hlen >= hostlen || strlen(colon + 1) == 0 || strlen(colon + 1) >= portlen)
+		goto bad;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	strcpy(port, colon + 1);
+	return 0;
+bad:
+	snprintf(err, errlen, "--proxy: '%s' is not IP:PORT (e.g. 127.0.0.1:1080 or [::1]:1080)", s);
+	return -1;
+}
+
+static int apply(struct mk_config *c, const char *sec, const char *key, const char *val,
+		 const char *flag, char *err, size_t errlen)
+{
+	return val ? mk_config_set(c, sec, key, val, flag, err, errlen) : 0;
+}
+
+int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
+{
+	if (cli->proxy) {
+		char host[MK_CFG_STR], port[16];
+		if (mk_cli_split_proxy(cli->proxy, host, sizeof host, port, sizeof port, err, errlen) != 0 ||
+		    mk_config_set(c, "proxy", "type", "socks5", "--proxy", err, errlen) != 0 ||
+		    mk_config_set(c, "proxy", "host", host, "--proxy", err, errlen) != 0 ||
+		    mk_config_set(c, "proxy", "port", port, "--proxy", err, errlen) != 0)
+			return -1;
+	}
+	if (cli->no_proxy && mk_config_set(c, "proxy", "type", "none", "--no-proxy", err, errlen) != 0)
+		return -1;
+	const char *pw = getenv("MEERKO_PROXY_PASSWORD");
+	if (apply(c, "proxy", "username", cli->proxy_user, "--proxy-user", err, errlen) ||
+	    apply(c, "proxy", "password", pw && *pw ? pw : NULL, "$MEERKO_PROXY_PASSWORD", err, errlen) ||
+	    apply(c, "download", "save_dir", cli->output_dir, "--output", err, errlen) ||
+	    apply(c, "download", "max_down", cli->max_down, "--max-down", err, errlen) ||
+	    apply(c, "download", "max_up", cli->max_up, "--max-up", err, errlen) ||
+	    apply(c, "ui", "progress", cli->progress, "--progress", err, errlen) ||
+	    apply(c, "sandbox", "mode", cli->sandbox, "--sandbox", err, errlen))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,111 @@
+/*
+ * engine_msg.c - validation of engine -> broker messages.
+ *
+ * Contract: mk_engine_msg_check() looks at every field the broker will use:
+ * ids must name a torrent the broker added, enums must be in range, numbers
+ * within physical bounds, text bounded in length. Nothing is stored unless
+ * the whole message passes. Text is sanitised before it is stored, so what
+ * the progress line prints can never carry a terminal escape.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine_msg.h"
+#include "sanitize.h"
+
+struct mk_torrent_view *mk_torrent_find(struct mk_torrent_set *s, uint32_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].id == id)
+			return &s->t[i];
+	return NULL;
+}
+
+static int bad(char *why, size_t whylen, const char *what, unsigned long long v)
+{
+	snprintf(why, whylen, "protocol violation: %s (%llu)", what, v);
+	return -1;
+}
+
+static int check_text(const char *t, size_t max, const char *what, char *why, size_t whylen)
+{
+	size_t n = t ? strnlen(t, max + 1) : 0;
+	return n > max ? bad(why, whylen, what, (unsigned long long)n) : 0;
+}
+
+static int check_one(struct mk_torrent_set *s, const Meerko__TorrentStatus *t,
+		     char *why, size_t whylen)
+{
+	if (!t || !mk_torrent_find(s, t->id))
+		return bad(why, whylen, "status for an unknown torrent", t ? t->id : 0);
+	if (t->state < MEERKO__TORRENT_STATE__STATE_UNKNOWN || t->state > MEERKO__TORRENT_STATE__STATE_ERROR)
+		return bad(why, whylen, "torrent state out of range", (unsigned long long)t->state);
+	if (t->progress_ppm > 1000000)
+		return bad(why, whylen, "progress above 100%", t->progress_ppm);
+	if (t->download_rate > MK_MAX_RATE || t->upload_rate > MK_MAX_RATE)
+		return bad(why, whylen, "impossible transfer rate", t->download_rate);
+	if (t->total_done > t->total_wanted)
+		return bad(why, whylen, "more bytes done than wanted", t->total_done);
+	return check_text(t->name, 4096, "torrent name too long", why, whylen);
+}
+
+static void apply_one(struct mk_torrent_set *s, const Meerko__TorrentStatus *t)
+{
+	struct mk_torrent_view *v = mk_torrent_find(s, t->id);
+	v->have_status = true;
+	v->state = t->state;
+	v->progress_ppm = t->progress_ppm;
+	v->down_rate = t->download_rate;
+	v->up_rate = t->upload_rate;
+	v->peers = t->num_peers;
+	v->seeds = t->num_seeds;
+	v->done = t->total_done;
+	v->wanted = t->total_wanted;
+	v->downloaded = t->total_download;
+	v->uploaded = t->total_upload;
+	mk_sanitize(t->name ? t->name : "", strlen(t->name ? t->name : ""), v->name, sizeof v->name);
+}
+
+static int check_status(struct mk_torrent_set *s, const Meerko__Status *st, char *why, size_t whylen)
+{
+	if (st->n_torrents > s->n)
+		return bad(why, whylen, "status for more torrents than added", st->n_torrents);
+	for (size_t i = 0; i < st->n_torrents; i++)
+		if (check_one(s, st->torrents[i], why, whylen) != 0)
+			return -1;
+	for (size_t i = 0; i < st->n_torrents; i++)
+		apply_one(s, st->torrents[i]);
+	return 0;
+}
+
+static int check_event(struct mk_torrent_set *s, const Meerko__Event *ev, char *why, size_t whylen)
+{
+	if (ev->type <= MEERKO__EVENT_TYPE__EVENT_UNKNOWN || ev->type > MEERKO__EVENT_TYPE__EVENT_INFO)
+		return bad(why, whylen, "unknown event type", (unsigned long long)ev->type);
+	if (ev->torrent_id != 0 && !mk_torrent_find(s, ev->torrent_id))
+		return bad(why, whylen, "event for an unknown torrent", ev->torrent_id);
+	return check_text(ev->message, MK_MAX_TEXT, "event text too long", why, whylen);
+}
+
+int mk_engine_msg_check(struct mk_torrent_set *s, const Meerko__EngineToBroker *m,
+			char *why, size_t whylen)
+{
+	switch (m->msg_case) {
+	case MEERKO__ENGINE_TO_BROKER__MSG_READY:
+		return check_text(m->ready->libtorrent_version, 64, "version text too long", why, whylen);
+	case MEERKO__ENGINE_TO_BROKER__MSG_STATUS:
+		return check_status(s, m->status, why, whylen);
+	case MEERKO__ENGINE_TO_BROKER__MSG_EVENT:
+		return check_event(s, m->event, why, whylen);
+	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME:
+		if (!mk_torrent_find(s, m->resume->torrent_id))
+			return bad(why, whylen, "resume data for an unknown torrent", m->resume->torrent_id);
+		if (m->resume->data.len == 0 || m->resume->data.len > MK_MAX_RESUME)
+			return bad(why, whylen, "resume data size", m->resume->data.len);
+		return 0;
+	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
+		return 0;
+	default:
+		return bad(why, whylen, "unknown message", (unsigned long long)m->msg_case);
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * engine_msg.h - the broker's checks on everything the engine says.
+ *
+ * The engine parses bytes from strangers, so the broker assumes it may be
+ * compromised. A message that fails these checks is a protocol violation:
+ * the caller kills the engine and reports it.
+ */
+#ifndef MEERKO_BROKER_ENGINE_MSG_H
+#define MEERKO_BROKER_ENGINE_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ipc.h"
+
+#define MK_MAX_TORRENTS 64
+#define MK_MAX_TEXT 1024             /* longest event text we accept */
+#define MK_MAX_RESUME (8u << 20)     /* largest resume data we store */
+#define MK_MAX_RATE (1ull << 40)     /* 1 TiB/s: anything above is a lie */
+
+/* What the broker knows about a torrent: only validated, sanitised values. */
+struct mk_torrent_view {
+	uint32_t id;
+	bool have_status;
+	Meerko__TorrentState state;
+	uint32_t progress_ppm;
+	uint64_t down_rate, up_rate;
+	uint32_t peers, seeds;
+	uint64_t done, wanted, downloaded, uploaded;
+	char name[256];                  /* sanitised for the terminal */
+};
+
+struct mk_torrent_set {
+	struct mk_torrent_view t[MK_MAX_TORRENTS];
+	size_t n;
+};
+
+struct mk_torrent_view *mk_torrent_find(struct mk_torrent_set *s, uint32_t id);
+
+/* Validates m as a whole. On success applies Status to the set and returns 0;
+ * otherwise returns -1 with a one-line reason. Events/Resume/Ready are only
+ * checked here; their meaning is handled by the caller. */
+int mk_engine_msg_check(struct mk_torrent_set *s, const Meerko__EngineToBroker *m,
+			char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * input.c - reading the .torrent / magnet argument and preparing the save dir.
+ *
+ * Why this is safe: the file is opened once, checked with fstat (regular,
+ * non-empty, <= MK_MAX_TORRENT_FILE) and read through the same descriptor, so
+ * a swap between check and read cannot make us read a device or a huge file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "input.h"
+
+static int read_all(int fd, uint8_t *buf, size_t len)
+{
+	size_t have = 0;
+	while (have < len) {
+		ssize_t n = read(fd, buf + have, len - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+	}
+	return 0;
+}
+
+int mk_input_load(struct mk_input *in, const char *arg, char *err, size_t errlen)
+{
+	memset(in, 0, sizeof *in);
+	in->arg = arg;
+	if (strncmp(arg, "magnet:", 7) == 0) {
+		if (strncmp(arg, "magnet:?", 8) != 0 || !strstr(arg, "xt=urn:")) {
+			snprintf(err, errlen, "not a valid magnet link (expected magnet:?xt=urn:btih:...)");
+			return -1;
+		}
+		in->magnet = arg;
+		return 0;
+	}
+	int fd = open(arg, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", arg, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	const char *why = NULL;
+	if (fstat(fd, &st) != 0)
+		why = strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		why = "is a directory, not a .torrent file";
+	else if (!S_ISREG(st.st_mode))
+		why = "is not a regular file";
+	else if (st.st_size == 0)
+		why = "is empty, not a .torrent file";
+	else if ((uint64_t)st.st_size > MK_MAX_TORRENT_FILE)
+		why = "is larger than 8 MiB, too big for a .torrent file";
+	if (!why) {
+		in->len = (size_t)st.st_size;
+		in->bytes = malloc(in->len);
+		if (!in->bytes || read_all(fd, in->bytes, in->len) != 0)
+			why = "could not be read";
+	}
+	close(fd);
+	if (why) {
+		snprintf(err, errlen, "%s: %s", arg, why);
+		mk_input_free(in);
+		return -1;
+	}
+	return 0;
+}
+
+void mk_input_free(struct mk_input *in)
+{
+	free(in->bytes);
+	in->bytes = NULL;
+	in->len = 0;
+}
+
+static int mkdir_parents(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int r = mkdir(path, 0755);
+		*p = '/';
+		if (r != 0 && errno != EEXIST)
+			return -1;
+	}
+	return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int mk_savedir_prepare(const char *dir, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp || mkdir_parents(tmp) != 0) {
+		snprintf(err, errlen, "save dir %s: cannot create: %s", dir, strerror(errno));
+		return -1;
+	}
+	char *abs = realpath(dir, NULL);
+	if (!abs) {
+		snprintf(err, errlen, "save dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	const char *why = NULL;
+	if (stat(abs, &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	else if (access(abs, W_OK | X_OK) != 0)
+		why = errno == EACCES ? "not writable (permission denied)" : strerror(errno);
+	else if (strlen(abs) >= outlen)
+		why = "path too long";
+	if (why) {
+		snprintf(err, errlen, "save dir %s: %s", abs, why);
+		free(abs);
+		return -1;
+	}
+	strcpy(out, abs);
+	free(abs);
+	return 0;
+}

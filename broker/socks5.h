@@ -1,0 +1,113 @@
+/*
+ * socks5.h - the SOCKS5 pieces the broker needs (RFC 1928 + RFC 1929).
+ *
+ * Client side (broker -> the user's real proxy): connect to an IP literal
+ * (never DNS), negotiate no-auth or username/password, and a one-shot probe
+ * used at start-up to fail early with one clear line.
+ *
+ * Server side (engine -> broker relay): pure parsers over byte buffers. The
+ * engine is hostile, so these never read outside buf[0..len), never
+ * allocate, and are fuzz targets. They report NEED_MORE until a whole
+ * message is present, and BAD as soon as any byte seen is invalid.
+ */
+#ifndef MEERKO_BROKER_SOCKS5_H
+#define MEERKO_BROKER_SOCKS5_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Outcome of talking to a real proxy (client side). */
+typedef enum {
+	MK_SOCKS_OK = 0,
+	MK_SOCKS_UNREACHABLE = 1,   /* connect failed or bad address */
+	MK_SOCKS_AUTH_REQUIRED = 2, /* proxy accepts none of our methods (0xFF) */
+	MK_SOCKS_AUTH_FAILED = 3,   /* proxy rejected the username/password */
+	MK_SOCKS_PROTOCOL = 4,      /* not SOCKS5, garbage, closed, or timeout */
+} mk_socks_result;
+
+/* Outcome of a server-side parser. */
+typedef enum {
+	MK_SOCKS5_PARSE_OK = 0,
+	MK_SOCKS5_PARSE_NEED_MORE = 1,
+	MK_SOCKS5_PARSE_BAD = -1,
+} mk_socks5_parse_status;
+
+#define MK_SOCKS5_VER 0x05
+#define MK_SOCKS5_AUTH_VER 0x01 /* RFC 1929 sub-negotiation version */
+
+#define MK_SOCKS5_METHOD_NOAUTH 0x00
+#define MK_SOCKS5_METHOD_USERPASS 0x02
+#define MK_SOCKS5_METHOD_NONE 0xFF
+
+#define MK_SOCKS5_CMD_CONNECT 0x01
+#define MK_SOCKS5_CMD_BIND 0x02
+#define MK_SOCKS5_CMD_UDP 0x03
+
+#define MK_SOCKS5_ATYP_IPV4 0x01
+#define MK_SOCKS5_ATYP_DOMAIN 0x03
+#define MK_SOCKS5_ATYP_IPV6 0x04
+
+/* Reply codes (RFC 1928 section 6) for mk_socks5_build_reply. */
+#define MK_SOCKS5_REP_OK 0x00
+#define MK_SOCKS5_REP_FAILURE 0x01
+#define MK_SOCKS5_REP_NOT_ALLOWED 0x02
+#define MK_SOCKS5_REP_NET_UNREACH 0x03
+#define MK_SOCKS5_REP_HOST_UNREACH 0x04
+#define MK_SOCKS5_REP_REFUSED 0x05
+#define MK_SOCKS5_REP_TTL 0x06
+#define MK_SOCKS5_REP_CMD_UNSUPPORTED 0x07
+#define MK_SOCKS5_REP_ATYP_UNSUPPORTED 0x08
+
+#define MK_SOCKS5_REPLY_LEN 10
+
+struct mk_socks5_request {
+	uint8_t cmd;       /* raw CMD byte, whatever it is */
+	bool cmd_known;    /* cmd is CONNECT, BIND or UDP: else reply 0x07 */
+	uint8_t atyp;      /* MK_SOCKS5_ATYP_* */
+	uint8_t ip[16];    /* IPV4: ip[0..4), IPV6: ip[0..16); network order */
+	char host[256];    /* DOMAIN: the name, NUL-terminated, no embedded NUL */
+	size_t host_len;   /* DOMAIN: 1..255 */
+	uint16_t port;     /* host byte order */
+};
+
+/*
+ * TCP connect to ip:port (IPv4 or IPv6 literal only) within timeout_ms.
+ * Returns a blocking, close-on-exec fd, or -1 with one line in err.
+ */
+int mk_socks5_connect_proxy(const char *ip, uint16_t port, int timeout_ms,
+			    char *err, size_t errlen);
+
+/*
+ * Method negotiation on a connected fd: offers only no-auth when user is
+ * NULL/empty, only username/password otherwise (then RFC 1929). The whole
+ * exchange must finish within timeout_ms. Returns an mk_socks_result;
+ * on failure err holds one line naming the proxy.
+ */
+mk_socks_result mk_socks5_client_auth(int fd, const char *user,
+				      const char *pass, int timeout_ms,
+				      char *err, size_t errlen);
+
+/* connect + auth + close. timeout_ms applies to each of the two steps. */
+mk_socks_result mk_socks5_probe(const char *ip, uint16_t port,
+				const char *user, const char *pass,
+				int timeout_ms, char *err, size_t errlen);
+
+/* Greeting: VER=5, NMETHODS >= 1, METHODS. *offers_noauth says whether
+ * method 0x00 is among them. On OK, *consumed = 2 + NMETHODS. */
+mk_socks5_parse_status mk_socks5_parse_greeting(const uint8_t *buf,
+						size_t len, size_t *consumed,
+						bool *offers_noauth);
+
+/* Request: VER=5, CMD, RSV=0, ATYP 1/3/4, address, port. An unknown CMD
+ * still parses (cmd_known = false) so the relay can answer 0x07. A domain
+ * of length 0 or containing a NUL byte is BAD. On OK, *consumed is the
+ * request size and *out is filled. */
+mk_socks5_parse_status mk_socks5_parse_request(const uint8_t *buf, size_t len,
+					       size_t *consumed,
+					       struct mk_socks5_request *out);
+
+/* Reply VER=5, REP=rep, RSV=0, ATYP=IPv4, 0.0.0.0:0. Returns 10. */
+size_t mk_socks5_build_reply(uint8_t rep, uint8_t out[MK_SOCKS5_REPLY_LEN]);
+
+#endif

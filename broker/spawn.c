@@ -1,0 +1,94 @@
+/*
+ * spawn.c - fork + exec of meerko-engine.
+ *
+ * Why the child is safe: between fork and execve it only calls
+ * async-signal-safe functions (dup2, open, close_range, execve, _exit), it
+ * passes an empty environment (nothing of the user's leaks into the engine,
+ * and no LD_PRELOAD-style surprises), and close_range leaves it exactly
+ * fds 0, 1 (/dev/null), 2 and MK_ENGINE_FD.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "spawn.h"
+
+#ifndef MEERKO_LIBEXECDIR
+#define MEERKO_LIBEXECDIR "/usr/local/libexec/meerko"
+#endif
+
+int mk_engine_path(char *out, size_t outlen, char *err, size_t errlen)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		snprintf(out, outlen, "%s/meerko-engine", dirname(self));
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
+	snprintf(out, outlen, "%s/meerko-engine", MEERKO_LIBEXECDIR);
+	if (access(out, X_OK) == 0)
+		return 0;
+	snprintf(err, errlen, "cannot find meerko-engine (looked beside meerko-secure and in %s)",
+		 MEERKO_LIBEXECDIR);
+	return -1;
+}
+
+static void child(const char *path, int fd)
+{
+	char *const argv[] = { (char *)"meerko-engine", NULL };
+	char *const envp[] = { NULL };
+	int devnull = open("/dev/null", O_RDWR);
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
+		_exit(127);
+	if (dup2(fd, MK_ENGINE_FD) < 0) /* dup2 clears CLOEXEC on the copy */
+		_exit(127);
+	syscall(SYS_close_range, MK_ENGINE_FD + 1, ~0U, 0);
+	execve(path, argv, envp);
+	_exit(127);
+}
+
+int mk_engine_spawn(const char *path, struct mk_engine_proc *p, char *err, size_t errlen)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0)
+		child(path, sv[1]);
+	close(sv[1]);
+	p->pid = pid;
+	p->fd = sv[0];
+	return 0;
+}
+
+void mk_describe_exit(int ws, char *out, size_t outlen)
+{
+	if (WIFEXITED(ws)) {
+		snprintf(out, outlen, "exited with status %d", WEXITSTATUS(ws));
+	} else if (WIFSIGNALED(ws)) {
+		int sig = WTERMSIG(ws);
+		snprintf(out, outlen, "was killed by signal %d (%s)%s", sig, strsignal(sig),
+			 sig == SIGSYS ? ": confinement violation (a forbidden system call)" : "");
+	} else {
+		snprintf(out, outlen, "ended with wait status 0x%x", (unsigned)ws);
+	}
+}

@@ -1,0 +1,30 @@
+/*
+ * spawn.h - starting meerko-engine.
+ *
+ * Contract: mk_engine_spawn() creates a socketpair, forks, and execs the
+ * engine binary with its end of the pair as fd MK_ENGINE_FD, /dev/null as
+ * stdin, the broker's stderr, no other descriptor and an empty environment.
+ * The parent gets the pid and its end (CLOEXEC). Errors: -1 and one line.
+ */
+#ifndef MEERKO_BROKER_SPAWN_H
+#define MEERKO_BROKER_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct mk_engine_proc {
+	pid_t pid;
+	int fd;
+};
+
+/* Finds meerko-engine: beside this executable (build tree, relocatable
+ * installs), else the configured libexec directory. */
+int mk_engine_path(char *out, size_t outlen, char *err, size_t errlen);
+
+int mk_engine_spawn(const char *path, struct mk_engine_proc *p, char *err, size_t errlen);
+
+/* Describes how a child ended ("exited with status 2", "killed by SIGSYS
+ * (bad system call: confinement violation)"). */
+void mk_describe_exit(int wstatus, char *out, size_t outlen);
+
+#endif

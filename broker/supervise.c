@@ -1,0 +1,343 @@
+/*
+ * supervise.c - drive one engine from Configure to ShutdownDone.
+ *
+ * Flow: send Configure -> wait Ready -> send AddTorrent -> loop on Status and
+ * Events -> on completion, error or signal send Shutdown(save_resume) ->
+ * wait ShutdownDone and the engine's exit -> return an exit code.
+ * Every engine message is validated (engine_msg.c) before anything uses it;
+ * a violation kills the engine. Deadlines: Ready within MK_READY_MS, a
+ * message at least every MK_SILENCE_MS, shutdown within MK_SHUTDOWN_MS.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_msg.h"
+#include "exitcodes.h"
+#include "ipc.h"
+#include "progress.h"
+#include "sanitize.h"
+#include "supervise.h"
+
+#define MK_READY_MS 30000
+#define MK_SILENCE_MS 30000
+#define MK_SHUTDOWN_MS 30000
+#define MK_STATUS_INTERVAL_MS 500
+#define MK_MAX_WARNINGS 5
+
+enum phase { PH_STARTING, PH_RUNNING, PH_STOPPING, PH_DONE };
+
+struct sup {
+	const struct mk_job *job;
+	struct mk_engine_proc *eng;
+	struct mk_torrent_set set;
+	struct mk_progress prog;
+	enum phase phase;
+	int exit_code;              /* decided when stopping starts */
+	char error[512];            /* printed once at the end, if set */
+	int64_t phase_start_ms, last_msg_ms;
+	int warnings;
+	int got_shutdown_done;
+	int sigints;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_error(struct sup *s, int code, const char *fmt, ...)
+{
+	if (s->error[0])
+		return; /* the first error is the one that matters */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof s->error, fmt, ap);
+	va_end(ap);
+	s->exit_code = code;
+}
+
+static int send(struct sup *s, Meerko__BrokerToEngine *m)
+{
+	if (mk_ipc_send_b2e(s->eng->fd, m) == MK_FRAME_OK)
+		return 0;
+	set_error(s, MK_EXIT_ENGINE, "engine stopped unexpectedly (write failed)");
+	return -1;
+}
+
+static void send_configure(struct sup *s)
+{
+	const struct mk_job *j = s->job;
+	const struct mk_config *c = j->cfg;
+	Meerko__Configure cf = MEERKO__CONFIGURE__INIT;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	cf.proxy_type = (Meerko__ProxyType)j->proxy_type;
+	cf.proxy_host = (char *)(j->engine_proxy_host ? j->engine_proxy_host : "");
+	cf.proxy_port = j->engine_proxy_port;
+	cf.proxy_user = (char *)(j->engine_proxy_user ? j->engine_proxy_user : "");
+	cf.proxy_password = (char *)(j->engine_proxy_password ? j->engine_proxy_password : "");
+	cf.anonymous_mode = c->anonymous_mode;
+	cf.dht = c->dht;
+	cf.lsd = c->lsd;
+	cf.upnp = c->upnp;
+	cf.natpmp = c->natpmp;
+	cf.pex = c->pex;
+	cf.utp = c->utp;
+	cf.status_interval_ms = MK_STATUS_INTERVAL_MS;
+	cf.download_rate_limit = c->max_down_kib * 1024;
+	cf.upload_rate_limit = c->max_up_kib * 1024;
+	cf.listen_interfaces = (char *)"127.0.0.1:0";
+	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
+	m.configure = &cf;
+	send(s, &m);
+}
+
+static void send_add(struct sup *s)
+{
+	const struct mk_input *in = s->job->input;
+	Meerko__AddTorrent a = MEERKO__ADD_TORRENT__INIT;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	a.id = 1;
+	if (in->magnet)
+		a.magnet_uri = (char *)in->magnet;
+	a.torrent_data.data = in->bytes;
+	a.torrent_data.len = in->bytes ? in->len : 0;
+	a.save_path = (char *)s->job->save_path;
+	s->set.t[0].id = a.id;
+	s->set.n = 1;
+	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
+	m.add = &a;
+	send(s, &m);
+}
+
+static void start_stopping(struct sup *s, int code)
+{
+	if (s->phase >= PH_STOPPING)
+		return;
+	if (!s->error[0])
+		s->exit_code = code;
+	s->phase = PH_STOPPING;
+	s->phase_start_ms = now_ms();
+	Meerko__Shutdown sd = MEERKO__SHUTDOWN__INIT;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	sd.save_resume = true;
+	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN;
+	m.shutdown = &sd;
+	send(s, &m);
+}
+
+static void warn(struct sup *s, const char *what, const char *text)
+{
+	char clean[MK_MAX_TEXT];
+	if (s->warnings++ >= MK_MAX_WARNINGS)
+		return;
+	mk_sanitize(text, strlen(text), clean, sizeof clean);
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "meerko-secure: warning: %s: %s\n", what, clean);
+}
+
+static void on_event(struct sup *s, const Meerko__Event *ev)
+{
+	char clean[MK_MAX_TEXT];
+	mk_sanitize(ev->message, strlen(ev->message), clean, sizeof clean);
+	switch (ev->type) {
+	case MEERKO__EVENT_TYPE__EVENT_ADD_FAILED:
+		set_error(s, MK_EXIT_INPUT, "%s: %s", s->job->input->arg, clean);
+		start_stopping(s, MK_EXIT_INPUT);
+		break;
+	case MEERKO__EVENT_TYPE__EVENT_FILE_ERROR:
+	case MEERKO__EVENT_TYPE__EVENT_TORRENT_ERROR:
+		set_error(s, MK_EXIT_DISK, "cannot write the download: %s (what was verified is kept)", clean);
+		start_stopping(s, MK_EXIT_DISK);
+		break;
+	case MEERKO__EVENT_TYPE__EVENT_TRACKER_ERROR:
+		warn(s, "tracker", clean);
+		break;
+	default:
+		break;
+	}
+}
+
+static int all_complete(const struct mk_torrent_set *set)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct mk_torrent_view *t = &set->t[i];
+		if (!t->have_status || t->progress_ppm < 1000000 ||
+		    (t->state != MEERKO__TORRENT_STATE__STATE_FINISHED &&
+		     t->state != MEERKO__TORRENT_STATE__STATE_SEEDING))
+			return 0;
+	}
+	return set->n > 0;
+}
+
+static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
+{
+	switch (m->msg_case) {
+	case MEERKO__ENGINE_TO_BROKER__MSG_READY:
+		if (s->phase != PH_STARTING)
+			break;
+		s->phase = PH_RUNNING;
+		send_add(s);
+		break;
+	case MEERKO__ENGINE_TO_BROKER__MSG_STATUS:
+		if (s->set.n)
+			mk_progress_update(&s->prog, &s->set.t[0], now_ms());
+		if (s->phase == PH_RUNNING && all_complete(&s->set))
+			start_stopping(s, MK_EXIT_OK);
+		break;
+	case MEERKO__ENGINE_TO_BROKER__MSG_EVENT:
+		on_event(s, m->event);
+		break;
+	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
+		s->got_shutdown_done = 1;
+		break;
+	default:
+		break; /* resume data: stored by the kill-switch work */
+	}
+}
+
+static void kill_engine(struct sup *s)
+{
+	if (s->eng->pid > 0)
+		kill(s->eng->pid, SIGKILL);
+}
+
+/* Reads and handles every complete frame. Returns -1 when the engine is gone. */
+static int read_engine(struct sup *s, mk_frame_reader *r)
+{
+	for (;;) {
+		uint8_t *buf;
+		size_t len;
+		char why[256];
+		mk_frame_status st = mk_frame_read(r, s->eng->fd, &buf, &len);
+		if (st == MK_FRAME_NEED_MORE)
+			return 0;
+		if (st != MK_FRAME_OK) {
+			if (st != MK_FRAME_EOF)
+				set_error(s, MK_EXIT_ENGINE, "engine protocol violation: %s", mk_frame_strerror(st));
+			return -1;
+		}
+		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b(buf, len);
+		free(buf);
+		if (!m || mk_engine_msg_check(&s->set, m, why, sizeof why) != 0) {
+			set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it",
+				  m ? why : "protocol violation: malformed message");
+			mk_ipc_free_e2b(m);
+			kill_engine(s);
+			return -1;
+		}
+		s->last_msg_ms = now_ms();
+		on_message(s, m);
+		mk_ipc_free_e2b(m);
+	}
+}
+
+static void on_signal(struct sup *s)
+{
+	struct signalfd_siginfo si;
+	if (read(s->job->sigfd, &si, sizeof si) != (ssize_t)sizeof si)
+		return;
+	int code = si.ssi_signo == SIGINT ? MK_EXIT_SIGINT : MK_EXIT_SIGTERM;
+	if (si.ssi_signo == SIGINT && ++s->sigints >= 2) {
+		/* Second Ctrl-C: the user wants out now. */
+		set_error(s, MK_EXIT_SIGINT, "interrupted twice: stopped at once");
+		kill_engine(s);
+		return;
+	}
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "meerko-secure: %s: saving state and stopping (Ctrl-C again to stop at once)\n",
+		si.ssi_signo == SIGINT ? "interrupted" : "terminated");
+	if (!s->error[0])
+		s->exit_code = code;
+	start_stopping(s, code);
+}
+
+static void check_deadlines(struct sup *s)
+{
+	int64_t now = now_ms();
+	if (s->phase == PH_STARTING && now - s->phase_start_ms > MK_READY_MS) {
+		set_error(s, MK_EXIT_ENGINE, "engine did not start within %d s", MK_READY_MS / 1000);
+		kill_engine(s);
+	} else if (s->phase == PH_RUNNING && now - s->last_msg_ms > MK_SILENCE_MS) {
+		set_error(s, MK_EXIT_ENGINE, "engine stopped responding for %d s; stopped it", MK_SILENCE_MS / 1000);
+		kill_engine(s);
+	} else if (s->phase == PH_STOPPING && now - s->phase_start_ms > MK_SHUTDOWN_MS) {
+		set_error(s, MK_EXIT_ENGINE, "engine did not shut down within %d s; killed it", MK_SHUTDOWN_MS / 1000);
+		kill_engine(s);
+	}
+}
+
+static void loop(struct sup *s)
+{
+	mk_frame_reader r;
+	mk_frame_reader_init(&r);
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = s->eng->fd, .events = POLLIN },
+			{ .fd = s->job->sigfd, .events = POLLIN },
+		};
+		int n = poll(p, 2, 1000);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (p[1].revents & POLLIN)
+			on_signal(s);
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_engine(s, &r) != 0)
+			break;
+		check_deadlines(s);
+	}
+	mk_frame_reader_free(&r);
+}
+
+/* Waits for the engine to exit (bounded), then judges how it ended. */
+static void reap(struct sup *s)
+{
+	int ws = 0;
+	pid_t got = 0;
+	for (int i = 0; i < 100 && got == 0; i++) {
+		got = waitpid(s->eng->pid, &ws, WNOHANG);
+		if (got == 0)
+			usleep(50 * 1000);
+	}
+	if (got == 0) {
+		kill_engine(s);
+		got = waitpid(s->eng->pid, &ws, 0);
+	}
+	if (got == s->eng->pid && !(s->got_shutdown_done && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)) {
+		char how[160];
+		mk_describe_exit(ws, how, sizeof how);
+		set_error(s, MK_EXIT_ENGINE, "engine %s", how);
+	}
+	s->eng->pid = -1;
+}
+
+int mk_supervise(const struct mk_job *job, struct mk_engine_proc *eng)
+{
+	struct sup s;
+	memset(&s, 0, sizeof s);
+	s.job = job;
+	s.eng = eng;
+	s.exit_code = MK_EXIT_INTERNAL;
+	s.phase_start_ms = s.last_msg_ms = now_ms();
+	mk_progress_init(&s.prog, job->cfg->progress, job->cfg->plain_interval_s, stdout);
+	send_configure(&s);
+	loop(&s);
+	close(eng->fd);
+	eng->fd = -1;
+	reap(&s);
+	mk_progress_break(&s.prog);
+	if (s.error[0])
+		fprintf(stderr, "meerko-secure: %s\n", s.error);
+	else if (s.exit_code == MK_EXIT_OK && s.set.n)
+		printf("done: %s saved in %s\n", s.set.t[0].name, job->save_path);
+	return s.exit_code;
+}
