@@ -8,6 +8,13 @@
  * stderr and exits with a code from exitcodes.h.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +24,8 @@
 #include "config.h"
 #include "exitcodes.h"
 #include "input.h"
+#include "relay.h"
+#include "sandbox.h"
 #include "socks5.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -66,40 +75,117 @@ static int check_proxy(const struct mk_config *cfg, char *err, size_t errlen)
 	return r == MK_SOCKS_OK ? 0 : -1;
 }
 
+/* UDP cannot cross the TCP-only relay: say so once, and turn it off. */
+static void sandbox_udp_off(struct mk_config *cfg)
+{
+	if (cfg->dht || cfg->utp)
+		fprintf(stderr, "meerko-secure: note: DHT and uTP need UDP, which the sandbox does not "
+				"relay yet: they are off for this run\n");
+	cfg->dht = cfg->utp = false;
+}
+
+/* Everything that needs cleaning up after a run. */
+struct run_state {
+	struct mk_engine_proc eng;
+	pid_t relay;
+	int relay_status[2];
+	int sigfd;
+};
+
+static int start_relay(struct run_state *rs, const struct mk_config *cfg, const struct mk_sandbox *sb,
+		       char *err, size_t errlen)
+{
+	struct mk_relay_upstream up = {
+		.ip = cfg->proxy_host, .port = cfg->proxy_port, .user = cfg->proxy_user,
+		.password = cfg->proxy_password, .drop_uid = sb->uid, .drop_gid = sb->gid,
+	};
+	if (pipe2(rs->relay_status, O_CLOEXEC | O_NONBLOCK) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	rs->relay = mk_relay_start(rs->eng.relay_listen_fd, &up, rs->relay_status[1], err, errlen);
+	close(rs->eng.relay_listen_fd);
+	close(rs->relay_status[1]);
+	rs->eng.relay_listen_fd = rs->relay_status[1] = -1;
+	return rs->relay > 0 ? 0 : -1;
+}
+
+static int start_engine(struct run_state *rs, struct mk_config *cfg, const char *save,
+			struct mk_sandbox *sb, char *err, size_t errlen)
+{
+	char engine[PATH_MAX];
+	if (mk_engine_path(engine, sizeof engine, err, errlen) != 0)
+		return MK_EXIT_INTERNAL;
+	if (cfg->sandbox == MK_SANDBOX_OFF) {
+		sb->enabled = false;
+		return mk_engine_spawn(engine, NULL, &rs->eng, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
+	}
+	if (cfg->proxy_type == MK_CFG_PROXY_NONE) {
+		snprintf(err, errlen, "the sandbox's only way out is a proxy: configure one, "
+				      "or use --sandbox off with --no-proxy");
+		return MK_EXIT_USAGE;
+	}
+	if (mk_sandbox_plan(sb, save, err, errlen) != 0 ||
+	    mk_engine_spawn(engine, sb, &rs->eng, err, errlen) != 0)
+		return MK_EXIT_SANDBOX;
+	sandbox_udp_off(cfg);
+	return start_relay(rs, cfg, sb, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
+}
+
+static int supervise(struct run_state *rs, const struct mk_config *cfg, const struct mk_input *in,
+		     const char *save, const struct mk_sandbox *sb)
+{
+	struct mk_job job = { .cfg = cfg, .input = in, .save_path = save, .sigfd = rs->sigfd,
+			      .relay_status_fd = rs->relay_status[0] };
+	if (sb->enabled) {
+		/* The engine sees only the relay, and never the password. */
+		job.engine_proxy_host = MK_RELAY_INSIDE_IP;
+		job.engine_proxy_port = sb->relay_port;
+		job.proxy_type = 1;
+	} else if (cfg->proxy_type != MK_CFG_PROXY_NONE) {
+		job.engine_proxy_host = cfg->proxy_host;
+		job.engine_proxy_port = cfg->proxy_port;
+		job.proxy_type = cfg->proxy_user[0] ? 2 : 1;
+		job.engine_proxy_user = cfg->proxy_user;
+		job.engine_proxy_password = cfg->proxy_password;
+	}
+	return mk_supervise(&job, &rs->eng);
+}
+
+static void cleanup(struct run_state *rs)
+{
+	if (rs->relay > 0) {
+		kill(rs->relay, SIGKILL);
+		waitpid(rs->relay, NULL, 0);
+	}
+	if (rs->relay_status[0] >= 0)
+		close(rs->relay_status[0]);
+}
+
 static int run(const struct mk_cli *cli)
 {
-	char err[1024], save[PATH_MAX], engine[PATH_MAX];
+	char err[1024], save[PATH_MAX];
 	struct mk_config cfg;
 	struct mk_input in;
+	struct mk_sandbox sb = { .enabled = false };
+	struct run_state rs = { .eng = { .pid = -1, .fd = -1, .relay_listen_fd = -1 },
+				.relay = -1, .relay_status = { -1, -1 }, .sigfd = -1 };
 	if (load_config(cli, &cfg, err, sizeof err) != 0)
 		return fail(MK_EXIT_USAGE, err);
-	if (cfg.sandbox == MK_SANDBOX_REQUIRED)
-		return fail(MK_EXIT_SANDBOX, "the sandbox is not built yet in this version: "
-					     "set [sandbox] mode = off (or --sandbox off) to run without it");
 	if (mk_input_load(&in, cli->inputs[0], err, sizeof err) != 0)
 		return fail(MK_EXIT_INPUT, err);
 	int code = MK_EXIT_OK;
-	struct mk_engine_proc eng = { .pid = -1, .fd = -1 };
-	int sigfd = -1;
 	if (mk_savedir_prepare(cfg.save_dir, save, sizeof save, err, sizeof err) != 0)
 		code = fail(MK_EXIT_DISK, err);
 	else if (check_proxy(&cfg, err, sizeof err) != 0)
 		code = fail(MK_EXIT_PROXY, err);
-	else if ((sigfd = signals_fd()) < 0)
+	else if ((rs.sigfd = signals_fd()) < 0)
 		code = fail(MK_EXIT_INTERNAL, "cannot set up signal handling");
-	else if (mk_engine_path(engine, sizeof engine, err, sizeof err) != 0 ||
-		 mk_engine_spawn(engine, &eng, err, sizeof err) != 0)
-		code = fail(MK_EXIT_INTERNAL, err);
-	if (code == MK_EXIT_OK) {
-		int socks = cfg.proxy_type == MK_CFG_PROXY_NONE ? 0 : cfg.proxy_user[0] ? 2 : 1;
-		struct mk_job job = {
-			.cfg = &cfg, .input = &in, .save_path = save,
-			.engine_proxy_host = cfg.proxy_host, .engine_proxy_port = cfg.proxy_port,
-			.proxy_type = socks, .engine_proxy_user = cfg.proxy_user,
-			.engine_proxy_password = cfg.proxy_password, .sigfd = sigfd,
-		};
-		code = mk_supervise(&job, &eng);
-	}
+	else if ((code = start_engine(&rs, &cfg, save, &sb, err, sizeof err)) != 0)
+		fail(code, err);
+	if (code == MK_EXIT_OK)
+		code = supervise(&rs, &cfg, &in, save, &sb);
+	cleanup(&rs);
 	mk_input_free(&in);
 	explicit_bzero(cfg.proxy_password, sizeof cfg.proxy_password);
 	return code;
@@ -109,6 +195,9 @@ int main(int argc, char **argv)
 {
 	struct mk_cli cli;
 	char err[512];
+	/* The broker may hold a proxy password: no core dumps, no same-uid
+	 * ptrace or /proc/PID/mem reads of it. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (mk_cli_parse(&cli, argc, argv, err, sizeof err) != 0)
 		return fail(MK_EXIT_USAGE, err);
 	if (cli.help) {

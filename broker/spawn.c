@@ -44,40 +44,71 @@ int mk_engine_path(char *out, size_t outlen, char *err, size_t errlen)
 	return -1;
 }
 
-static void child(const char *path, int fd)
+static void child(const char *path, int fd, const struct mk_sandbox *sb, int setup_fd)
 {
-	char *const argv[] = { (char *)"meerko-engine", NULL };
+	char *const argv_free[] = { (char *)"meerko-engine", (char *)"--unconfined", NULL };
+	char *const argv_sandbox[] = { (char *)"meerko-engine", (char *)"--write-dir",
+				       (char *)(sb ? sb->save_dir : ""), NULL };
 	char *const envp[] = { NULL };
+	if (sb && mk_sandbox_enter(sb, setup_fd) != 0)
+		_exit(127);
+	if (setup_fd >= 0)
+		close(setup_fd);
 	int devnull = open("/dev/null", O_RDWR);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
 		_exit(127);
 	if (dup2(fd, MK_ENGINE_FD) < 0) /* dup2 clears CLOEXEC on the copy */
 		_exit(127);
 	syscall(SYS_close_range, MK_ENGINE_FD + 1, ~0U, 0);
-	execve(path, argv, envp);
+	execve(path, sb ? argv_sandbox : argv_free, envp);
 	_exit(127);
 }
 
-int mk_engine_spawn(const char *path, struct mk_engine_proc *p, char *err, size_t errlen)
+int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_engine_proc *p,
+		    char *err, size_t errlen)
 {
-	int sv[2];
+	int sv[2], setup[2] = { -1, -1 };
+	if (sb && !sb->enabled)
+		sb = NULL;
+	p->pid = -1;
+	p->fd = p->relay_listen_fd = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -1;
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+	if (sb && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, setup) != 0) {
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
 	}
+	pid_t pid = fork();
 	if (pid == 0)
-		child(path, sv[1]);
+		child(path, sv[1], sb, setup[1]);
 	close(sv[1]);
+	if (setup[1] >= 0)
+		close(setup[1]);
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(sv[0]);
+		if (setup[0] >= 0)
+			close(setup[0]);
+		return -1;
+	}
 	p->pid = pid;
 	p->fd = sv[0];
-	return 0;
+	if (!sb)
+		return 0;
+	int r = mk_sandbox_wait(setup[0], 5000, &p->relay_listen_fd, err, errlen);
+	close(setup[0]);
+	if (r != 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(p->fd);
+		p->pid = -1;
+		p->fd = -1;
+	}
+	return r;
 }
 
 void mk_describe_exit(int ws, char *out, size_t outlen)

@@ -262,6 +262,20 @@ static void on_signal(struct sup *s)
 	start_stopping(s, code);
 }
 
+/* Lines from the relay about the real proxy ("UP", "DOWN why"). */
+static void on_relay_status(struct sup *s)
+{
+	char buf[1024];
+	ssize_t n = read(s->job->relay_status_fd, buf, sizeof buf - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "DOWN ", 5) == 0)
+			warn(s, "proxy unreachable", line + 5);
+	}
+}
+
 static void check_deadlines(struct sup *s)
 {
 	int64_t now = now_ms();
@@ -282,15 +296,18 @@ static void loop(struct sup *s)
 	mk_frame_reader r;
 	mk_frame_reader_init(&r);
 	for (;;) {
-		struct pollfd p[2] = {
+		struct pollfd p[3] = {
 			{ .fd = s->eng->fd, .events = POLLIN },
 			{ .fd = s->job->sigfd, .events = POLLIN },
+			{ .fd = s->job->relay_status_fd, .events = POLLIN },
 		};
-		int n = poll(p, 2, 1000);
+		int n = poll(p, 3, 1000);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN)
 			on_signal(s);
+		if (p[2].revents & POLLIN)
+			on_relay_status(s);
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_engine(s, &r) != 0)
 			break;
 		check_deadlines(s);

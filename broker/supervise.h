@@ -24,6 +24,7 @@ struct mk_job {
 	const char *engine_proxy_user;
 	const char *engine_proxy_password;
 	int sigfd;                      /* signalfd for SIGINT/SIGTERM */
+	int relay_status_fd;            /* relay's "UP"/"DOWN why" lines, or -1 */
 };
 
 int mk_supervise(const struct mk_job *job, struct mk_engine_proc *eng);

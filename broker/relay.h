@@ -1,0 +1,36 @@
+/*
+ * relay.h - the engine's only way out: a SOCKS5 relay the broker owns.
+ *
+ * Contract: mk_relay_start() forks the relay process. It accepts on a
+ * listener that lives inside the engine's network namespace and, for each
+ * connection, speaks SOCKS5 to the engine (no-auth only), allows CONNECT
+ * only (BIND and UDP ASSOCIATE get reply 0x07), then connects to the real
+ * proxy from the host namespace, authenticates with the user's credentials
+ * itself (the engine never sees the password), forwards the engine's
+ * request, and copies bytes both ways with splice(). State changes of the
+ * upstream proxy are written to status_fd as lines "UP\n" / "DOWN reason\n".
+ */
+#ifndef MEERKO_BROKER_RELAY_H
+#define MEERKO_BROKER_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MK_RELAY_MAX_CONNS 512
+
+struct mk_relay_upstream {
+	const char *ip;        /* the real proxy, an IP literal */
+	uint16_t port;
+	const char *user;      /* empty = no authentication */
+	const char *password;
+	uid_t drop_uid;        /* when started as root: who the relay runs as */
+	gid_t drop_gid;
+};
+
+/* Returns the relay's pid, or -1 with err. listen_fd and status_fd are
+ * owned by the relay afterwards (the parent should close its copies). */
+pid_t mk_relay_start(int listen_fd, const struct mk_relay_upstream *up, int status_fd,
+		     char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * sandbox.c - network namespace for the engine (see sandbox.h).
+ *
+ * Order in the child, and why:
+ *   1. unshare(CLONE_NEWUSER|CLONE_NEWNET), or CLONE_NEWNET alone as root:
+ *      from here on, no socket this process or its descendants open can
+ *      reach any interface of the host. The namespace holds only `lo`.
+ *   2. (userns) write setgroups=deny, uid_map and gid_map: a 1:1 map of our
+ *      own ids, so files the engine writes belong to the user.
+ *   3. bring `lo` up and bind the relay listener on 127.0.0.1 inside: this
+ *      socket is the one door out; the broker's relay owns the other side.
+ *   4. (root) switch to the unprivileged uid/gid, dropping supplementary
+ *      groups and the bounding set (capng_change_id); (userns) clear every
+ *      capability set including bounding and ambient.
+ *   5. check the save dir is writable by who the engine now is, then report.
+ * The engine applies its own layers (Landlock, seccomp) after exec.
+ */
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size_t errlen)
+{
+	memset(sb, 0, sizeof *sb);
+	sb->enabled = true;
+	sb->relay_port = MK_RELAY_INSIDE_PORT;
+	sb->save_dir = save_dir;
+	if (geteuid() != 0) {
+		sb->userns = true;
+		sb->uid = geteuid();
+		sb->gid = getegid();
+		return 0;
+	}
+	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
+	if (su && sg && atoi(su) > 0 && atoi(sg) > 0) {
+		sb->uid = (uid_t)atoi(su);
+		sb->gid = (gid_t)atoi(sg);
+		return 0;
+	}
+	struct passwd *pw = getpwnam("nobody");
+	if (!pw) {
+		snprintf(err, errlen, "running as root, but there is no 'nobody' user to run the engine as");
+		return -1;
+	}
+	sb->uid = pw->pw_uid;
+	sb->gid = pw->pw_gid;
+	return 0;
+}
+
+/* Sends "OK" + the listener, or "E" + text. SOCK_SEQPACKET keeps it one message. */
+static void report(int fd, const char *text, int listen_fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (listen_fd >= 0) {
+		memset(buf, 0, sizeof buf);
+		msg.msg_control = buf;
+		msg.msg_controllen = sizeof buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &listen_fd, sizeof(int));
+	}
+	(void)sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
+static int fail(int fd, const char *what)
+{
+	char line[256];
+	snprintf(line, sizeof line, "E%s: %s", what, strerror(errno));
+	report(fd, line, -1);
+	return -1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static int map_ids(const struct mk_sandbox *sb)
+{
+	char line[64];
+	if (write_file("/proc/self/setgroups", "deny") != 0)
+		return -1;
+	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)sb->uid, (unsigned)sb->uid);
+	if (write_file("/proc/self/uid_map", line) != 0)
+		return -1;
+	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)sb->gid, (unsigned)sb->gid);
+	return write_file("/proc/self/gid_map", line);
+}
+
+static int loopback_up(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	strcpy(ifr.ifr_name, "lo");
+	int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	if (r == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		r = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	int saved = errno;
+	close(s);
+	errno = saved;
+	return r;
+}
+
+static int relay_listener(uint16_t port)
+{
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	inet_pton(AF_INET, MK_RELAY_INSIDE_IP, &a.sin_addr);
+	int one = 1;
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 128) != 0) {
+		int saved = errno;
+		close(s);
+		errno = saved;
+		return -1;
+	}
+	return s;
+}
+
+static int drop_privileges(const struct mk_sandbox *sb)
+{
+	if (!sb->userns) {
+		/* Root: become the unprivileged user; capng_change_id also empties
+		 * the bounding set and supplementary groups. */
+		return capng_change_id((int)sb->uid, (int)sb->gid,
+				       CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) == 0 ? 0 : -1;
+	}
+	/* In our own user namespace we hold every capability; drop them all,
+	 * bounding and ambient included, before exec. */
+	capng_clear(CAPNG_SELECT_ALL);
+	return capng_apply(CAPNG_SELECT_ALL) == 0 ? 0 : -1;
+}
+
+int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd)
+{
+	int flags = CLONE_NEWNET | (sb->userns ? CLONE_NEWUSER : 0);
+	if (unshare(flags) != 0)
+		return fail(setup_fd, sb->userns ? "cannot create a user+network namespace "
+						   "(unprivileged user namespaces disabled?)"
+						 : "cannot create a network namespace");
+	if (sb->userns && map_ids(sb) != 0)
+		return fail(setup_fd, "cannot write the user namespace id maps");
+	if (loopback_up() != 0)
+		return fail(setup_fd, "cannot bring up lo in the engine's namespace");
+	int lfd = relay_listener(sb->relay_port);
+	if (lfd < 0)
+		return fail(setup_fd, "cannot open the relay socket in the engine's namespace");
+	if (drop_privileges(sb) != 0)
+		return fail(setup_fd, "cannot drop privileges for the engine");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return fail(setup_fd, "prctl(PR_SET_NO_NEW_PRIVS)");
+	if (access(sb->save_dir, W_OK | X_OK) != 0) {
+		char what[512];
+		snprintf(what, sizeof what, "save dir %s is not writable by the sandboxed engine (uid %u)",
+			 sb->save_dir, (unsigned)sb->uid);
+		return fail(setup_fd, what);
+	}
+	report(setup_fd, "OK", lfd);
+	close(lfd);
+	return 0;
+}
+
+int mk_sandbox_wait(int setup_fd, int timeout_ms, int *listen_fd, char *err, size_t errlen)
+{
+	struct pollfd p = { .fd = setup_fd, .events = POLLIN };
+	char text[512], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = text, .iov_len = sizeof text - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof cbuf };
+	*listen_fd = -1;
+	if (poll(&p, 1, timeout_ms) <= 0) {
+		snprintf(err, errlen, "sandbox setup did not answer within %d ms", timeout_ms);
+		return -1;
+	}
+	ssize_t n = recvmsg(setup_fd, &msg, MSG_CMSG_CLOEXEC);
+	if (n <= 0) {
+		snprintf(err, errlen, "sandbox setup ended without a report");
+		return -1;
+	}
+	text[n] = '\0';
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+		memcpy(listen_fd, CMSG_DATA(c), sizeof(int));
+	if (strcmp(text, "OK") == 0 && *listen_fd >= 0)
+		return 0;
+	if (*listen_fd >= 0)
+		close(*listen_fd);
+	*listen_fd = -1;
+	snprintf(err, errlen, "sandbox: %s", text[0] == 'E' ? text + 1 : "unexpected setup report");
+	return -1;
+}

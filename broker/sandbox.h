@@ -1,0 +1,43 @@
+/*
+ * sandbox.h - the engine's network namespace, set up by the broker.
+ *
+ * Contract: mk_sandbox_plan() decides, in the parent, how the engine will be
+ * isolated: as an ordinary user through a new user + network namespace; as
+ * root through a new network namespace and a switch to an unprivileged
+ * uid/gid (SUDO_UID/SUDO_GID, else nobody). mk_sandbox_enter() runs in the
+ * forked child before exec: it builds the namespace (only `lo`, up), opens
+ * the relay's listening socket inside it, drops every capability, and sends
+ * the listener to the parent over setup_fd (SCM_RIGHTS), or an error line.
+ * It never falls back to running without the namespace.
+ */
+#ifndef MEERKO_BROKER_SANDBOX_H
+#define MEERKO_BROKER_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MK_RELAY_INSIDE_IP "127.0.0.1"
+#define MK_RELAY_INSIDE_PORT 1080
+
+struct mk_sandbox {
+	bool enabled;
+	bool userns;            /* unprivileged path (CLONE_NEWUSER|CLONE_NEWNET) */
+	uid_t uid;              /* who the engine runs as */
+	gid_t gid;
+	uint16_t relay_port;    /* 127.0.0.1:relay_port inside the namespace */
+	const char *save_dir;   /* checked writable by the engine's uid */
+};
+
+int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size_t errlen);
+
+/* Child side. Returns 0 when the caller may exec the engine; on failure it
+ * has already reported the reason over setup_fd and returns -1. */
+int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd);
+
+/* Parent side: waits (bounded) for the child's report. On success *listen_fd
+ * is the relay listener inside the engine's namespace. */
+int mk_sandbox_wait(int setup_fd, int timeout_ms, int *listen_fd, char *err, size_t errlen);
+
+#endif
