@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# dev.sh - the two commands of the README.
+#   bash dev.sh demo   install what is missing, build, run a real download on a
+#                      local swarm (tracker + seeder + SOCKS5 proxy on loopback)
+#   bash dev.sh test   install what is missing, build, run every test
+#                      (unit, real-swarm integration, ASan+UBSan unit build)
+# Environment: BUILD_DIR (default ./build), MEERKO_REQUIRE_ALL=1 turns every
+# "cannot run here" skip into a failure (CI sets it).
+set -euo pipefail
+cd "$(dirname "$0")"
+BUILD_DIR=${BUILD_DIR:-$PWD/build}
+JOBS=${JOBS:-$(nproc)}
+
+build() { # build DIR [cmake args...]
+	local dir=$1; shift
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j "$JOBS"
+}
+
+case "${1:-}" in
+demo)
+	bash scripts/deps.sh
+	build "$BUILD_DIR"
+	exec bash scripts/demo.sh "$BUILD_DIR"
+	;;
+test)
+	bash scripts/deps.sh
+	if [ "${CI:-}" = true ]; then export MEERKO_REQUIRE_ALL=1; fi
+	build "$BUILD_DIR"
+	echo "== ASan+UBSan build (unit tests)"
+	build "$BUILD_DIR-asan" -DMEERKO_SANITIZE=ON
+	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$BUILD_DIR-asan" -L unit --output-on-failure
+	echo "== all tests"
+	exec ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600
+	;;
+*)
+	echo "usage: bash dev.sh demo|test" >&2
+	exit 2
+	;;
+esac
