@@ -26,6 +26,7 @@
 #include "input.h"
 #include "relay.h"
 #include "sandbox.h"
+#include "sandbox_check.h"
 #include "socks5.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -208,5 +209,7 @@ int main(int argc, char **argv)
 		printf("meerko-secure %s\n", MEERKO_VERSION);
 		return MK_EXIT_OK;
 	}
+	if (cli.sandbox_check)
+		return mk_sandbox_check(stdout);
 	return run(&cli);
 }

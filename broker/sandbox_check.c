@@ -1,0 +1,118 @@
+/*
+ * sandbox_check.c - report each sandbox layer (see sandbox_check.h).
+ *
+ * Required layers: network namespace, relay listener, capabilities dropped,
+ * no_new_privs, seccomp. Landlock is reported but optional (kernels before
+ * 5.13 lack it); the user namespace is required only when not root.
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine_msg.h"
+#include "exitcodes.h"
+#include "ipc.h"
+#include "sandbox.h"
+#include "sandbox_check.h"
+#include "spawn.h"
+
+static void line(FILE *out, const char *layer, bool ok, const char *note)
+{
+	fprintf(out, "%-18s %s%s%s\n", layer, ok ? "active" : "UNAVAILABLE", note[0] ? "  " : "", note);
+}
+
+static Meerko__EngineToBroker *ask_ready(int fd)
+{
+	Meerko__Configure cf = MEERKO__CONFIGURE__INIT;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	cf.proxy_type = MEERKO__PROXY_TYPE__PROXY_SOCKS5;
+	cf.proxy_host = (char *)MK_RELAY_INSIDE_IP;
+	cf.proxy_port = MK_RELAY_INSIDE_PORT;
+	cf.anonymous_mode = true;
+	cf.status_interval_ms = 1000;
+	cf.listen_interfaces = (char *)"127.0.0.1:0";
+	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
+	m.configure = &cf;
+	if (mk_ipc_send_b2e(fd, &m) != MK_FRAME_OK)
+		return NULL;
+	uint8_t *buf;
+	size_t len;
+	if (mk_frame_read_blocking(fd, 10000, &buf, &len) != MK_FRAME_OK)
+		return NULL;
+	Meerko__EngineToBroker *r = mk_ipc_unpack_e2b(buf, len);
+	free(buf);
+	struct mk_torrent_set none = { .n = 0 };
+	char why[128];
+	if (r && (r->msg_case != MEERKO__ENGINE_TO_BROKER__MSG_READY ||
+		  mk_engine_msg_check(&none, r, why, sizeof why) != 0)) {
+		mk_ipc_free_e2b(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void stop_engine(struct mk_engine_proc *p)
+{
+	Meerko__Shutdown sd = MEERKO__SHUTDOWN__INIT;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN;
+	m.shutdown = &sd;
+	mk_ipc_send_b2e(p->fd, &m);
+	for (int i = 0; i < 100 && waitpid(p->pid, NULL, WNOHANG) == 0; i++)
+		usleep(50 * 1000);
+	kill(p->pid, SIGKILL);
+	waitpid(p->pid, NULL, 0);
+	close(p->fd);
+}
+
+static int report_engine(FILE *out, const Meerko__Ready *r)
+{
+	char note[160];
+	line(out, "capabilities", r->caps_dropped, r->caps_dropped ? "all sets empty, bounding set empty" : "");
+	line(out, "no_new_privs", r->no_new_privs, "");
+	line(out, "seccomp", r->seccomp, r->seccomp ? "allowlist from policy/, default kill" : "");
+	snprintf(note, sizeof note, "ABI %d%s%s", r->landlock_abi, r->landlock_note[0] ? ": " : "",
+		 r->landlock_note);
+	line(out, "landlock", r->landlock, r->landlock ? note : r->landlock_note);
+	return r->caps_dropped && r->no_new_privs && r->seccomp;
+}
+
+int mk_sandbox_check(FILE *out)
+{
+	char err[512], engine[4096], dir[] = "/tmp/meerko-check-XXXXXX";
+	struct mk_sandbox sb;
+	struct mk_engine_proc p;
+	if (!mkdtemp(dir)) {
+		fprintf(out, "cannot make a scratch dir: %m\n");
+		return MK_EXIT_INTERNAL;
+	}
+	int ok = 0;
+	if (mk_engine_path(engine, sizeof engine, err, sizeof err) != 0 ||
+	    mk_sandbox_plan(&sb, dir, err, sizeof err) != 0 ||
+	    (geteuid() == 0 && chown(dir, sb.uid, sb.gid) != 0)) {
+		fprintf(out, "%s\n", err);
+	} else if (mk_engine_spawn(engine, &sb, &p, err, sizeof err) != 0) {
+		line(out, sb.userns ? "user namespace" : "network namespace", false, err);
+	} else {
+		snprintf(err, sizeof err, "unprivileged, uid %u mapped to itself", (unsigned)sb.uid);
+		line(out, "user namespace", sb.userns, sb.userns ? err : "not needed: started as root");
+		snprintf(err, sizeof err, "engine runs as uid %u, only lo", (unsigned)sb.uid);
+		line(out, "network namespace", true, err);
+		line(out, "relay", true, "the only way out: 127.0.0.1:1080 inside -> your proxy");
+		close(p.relay_listen_fd);
+		Meerko__EngineToBroker *r = ask_ready(p.fd);
+		if (!r)
+			line(out, "engine", false, "did not report its confinement");
+		else
+			ok = report_engine(out, r->ready);
+		mk_ipc_free_e2b(r);
+		stop_engine(&p);
+	}
+	rmdir(dir);
+	fprintf(out, "%s\n", ok ? "sandbox: all required layers active" : "sandbox: a required layer is missing");
+	return ok ? MK_EXIT_OK : MK_EXIT_SANDBOX;
+}
