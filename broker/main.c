@@ -27,6 +27,7 @@
 #include "relay.h"
 #include "sandbox.h"
 #include "sandbox_check.h"
+#include "secret.h"
 #include "socks5.h"
 #include "spawn.h"
 #include "supervise.h"
@@ -126,9 +127,11 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 				      "or use --sandbox off with --no-proxy");
 		return MK_EXIT_USAGE;
 	}
-	if (mk_sandbox_plan(sb, save, err, errlen) != 0 ||
-	    mk_engine_spawn(engine, sb, &rs->eng, err, errlen) != 0)
+	if (mk_sandbox_plan(sb, save, err, errlen) != 0)
 		return MK_EXIT_SANDBOX;
+	int r = mk_engine_spawn(engine, sb, &rs->eng, err, errlen);
+	if (r != 0)
+		return r == MK_SANDBOX_SAVEDIR ? MK_EXIT_DISK : MK_EXIT_SANDBOX;
 	sandbox_udp_off(cfg);
 	return start_relay(rs, cfg, sb, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
 }
@@ -171,6 +174,7 @@ static int run(const struct mk_cli *cli)
 	struct mk_sandbox sb = { .enabled = false };
 	struct run_state rs = { .eng = { .pid = -1, .fd = -1, .relay_listen_fd = -1 },
 				.relay = -1, .relay_status = { -1, -1 }, .sigfd = -1 };
+	mk_secret_register(cfg.proxy_password, sizeof cfg.proxy_password);
 	if (load_config(cli, &cfg, err, sizeof err) != 0)
 		return fail(MK_EXIT_USAGE, err);
 	if (mk_input_load(&in, cli->inputs[0], err, sizeof err) != 0)

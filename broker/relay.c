@@ -283,6 +283,8 @@ static void relay_main(int lfd, const struct mk_relay_upstream *up, int status_f
 	signal(SIGPIPE, SIG_IGN);
 	/* The relay dies with the broker: it must never outlive it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (geteuid() == 0)
+		capng_clear(CAPNG_SELECT_BOTH);
 	if (geteuid() == 0 &&
 	    capng_change_id((int)up->drop_uid, (int)up->drop_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
 		_exit(1);

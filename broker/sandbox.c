@@ -104,6 +104,11 @@ static int write_file(const char *path, const char *text)
 static int map_ids(const struct mk_sandbox *sb)
 {
 	char line[64];
+	/* /proc/self/{uid,gid}_map belong to root while we are non-dumpable (inherited
+	 * from the broker). The child already wiped its copy of the password
+	 * (spawn.c) and is about to exec, so being dumpable here exposes nothing. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+		return -1;
 	if (write_file("/proc/self/setgroups", "deny") != 0)
 		return -1;
 	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)sb->uid, (unsigned)sb->uid);
@@ -155,6 +160,7 @@ static int drop_privileges(const struct mk_sandbox *sb)
 	if (!sb->userns) {
 		/* Root: become the unprivileged user; capng_change_id also empties
 		 * the bounding set and supplementary groups. */
+		capng_clear(CAPNG_SELECT_BOTH);
 		return capng_change_id((int)sb->uid, (int)sb->gid,
 				       CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) == 0 ? 0 : -1;
 	}
@@ -183,10 +189,12 @@ int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return fail(setup_fd, "prctl(PR_SET_NO_NEW_PRIVS)");
 	if (access(sb->save_dir, W_OK | X_OK) != 0) {
-		char what[512];
-		snprintf(what, sizeof what, "save dir %s is not writable by the sandboxed engine (uid %u)",
-			 sb->save_dir, (unsigned)sb->uid);
-		return fail(setup_fd, what);
+		char what[600];
+		/* "S": the caller maps this to the save-dir exit code, not a sandbox failure. */
+		snprintf(what, sizeof what, "Ssave dir %s is not writable by the sandboxed engine (uid %u): %s",
+			 sb->save_dir, (unsigned)sb->uid, strerror(errno));
+		report(setup_fd, what, -1);
+		return -1;
 	}
 	report(setup_fd, "OK", lfd);
 	close(lfd);
@@ -219,6 +227,10 @@ int mk_sandbox_wait(int setup_fd, int timeout_ms, int *listen_fd, char *err, siz
 	if (*listen_fd >= 0)
 		close(*listen_fd);
 	*listen_fd = -1;
+	if (text[0] == 'S') {
+		snprintf(err, errlen, "%s", text + 1);
+		return MK_SANDBOX_SAVEDIR;
+	}
 	snprintf(err, errlen, "sandbox: %s", text[0] == 'E' ? text + 1 : "unexpected setup report");
 	return -1;
 }

@@ -36,8 +36,11 @@ int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size
  * has already reported the reason over setup_fd and returns -1. */
 int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd);
 
+#define MK_SANDBOX_SAVEDIR (-2)
+
 /* Parent side: waits (bounded) for the child's report. On success *listen_fd
- * is the relay listener inside the engine's namespace. */
+ * is the relay listener inside the engine's namespace. Returns 0, -1, or
+ * MK_SANDBOX_SAVEDIR when only the save dir is the problem. */
 int mk_sandbox_wait(int setup_fd, int timeout_ms, int *listen_fd, char *err, size_t errlen);
 
 #endif

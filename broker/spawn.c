@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "secret.h"
 #include "spawn.h"
 
 #ifndef MEERKO_LIBEXECDIR
@@ -50,6 +51,7 @@ static void child(const char *path, int fd, const struct mk_sandbox *sb, int set
 	char *const argv_sandbox[] = { (char *)"meerko-engine", (char *)"--write-dir",
 				       (char *)(sb ? sb->save_dir : ""), NULL };
 	char *const envp[] = { NULL };
+	mk_secret_wipe_all(); /* the engine must never see the proxy password */
 	if (sb && mk_sandbox_enter(sb, setup_fd) != 0)
 		_exit(127);
 	if (setup_fd >= 0)

@@ -47,6 +47,7 @@ struct sup {
 	int warnings;
 	int got_shutdown_done;
 	int sigints;
+	int relay_gone;
 };
 
 static int64_t now_ms(void)
@@ -267,7 +268,14 @@ static void on_relay_status(struct sup *s)
 {
 	char buf[1024];
 	ssize_t n = read(s->job->relay_status_fd, buf, sizeof buf - 1);
-	if (n <= 0)
+	if (n == 0) {
+		/* The relay is the engine's only way out: without it nothing moves. */
+		set_error(s, MK_EXIT_INTERNAL, "the proxy relay stopped unexpectedly");
+		start_stopping(s, MK_EXIT_INTERNAL);
+		s->relay_gone = 1;
+		return;
+	}
+	if (n < 0)
 		return;
 	buf[n] = '\0';
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
@@ -299,7 +307,7 @@ static void loop(struct sup *s)
 		struct pollfd p[3] = {
 			{ .fd = s->eng->fd, .events = POLLIN },
 			{ .fd = s->job->sigfd, .events = POLLIN },
-			{ .fd = s->job->relay_status_fd, .events = POLLIN },
+			{ .fd = s->relay_gone ? -1 : s->job->relay_status_fd, .events = POLLIN },
 		};
 		int n = poll(p, 3, 1000);
 		if (n < 0 && errno != EINTR)

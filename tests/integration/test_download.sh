@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR disable=SC2119 # (SC2119: optional args)
+# test_download.sh - Meerko downloads a real torrent through a real SOCKS5
+# proxy on loopback, and nothing but the proxy reaches the tracker or the seeder.
+#
+#   tracker  opentracker  127.0.0.1:6969      (whitelisting the test torrent)
+#   proxy    microsocks | danted (no auth)  127.0.0.3:1080
+#   seeder   aria2c       127.0.0.4:6881      (logs every peer handshake)
+#   capture  tcpdump on lo: tracker port and seeder port
+#
+# Checks: exit 0; every file's SHA-256; the seeder saw at least one peer and
+# only 127.0.0.3; the capture shows only 127.0.0.3 talking to the tracker and
+# to the seeder (the seeder's own 127.0.0.4 announces excluded); the peerId the
+# seeder got is not libtorrent's "-LT" (anonymous mode randomizes it).
+#
+# Usage: test_download.sh [BUILD_DIR]
+#   BUILD_DIR (or $BUILD_DIR, default ./build) holds bin/meerko-secure
+#   (broker/meerko-secure is tried too); MEERKO_BIN overrides the binary.
+#   PROXY=microsocks|dante runs one proxy kind; unset runs both, each in its
+#   own swarm. MEERKO_TIMEOUT (120 s), MEERKO_TEST_SANDBOX (off).
+# Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD_DIR=${1:-${BUILD_DIR:-build}}
+if [[ -z ${MEERKO_BIN:-} ]]; then
+	MEERKO_BIN=$BUILD_DIR/bin/meerko-secure
+	if [[ ! -x $MEERKO_BIN && -x $BUILD_DIR/broker/meerko-secure ]]; then
+		MEERKO_BIN=$BUILD_DIR/broker/meerko-secure
+	fi
+fi
+MEERKO_TIMEOUT=${MEERKO_TIMEOUT:-120}
+MEERKO_TEST_SANDBOX=${MEERKO_TEST_SANDBOX:-off}
+export MEERKO_BIN MEERKO_TIMEOUT MEERKO_TEST_SANDBOX
+
+# ------------------------------------------------------------ both proxy kinds
+if [[ -z ${PROXY:-} ]]; then
+	passed=0 failed=0 skipped=0 results=""
+	for kind in microsocks dante; do
+		printf '=== PROXY=%s\n' "$kind"
+		rc=0
+		PROXY=$kind "$BASH" "${BASH_SOURCE[0]}" "$@" || rc=$?
+		case $rc in
+		0) passed=$((passed + 1)) results+=" $kind=pass" ;;
+		77) skipped=$((skipped + 1)) results+=" $kind=skip" ;;
+		*) failed=$((failed + 1)) results+=" $kind=FAIL(rc=$rc)" ;;
+		esac
+	done
+	printf '=== proxies:%s\n' "$results"
+	if ((skipped > 0)); then
+		printf 'download: %d passed, %d failed, %d skipped\n' "$passed" "$failed" "$skipped"
+	else
+		printf 'download: %d passed, %d failed\n' "$passed" "$failed"
+	fi
+	((failed == 0)) || exit 1
+	((passed > 0)) || exit 77
+	exit 0
+fi
+
+# ------------------------------------------------------------ one proxy kind
+# shellcheck source=../lib/swarm.sh
+. "$HERE/../lib/swarm.sh"
+
+case $PROXY in
+microsocks) proxy_cmd=microsocks ;;
+dante) proxy_cmd=danted ;;
+*)
+	echo "test_download.sh: PROXY must be microsocks or dante (got '$PROXY')" >&2
+	exit 2
+	;;
+esac
+
+swarm_require_root
+swarm_require_cmds opentracker "$proxy_cmd" aria2c mktorrent transmission-show tcpdump ss \
+	setpriv timeout sha256sum
+[[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN (pass BUILD_DIR or set MEERKO_BIN)"
+
+swarm_init
+
+SEED=$SWARM_DIR/seed
+PAYLOAD=$SEED/payload
+TORRENT=$SWARM_DIR/download-test.torrent
+OUT=$SWARM_DIR/out
+CONFIG=$SWARM_DIR/meerko.ini
+mkdir -p "$OUT"
+
+swarm_make_payload "$PAYLOAD" 3 8
+swarm_make_torrent "$PAYLOAD" "$TORRENT"
+swarm_start_tracker "$TORRENT"
+if [[ $PROXY == microsocks ]]; then
+	swarm_start_microsocks
+else
+	swarm_start_dante
+fi
+swarm_start_seeder_aria2 "$TORRENT" "$SEED"
+
+( # the file is created 0600 before anything is written to it
+	umask 077
+	cat >"$CONFIG" <<EOF
+[proxy]
+type = socks5
+host = $SWARM_PROXY_IP
+port = $SWARM_PROXY_PORT
+[ui]
+progress = plain
+[sandbox]
+mode = $MEERKO_TEST_SANDBOX
+EOF
+)
+chmod 600 "$CONFIG"
+
+swarm_capture_start "port $SWARM_TRACKER_PORT or port $SWARM_SEED_PORT"
+
+# progress lines go to stdout, messages to stderr: both land in files
+# ($SWARM_LOGS/meerko.out, meerko.err) and are shown on failure
+meerko_rc=0
+started=$(date +%s)
+swarm_run meerko "$MEERKO_TIMEOUT" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$TORRENT" || meerko_rc=$?
+elapsed=$(($(date +%s) - started))
+
+capture_ok=1
+swarm_capture_stop || capture_ok=0
+
+# ------------------------------------------------------------ checks
+seeder_ips=$(swarm_seeder_peer_ips)
+seeder_ids=$(swarm_seeder_peer_ids)
+seed_port_ips=$(swarm_capture_src_ips "$SWARM_SEED_IP" "$SWARM_SEED_PORT" "$SWARM_SEED_IP" || true)
+tracker_ips=$(swarm_tracker_saw "$SWARM_SEED_IP" || true)
+swarm_log "meerko exited $meerko_rc after ${elapsed}s"
+swarm_log "seeder log saw: ${seeder_ips//$'\n'/ }"
+swarm_log "seeder peer ids: ${seeder_ids//$'\n'/ }"
+swarm_log "capture, to the seeder port: ${seed_port_ips//$'\n'/ }"
+swarm_log "capture, to the tracker: ${tracker_ips//$'\n'/ }"
+
+no_lt_peer_id() {
+	if [[ -z $1 ]]; then
+		echo "the seeder logged no peerId at all"
+		return 1
+	fi
+	if grep -q '^-LT' <<<"$1"; then
+		echo "libtorrent's own peerId reached the seeder: $(grep '^-LT' <<<"$1" | head -n 1)"
+		return 1
+	fi
+}
+
+swarm_check "[$PROXY] meerko-secure exited 0 (rc=$meerko_rc, ${elapsed}s)" test "$meerko_rc" -eq 0
+swarm_check "[$PROXY] every file arrived with the right SHA-256" \
+	swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+swarm_check "[$PROXY] the seeder saw peers, and only the proxy $SWARM_PROXY_IP" \
+	swarm_only_ips "$SWARM_PROXY_IP" "$seeder_ips"
+swarm_check "[$PROXY] the peerId is not libtorrent's -LT (anonymous mode)" no_lt_peer_id "$seeder_ids"
+swarm_check "[$PROXY] the capture is complete" test "$capture_ok" = 1
+swarm_check "[$PROXY] capture: only $SWARM_PROXY_IP reached the tracker" \
+	swarm_only_ips "$SWARM_PROXY_IP" "$tracker_ips"
+swarm_check "[$PROXY] capture: only $SWARM_PROXY_IP reached the seeder" \
+	swarm_only_ips "$SWARM_PROXY_IP" "$seed_port_ips"
+
+if ((SWARM_FAILED > 0)); then
+	for f in meerko.out meerko.err; do
+		printf '\n----- %s (last 60 lines) -----\n' "$f"
+		tail -n 60 "$SWARM_LOGS/$f" 2>/dev/null | cut -c1-300 || true
+	done
+	printf -- '----- end -----\n'
+fi
+swarm_summary
