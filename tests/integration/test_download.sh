@@ -17,7 +17,10 @@
 #   BUILD_DIR (or $BUILD_DIR, default ./build) holds bin/meerko-secure
 #   (broker/meerko-secure is tried too); MEERKO_BIN overrides the binary.
 #   PROXY=microsocks|dante runs one proxy kind; unset runs both, each in its
-#   own swarm. MEERKO_TIMEOUT (120 s), MEERKO_TEST_SANDBOX (off).
+#   own swarm. MEERKO_TIMEOUT (120 s), MEERKO_TEST_SANDBOX (off|required),
+#   MEERKO_TEST_AS (root|user): "user" runs meerko-secure as nobody, so the
+#   sandbox takes the unprivileged user-namespace path; as root it takes the
+#   CLONE_NEWNET + drop-to-nobody path.
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
 set -euo pipefail
 
@@ -31,7 +34,8 @@ if [[ -z ${MEERKO_BIN:-} ]]; then
 fi
 MEERKO_TIMEOUT=${MEERKO_TIMEOUT:-120}
 MEERKO_TEST_SANDBOX=${MEERKO_TEST_SANDBOX:-off}
-export MEERKO_BIN MEERKO_TIMEOUT MEERKO_TEST_SANDBOX
+MEERKO_TEST_AS=${MEERKO_TEST_AS:-root}
+export MEERKO_BIN MEERKO_TIMEOUT MEERKO_TEST_SANDBOX MEERKO_TEST_AS
 
 # ------------------------------------------------------------ both proxy kinds
 if [[ -z ${PROXY:-} ]]; then
@@ -109,13 +113,31 @@ EOF
 )
 chmod 600 "$CONFIG"
 
+# Who runs the client. The sandboxed engine runs as nobody in both cases, so
+# it must be able to write the save dir; as "user" the whole client is nobody,
+# and runs from a copy of the binaries nobody can reach (the build dir may
+# sit under a 0700 home).
+runas=()
+if [[ $MEERKO_TEST_SANDBOX == required || $MEERKO_TEST_AS == user ]]; then
+	chown nobody "$OUT"
+fi
+if [[ $MEERKO_TEST_AS == user ]]; then
+	mkdir -p "$SWARM_DIR/bin"
+	cp "$MEERKO_BIN" "$(dirname "$MEERKO_BIN")/meerko-engine" "$SWARM_DIR/bin/"
+	chmod 755 "$SWARM_DIR/bin" "$SWARM_DIR/bin/"*
+	MEERKO_BIN=$SWARM_DIR/bin/meerko-secure
+	chown nobody "$CONFIG"
+	chmod 644 "$TORRENT"
+	runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+fi
+
 swarm_capture_start "port $SWARM_TRACKER_PORT or port $SWARM_SEED_PORT"
 
 # progress lines go to stdout, messages to stderr: both land in files
 # ($SWARM_LOGS/meerko.out, meerko.err) and are shown on failure
 meerko_rc=0
 started=$(date +%s)
-swarm_run meerko "$MEERKO_TIMEOUT" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$TORRENT" || meerko_rc=$?
+swarm_run meerko "$MEERKO_TIMEOUT" "${runas[@]}" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$TORRENT" || meerko_rc=$?
 elapsed=$(($(date +%s) - started))
 
 capture_ok=1
@@ -143,7 +165,7 @@ no_lt_peer_id() {
 	fi
 }
 
-swarm_check "[$PROXY] meerko-secure exited 0 (rc=$meerko_rc, ${elapsed}s)" test "$meerko_rc" -eq 0
+swarm_check "[$PROXY] meerko-secure exited 0 (sandbox $MEERKO_TEST_SANDBOX, as $MEERKO_TEST_AS, rc=$meerko_rc, ${elapsed}s)" test "$meerko_rc" -eq 0
 swarm_check "[$PROXY] every file arrived with the right SHA-256" \
 	swarm_sha256_check "$PAYLOAD" "$OUT/payload"
 swarm_check "[$PROXY] the seeder saw peers, and only the proxy $SWARM_PROXY_IP" \
