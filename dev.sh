@@ -11,10 +11,13 @@ cd "$(dirname "$0")"
 BUILD_DIR=${BUILD_DIR:-$PWD/build}
 JOBS=${JOBS:-$(nproc)}
 
-build() { # build DIR [cmake args...]
+configure() { # configure DIR [cmake args...]
 	local dir=$1; shift
 	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-	cmake --build "$dir" -j "$JOBS"
+}
+build() { # build DIR [cmake args...]
+	configure "$@"
+	cmake --build "$1" -j "$JOBS"
 }
 
 case "${1:-}" in
@@ -28,7 +31,8 @@ test)
 	if [ "${CI:-}" = true ]; then export MEERKO_REQUIRE_ALL=1; fi
 	build "$BUILD_DIR"
 	echo "== ASan+UBSan build (unit tests)"
-	build "$BUILD_DIR-asan" -DMEERKO_SANITIZE=ON
+	configure "$BUILD_DIR-asan" -DMEERKO_SANITIZE=ON
+	cmake --build "$BUILD_DIR-asan" -j "$JOBS" --target test_frame test_socks5 test_config test_engine_msg
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$BUILD_DIR-asan" -L unit --output-on-failure
 	echo "== all tests"
 	exec ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600
