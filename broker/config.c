@@ -61,6 +61,7 @@
 _Static_assert(sizeof(mk_cfg_proxy_type) == sizeof(int), "enum size");
 _Static_assert(sizeof(mk_progress_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(mk_sandbox_mode) == sizeof(int), "enum size");
+_Static_assert(sizeof(mk_on_proxy_loss) == sizeof(int), "enum size");
 
 /* ------------------------------------------------------------------ */
 /* Messages                                                            */
@@ -325,6 +326,10 @@ static const struct mk_enum_name sandbox_modes[] = {
 	{ "required", MK_SANDBOX_REQUIRED }, { "off", MK_SANDBOX_OFF }, { NULL, 0 }
 };
 
+static const struct mk_enum_name on_loss_modes[] = {
+	{ "pause", MK_ON_LOSS_PAUSE }, { "exit", MK_ON_LOSS_EXIT }, { NULL, 0 }
+};
+
 /* offset and size of member m, which must have type t (char arrays: char *):
  * _Generic has no default branch, so a mismatch does not compile. */
 #define MEMBER(m) (((struct mk_config *)0)->m)
@@ -356,6 +361,12 @@ static const struct mk_key key_table[] = {
 	K_ENUM("ui", "progress", progress, mk_progress_mode, progress_modes),
 	K_INT("ui", "plain_interval", plain_interval_s, 1, 3600, "a number of seconds"),
 	K_ENUM("sandbox", "mode", sandbox, mk_sandbox_mode, sandbox_modes),
+	K_ENUM("killswitch", "on_proxy_loss", on_proxy_loss, mk_on_proxy_loss, on_loss_modes),
+	K_INT("killswitch", "max_outage", max_outage_s, 1, 604800, "a number of seconds"),
+	K_INT("killswitch", "max_restarts", max_restarts, 0, 100, "a count"),
+	K_INT("killswitch", "restart_window", restart_window_s, 1, 86400, "a number of seconds"),
+	K_TEXT("state", "dir", state_dir, parse_path),
+	K_INT("state", "resume_interval", resume_interval_s, 5, 86400, "a number of seconds"),
 };
 
 #define KEY_COUNT (sizeof key_table / sizeof key_table[0])
@@ -397,6 +408,12 @@ void mk_config_defaults(struct mk_config *c)
 	c->progress = MK_PROGRESS_AUTO;
 	c->plain_interval_s = 5;
 	c->sandbox = MK_SANDBOX_REQUIRED;
+	c->on_proxy_loss = MK_ON_LOSS_PAUSE;
+	c->max_outage_s = 300;
+	c->max_restarts = 3;
+	c->restart_window_s = 600;
+	c->state_dir[0] = '\0'; /* resolved at run time: $XDG_STATE_HOME/meerko */
+	c->resume_interval_s = 30;
 }
 
 static const struct mk_key *find_key(const char *section, const char *name,

@@ -22,6 +22,7 @@
 typedef enum { MK_CFG_PROXY_NONE = 0, MK_CFG_PROXY_SOCKS5 = 1 } mk_cfg_proxy_type;
 typedef enum { MK_PROGRESS_AUTO = 0, MK_PROGRESS_TTY, MK_PROGRESS_PLAIN, MK_PROGRESS_NONE } mk_progress_mode;
 typedef enum { MK_SANDBOX_REQUIRED = 0, MK_SANDBOX_OFF = 1 } mk_sandbox_mode;
+typedef enum { MK_ON_LOSS_PAUSE = 0, MK_ON_LOSS_EXIT = 1 } mk_on_proxy_loss;
 
 struct mk_config {
 	/* [proxy] */
@@ -44,6 +45,14 @@ struct mk_config {
 	int plain_interval_s;             /* plain_interval = seconds between piped lines (default 5) */
 	/* [sandbox] */
 	mk_sandbox_mode sandbox;          /* mode = required | off (default required) */
+	/* [killswitch] */
+	mk_on_proxy_loss on_proxy_loss;   /* on_proxy_loss = pause | exit (default pause) */
+	int max_outage_s;                 /* max_outage = seconds paused before exit code 8 (default 300) */
+	int max_restarts;                 /* max_restarts = engine restarts allowed ... (default 3) */
+	int restart_window_s;             /* restart_window = ... within this many seconds (default 600) */
+	/* [state] */
+	char state_dir[PATH_MAX];         /* dir = resume data (default $XDG_STATE_HOME/meerko) */
+	int resume_interval_s;            /* resume_interval = seconds between saves (default 30) */
 	/* where the config came from, for messages ("" = built-in defaults) */
 	char source[PATH_MAX];
 };

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,11 +29,13 @@
 #include "sandbox.h"
 #include "sandbox_check.h"
 #include "secret.h"
+#include "state.h"
 #include "socks5.h"
 #include "spawn.h"
 #include "supervise.h"
 
 #define MK_PROBE_TIMEOUT_MS 5000
+#define MK_MAX_RESTARTS 100
 
 static int fail(int code, const char *msg)
 {
@@ -136,34 +139,81 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 	return start_relay(rs, cfg, sb, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
 }
 
-static int supervise(struct run_state *rs, const struct mk_config *cfg, const struct mk_input *in,
-		     const char *save, const struct mk_sandbox *sb)
+static void job_proxy(struct mk_job *job, const struct mk_config *cfg, const struct mk_sandbox *sb)
 {
-	struct mk_job job = { .cfg = cfg, .input = in, .save_path = save, .sigfd = rs->sigfd,
-			      .relay_status_fd = rs->relay_status[0] };
 	if (sb->enabled) {
 		/* The engine sees only the relay, and never the password. */
-		job.engine_proxy_host = MK_RELAY_INSIDE_IP;
-		job.engine_proxy_port = sb->relay_port;
-		job.proxy_type = 1;
+		job->engine_proxy_host = MK_RELAY_INSIDE_IP;
+		job->engine_proxy_port = sb->relay_port;
+		job->proxy_type = 1;
 	} else if (cfg->proxy_type != MK_CFG_PROXY_NONE) {
-		job.engine_proxy_host = cfg->proxy_host;
-		job.engine_proxy_port = cfg->proxy_port;
-		job.proxy_type = cfg->proxy_user[0] ? 2 : 1;
-		job.engine_proxy_user = cfg->proxy_user;
-		job.engine_proxy_password = cfg->proxy_password;
+		job->engine_proxy_host = cfg->proxy_host;
+		job->engine_proxy_port = cfg->proxy_port;
+		job->proxy_type = cfg->proxy_user[0] ? 2 : 1;
+		job->engine_proxy_user = cfg->proxy_user;
+		job->engine_proxy_password = cfg->proxy_password;
 	}
-	return mk_supervise(&job, &rs->eng);
 }
 
-static void cleanup(struct run_state *rs)
+static void stop_relay(struct run_state *rs)
 {
 	if (rs->relay > 0) {
 		kill(rs->relay, SIGKILL);
 		waitpid(rs->relay, NULL, 0);
+		rs->relay = -1;
 	}
 	if (rs->relay_status[0] >= 0)
 		close(rs->relay_status[0]);
+	rs->relay_status[0] = -1;
+}
+
+/* At most cfg->max_restarts restarts within any restart_window seconds. */
+static int may_restart(const struct mk_config *cfg, int64_t *times, int *n)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t now = ts.tv_sec, kept = 0;
+	for (int i = 0; i < *n; i++)
+		if (now - times[i] < cfg->restart_window_s)
+			times[kept++] = times[i];
+	*n = (int)kept;
+	if (*n >= cfg->max_restarts || *n >= MK_MAX_RESTARTS)
+		return 0;
+	times[(*n)++] = now;
+	return 1;
+}
+
+/* Starts the engine (and relay), supervises it, and restarts it from saved
+ * state when it crashes, within the configured limits. */
+static int run_engine(struct run_state *rs, struct mk_config *cfg, const struct mk_input *in,
+		      const char *save, const struct mk_state *state)
+{
+	char err[1024];
+	int64_t times[MK_MAX_RESTARTS];
+	int n_restarts = 0;
+	struct mk_job job = { .cfg = cfg, .input = in, .save_path = save, .state = state };
+	for (;;) {
+		struct mk_sandbox sb = { .enabled = false };
+		int code = start_engine(rs, cfg, save, &sb, err, sizeof err);
+		if (code != 0) {
+			stop_relay(rs);
+			return fail(code, err);
+		}
+		job.sigfd = rs->sigfd;
+		job.relay_status_fd = rs->relay_status[0];
+		job_proxy(&job, cfg, &sb);
+		code = mk_supervise(&job, &rs->eng);
+		stop_relay(rs);
+		if (!job.crashed)
+			return code;
+		if (!may_restart(cfg, times, &n_restarts)) {
+			fprintf(stderr, "meerko-secure: the engine failed %d times within %d s: giving up "
+					"(state saved, rerun to continue)\n", cfg->max_restarts + 1, cfg->restart_window_s);
+			return MK_EXIT_ENGINE;
+		}
+		fprintf(stderr, "meerko-secure: restarting the engine from saved state (%d of %d)\n",
+			n_restarts, cfg->max_restarts);
+	}
 }
 
 static int run(const struct mk_cli *cli)
@@ -171,7 +221,7 @@ static int run(const struct mk_cli *cli)
 	char err[1024], save[PATH_MAX];
 	struct mk_config cfg;
 	struct mk_input in;
-	struct mk_sandbox sb = { .enabled = false };
+	struct mk_state state;
 	struct run_state rs = { .eng = { .pid = -1, .fd = -1, .relay_listen_fd = -1 },
 				.relay = -1, .relay_status = { -1, -1 }, .sigfd = -1 };
 	mk_secret_register(cfg.proxy_password, sizeof cfg.proxy_password);
@@ -180,17 +230,21 @@ static int run(const struct mk_cli *cli)
 	if (mk_input_load(&in, cli->inputs[0], err, sizeof err) != 0)
 		return fail(MK_EXIT_INPUT, err);
 	int code = MK_EXIT_OK;
+	const struct mk_state *st = &state;
 	if (mk_savedir_prepare(cfg.save_dir, save, sizeof save, err, sizeof err) != 0)
 		code = fail(MK_EXIT_DISK, err);
 	else if (check_proxy(&cfg, err, sizeof err) != 0)
 		code = fail(MK_EXIT_PROXY, err);
 	else if ((rs.sigfd = signals_fd()) < 0)
 		code = fail(MK_EXIT_INTERNAL, "cannot set up signal handling");
-	else if ((code = start_engine(&rs, &cfg, save, &sb, err, sizeof err)) != 0)
-		fail(code, err);
+	if (code == MK_EXIT_OK &&
+	    mk_state_open(&state, cfg.state_dir, in.bytes ? (const void *)in.bytes : in.magnet,
+			  in.bytes ? in.len : strlen(in.magnet), save, err, sizeof err) != 0) {
+		fprintf(stderr, "meerko-secure: warning: %s: resume data will not be kept\n", err);
+		st = NULL;
+	}
 	if (code == MK_EXIT_OK)
-		code = supervise(&rs, &cfg, &in, save, &sb);
-	cleanup(&rs);
+		code = run_engine(&rs, &cfg, &in, save, st);
 	mk_input_free(&in);
 	explicit_bzero(cfg.proxy_password, sizeof cfg.proxy_password);
 	return code;

@@ -33,6 +33,7 @@
 #include "socks5.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000
+#define PROBE_TIMEOUT_MS 2000
 #define PIPE_BYTES (1 << 20)
 #define SPLICE_CHUNK (1 << 20)
 
@@ -116,7 +117,7 @@ static void reply(int fd, uint8_t rep)
 static int upstream_open(void)
 {
 	char err[256];
-	int fd = mk_socks5_connect_proxy(g_up->ip, g_up->port, HANDSHAKE_TIMEOUT_MS, err, sizeof err);
+	int fd = mk_socks5_connect_proxy(g_up->ip, g_up->port, PROBE_TIMEOUT_MS, err, sizeof err);
 	if (fd < 0) {
 		report_state(0, err);
 		return -1;
@@ -233,6 +234,21 @@ static void serve(int efd)
 	close(pfd);
 }
 
+/* Periodic SOCKS5 greeting (and auth) to the real proxy, so an outage is
+ * noticed even when the engine opens no new connection. Every probe goes to
+ * the proxy's address only. */
+static void *health_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int fd = upstream_open();
+		if (fd >= 0)
+			close(fd);
+		sleep(atomic_load(&g_up_state) == 1 ? MK_RELAY_PROBE_UP_S : MK_RELAY_PROBE_DOWN_S);
+	}
+	return NULL;
+}
+
 static void *conn_thread(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
@@ -248,6 +264,9 @@ static void accept_loop(int lfd)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 128 * 1024);
+	pthread_t health;
+	if (pthread_create(&health, &attr, health_thread, NULL) != 0)
+		_exit(1);
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {

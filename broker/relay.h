@@ -8,7 +8,8 @@
  * proxy from the host namespace, authenticates with the user's credentials
  * itself (the engine never sees the password), forwards the engine's
  * request, and copies bytes both ways with splice(). State changes of the
- * upstream proxy are written to status_fd as lines "UP\n" / "DOWN reason\n".
+ * upstream proxy (seen on connect/auth failures and by a periodic SOCKS5
+ * probe) are written to status_fd as lines "UP\n" / "DOWN reason\n".
  */
 #ifndef MEERKO_BROKER_RELAY_H
 #define MEERKO_BROKER_RELAY_H
@@ -18,6 +19,8 @@
 #include <sys/types.h>
 
 #define MK_RELAY_MAX_CONNS 512
+#define MK_RELAY_PROBE_UP_S 3     /* health probe period while the proxy answers */
+#define MK_RELAY_PROBE_DOWN_S 1   /* ... and while it does not */
 
 struct mk_relay_upstream {
 	const char *ip;        /* the real proxy, an IP literal */

@@ -9,6 +9,7 @@
  * message at least every MK_SILENCE_MS, shutdown within MK_SHUTDOWN_MS.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,7 +37,7 @@
 enum phase { PH_STARTING, PH_RUNNING, PH_STOPPING, PH_DONE };
 
 struct sup {
-	const struct mk_job *job;
+	struct mk_job *job;
 	struct mk_engine_proc *eng;
 	struct mk_torrent_set set;
 	struct mk_progress prog;
@@ -48,6 +49,11 @@ struct sup {
 	int got_shutdown_done;
 	int sigints;
 	int relay_gone;
+	int user_stop;              /* stopping because of a signal */
+	int resume_sent;            /* AddTorrent carried saved resume data */
+	int64_t next_resume_ms;
+	int64_t outage_start_ms;    /* 0 = proxy up */
+	int paused_for_outage;
 };
 
 static int64_t now_ms(void)
@@ -114,11 +120,39 @@ static void send_add(struct sup *s)
 	a.torrent_data.data = in->bytes;
 	a.torrent_data.len = in->bytes ? in->len : 0;
 	a.save_path = (char *)s->job->save_path;
+	size_t rlen = 0;
+	uint8_t *resume = s->resume_sent < 0 || !s->job->state ? NULL
+			  : mk_state_load(s->job->state, MK_MAX_RESUME, &rlen);
+	a.resume_data.data = resume;
+	a.resume_data.len = resume ? rlen : 0;
+	s->resume_sent = resume != NULL;
 	s->set.t[0].id = a.id;
 	s->set.n = 1;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
 	m.add = &a;
 	send(s, &m);
+	free(resume);
+}
+
+static void send_ref(struct sup *s, int which, uint32_t id)
+{
+	Meerko__TorrentRef r = MEERKO__TORRENT_REF__INIT;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	r.id = id;
+	m.msg_case = which;
+	if (which == MEERKO__BROKER_TO_ENGINE__MSG_PAUSE)
+		m.pause = &r;
+	else if (which == MEERKO__BROKER_TO_ENGINE__MSG_RESUME)
+		m.resume = &r;
+	else
+		m.save_resume = &r;
+	send(s, &m);
+}
+
+static void send_all(struct sup *s, int which)
+{
+	for (size_t i = 0; i < s->set.n; i++)
+		send_ref(s, which, s->set.t[i].id);
 }
 
 static void start_stopping(struct sup *s, int code)
@@ -153,6 +187,14 @@ static void on_event(struct sup *s, const Meerko__Event *ev)
 	mk_sanitize(ev->message, strlen(ev->message), clean, sizeof clean);
 	switch (ev->type) {
 	case MEERKO__EVENT_TYPE__EVENT_ADD_FAILED:
+		if (s->resume_sent == 1) {
+			/* Saved state unusable (other torrent, corrupt): start afresh;
+			 * libtorrent still rechecks what is on disk. */
+			warn(s, "saved resume data not usable, checking files instead", clean);
+			s->resume_sent = -1;
+			send_add(s);
+			break;
+		}
 		set_error(s, MK_EXIT_INPUT, "%s: %s", s->job->input->arg, clean);
 		start_stopping(s, MK_EXIT_INPUT);
 		break;
@@ -189,8 +231,17 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 			break;
 		s->phase = PH_RUNNING;
 		send_add(s);
+		if (s->outage_start_ms) { /* restarted during an outage: stay paused */
+			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
+			s->paused_for_outage = 1;
+		}
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_STATUS:
+		if (s->outage_start_ms)
+			snprintf(s->prog.status_note, sizeof s->prog.status_note, "proxy down - paused %llds",
+				 (long long)((now_ms() - s->outage_start_ms) / 1000));
+		else
+			s->prog.status_note[0] = '\0';
 		if (s->set.n)
 			mk_progress_update(&s->prog, &s->set.t[0], now_ms());
 		if (s->phase == PH_RUNNING && all_complete(&s->set))
@@ -202,8 +253,12 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
 		s->got_shutdown_done = 1;
 		break;
+	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME:
+		if (s->job->state && mk_state_save(s->job->state, m->resume->data.data, m->resume->data.len) != 0)
+			warn(s, "cannot save resume data", s->job->state->file);
+		break;
 	default:
-		break; /* resume data: stored by the kill-switch work */
+		break;
 	}
 }
 
@@ -255,12 +310,49 @@ static void on_signal(struct sup *s)
 		kill_engine(s);
 		return;
 	}
+	s->user_stop = 1;
 	mk_progress_break(&s->prog);
 	fprintf(stderr, "meerko-secure: %s: saving state and stopping (Ctrl-C again to stop at once)\n",
 		si.ssi_signo == SIGINT ? "interrupted" : "terminated");
 	if (!s->error[0])
 		s->exit_code = code;
 	start_stopping(s, code);
+}
+
+/* Kill switch. The namespace already guarantees nothing leaves but through
+ * the proxy; pausing keeps libtorrent from churning through failures and
+ * errors while it is gone, and makes the state visible to the user. */
+static void proxy_down(struct sup *s, const char *why)
+{
+	if (s->outage_start_ms)
+		return;
+	s->outage_start_ms = now_ms();
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "meerko-secure: proxy down (%s): %s\n", why,
+		s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT ? "stopping" : "torrents paused until it is back");
+	if (s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT) {
+		set_error(s, MK_EXIT_OUTAGE, "proxy lost and [killswitch] on_proxy_loss = exit: state saved");
+		start_stopping(s, MK_EXIT_OUTAGE);
+		return;
+	}
+	if (s->phase == PH_RUNNING) {
+		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
+		s->paused_for_outage = 1;
+	}
+}
+
+static void proxy_up(struct sup *s)
+{
+	if (!s->outage_start_ms)
+		return;
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "meerko-secure: proxy back after %llds: resuming\n",
+		(long long)((now_ms() - s->outage_start_ms) / 1000));
+	s->outage_start_ms = 0;
+	s->prog.status_note[0] = '\0';
+	if (s->paused_for_outage && s->phase == PH_RUNNING)
+		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME);
+	s->paused_for_outage = 0;
 }
 
 /* Lines from the relay about the real proxy ("UP", "DOWN why"). */
@@ -280,13 +372,25 @@ static void on_relay_status(struct sup *s)
 	buf[n] = '\0';
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 		if (strncmp(line, "DOWN ", 5) == 0)
-			warn(s, "proxy unreachable", line + 5);
+			proxy_down(s, line + 5);
+		else if (strcmp(line, "UP") == 0)
+			proxy_up(s);
 	}
 }
 
 static void check_deadlines(struct sup *s)
 {
 	int64_t now = now_ms();
+	if (s->phase == PH_RUNNING && s->outage_start_ms &&
+	    now - s->outage_start_ms > s->job->cfg->max_outage_s * 1000LL) {
+		set_error(s, MK_EXIT_OUTAGE, "proxy down for more than %d s ([killswitch] max_outage): "
+			  "state saved, rerun to continue", s->job->cfg->max_outage_s);
+		start_stopping(s, MK_EXIT_OUTAGE);
+	}
+	if (s->phase == PH_RUNNING && now >= s->next_resume_ms) {
+		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
+		s->next_resume_ms = now + s->job->cfg->resume_interval_s * 1000LL;
+	}
 	if (s->phase == PH_STARTING && now - s->phase_start_ms > MK_READY_MS) {
 		set_error(s, MK_EXIT_ENGINE, "engine did not start within %d s", MK_READY_MS / 1000);
 		kill_engine(s);
@@ -345,7 +449,7 @@ static void reap(struct sup *s)
 	s->eng->pid = -1;
 }
 
-int mk_supervise(const struct mk_job *job, struct mk_engine_proc *eng)
+int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 {
 	struct sup s;
 	memset(&s, 0, sizeof s);
@@ -353,16 +457,31 @@ int mk_supervise(const struct mk_job *job, struct mk_engine_proc *eng)
 	s.eng = eng;
 	s.exit_code = MK_EXIT_INTERNAL;
 	s.phase_start_ms = s.last_msg_ms = now_ms();
+	s.next_resume_ms = now_ms() + job->cfg->resume_interval_s * 1000LL;
+	s.outage_start_ms = job->outage_start_ms;
 	mk_progress_init(&s.prog, job->cfg->progress, job->cfg->plain_interval_s, stdout);
+	/* Non-blocking: read_engine() drains what is there and returns to poll(),
+	 * so signals and relay news are never starved by a chatty engine. */
+	int fl = fcntl(eng->fd, F_GETFL);
+	if (fl < 0 || fcntl(eng->fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+		fprintf(stderr, "meerko-secure: cannot make the engine socket non-blocking\n");
+		kill(eng->pid, SIGKILL);
+		waitpid(eng->pid, NULL, 0);
+		return MK_EXIT_INTERNAL;
+	}
 	send_configure(&s);
 	loop(&s);
 	close(eng->fd);
 	eng->fd = -1;
 	reap(&s);
 	mk_progress_break(&s.prog);
+	job->outage_start_ms = s.outage_start_ms;
+	job->crashed = s.exit_code == MK_EXIT_ENGINE && !s.user_stop;
+	job->downloaded = s.set.n ? s.set.t[0].downloaded : 0;
 	if (s.error[0])
 		fprintf(stderr, "meerko-secure: %s\n", s.error);
 	else if (s.exit_code == MK_EXIT_OK && s.set.n)
-		printf("done: %s saved in %s\n", s.set.t[0].name, job->save_path);
+		printf("done: %s saved in %s (%llu bytes downloaded this run)\n", s.set.t[0].name,
+		       job->save_path, (unsigned long long)s.set.t[0].downloaded);
 	return s.exit_code;
 }

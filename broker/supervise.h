@@ -13,6 +13,7 @@
 #include "config.h"
 #include "input.h"
 #include "spawn.h"
+#include "state.h"
 
 struct mk_job {
 	const struct mk_config *cfg;
@@ -25,8 +26,12 @@ struct mk_job {
 	const char *engine_proxy_password;
 	int sigfd;                      /* signalfd for SIGINT/SIGTERM */
 	int relay_status_fd;            /* relay's "UP"/"DOWN why" lines, or -1 */
+	const struct mk_state *state;   /* where resume data is saved, or NULL */
+	int64_t outage_start_ms;        /* in/out: proxy down since (0 = up), kept across restarts */
+	int crashed;                    /* out: the engine died or broke the rules (restartable) */
+	uint64_t downloaded;            /* out: payload bytes the engine fetched this run */
 };
 
-int mk_supervise(const struct mk_job *job, struct mk_engine_proc *eng);
+int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng);
 
 #endif

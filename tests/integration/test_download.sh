@@ -74,6 +74,7 @@ dante) proxy_cmd=danted ;;
 	;;
 esac
 
+swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker "$proxy_cmd" aria2c mktorrent transmission-show tcpdump ss \
 	setpriv timeout sha256sum

@@ -179,6 +179,17 @@ swarm_skip_or_fail() {
 	exit 77
 }
 
+# Re-runs the calling script in a private network namespace of its own (only
+# lo, up), so its ports can collide with nothing else on the machine and the
+# namespace vanishes with its last process. Call first, with "$@".
+swarm_isolate() {
+	[[ ${SWARM_ISOLATED:-} == 1 ]] && return 0
+	((EUID == 0)) || return 0
+	command -v unshare >/dev/null || swarm_skip_or_fail "unshare (util-linux) is missing"
+	export SWARM_ISOLATED=1
+	exec unshare --net -- bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
+}
+
 swarm_require_root() {
 	[[ $(id -u) == 0 ]] || swarm_skip_or_fail "needs root (packet capture, opentracker chroot, danted)"
 }

@@ -536,7 +536,7 @@ static void test_unknown_section_and_key(void **state)
 	expect_load_error(f, "[privacy]\ndht = false\nDHT = false\n", 3, "unknown key 'DHT' in [privacy]");
 	expect_load_error(f, "[proxy]\nhots = 1.2.3.4\n", 2, "unknown key 'hots' in [proxy]");
 	expect_load_error(f, "dht = false\n", 1, "key 'dht' is not inside a [section]");
-	expect_load_error(f, "[killswitch]\nmax_outage = 30\n", 2, "unknown section [killswitch]");
+	expect_load_error(f, "[killswatch]\nmax_outage = 30\n", 2, "unknown section [killswatch]");
 	assert_int_equal(mk_config_set(&f->c, "proxy", "nope", "1", "--x", f->err, ERRLEN), -1);
 	assert_string_equal(f->err, "--x: unknown key 'nope' in [proxy]");
 }

@@ -1,0 +1,120 @@
+/*
+ * state.c - atomic, private storage of resume data (see state.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static int mkdir_private(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		int r = mkdir(path, 0700);
+		*p = '/';
+		if (r != 0 && errno != EEXIST)
+			return -1;
+	}
+	return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int default_dir(char *out, size_t outlen)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	if (xdg && xdg[0] == '/')
+		return snprintf(out, outlen, "%s/meerko", xdg) < (int)outlen ? 0 : -1;
+	if (home && home[0] == '/')
+		return snprintf(out, outlen, "%s/.local/state/meerko", home) < (int)outlen ? 0 : -1;
+	return -1;
+}
+
+int mk_state_open(struct mk_state *st, const char *configured, const void *key1, size_t len1,
+		  const char *key2, char *err, size_t errlen)
+{
+	memset(st, 0, sizeof *st);
+	if (configured && configured[0])
+		snprintf(st->dir, sizeof st->dir, "%s", configured);
+	else if (default_dir(st->dir, sizeof st->dir) != 0) {
+		snprintf(err, errlen, "no state dir: set [state] dir, or $HOME / $XDG_STATE_HOME");
+		return -1;
+	}
+	if (mkdir_private(st->dir) != 0) {
+		snprintf(err, errlen, "state dir %s: %s", st->dir, strerror(errno));
+		return -1;
+	}
+	uint64_t h = fnv1a(0xcbf29ce484222325ull, key1, len1);
+	h = fnv1a(h, "", 1);
+	h = fnv1a(h, key2, strlen(key2));
+	if (snprintf(st->file, sizeof st->file, "%s/%016llx.resume", st->dir,
+		     (unsigned long long)h) >= (int)sizeof st->file) {
+		snprintf(err, errlen, "state dir path too long");
+		return -1;
+	}
+	return 0;
+}
+
+uint8_t *mk_state_load(const struct mk_state *st, size_t max, size_t *len)
+{
+	int fd = open(st->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat sb;
+	uint8_t *buf = NULL;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && (size_t)sb.st_size <= max &&
+	    (buf = malloc((size_t)sb.st_size)) != NULL) {
+		*len = (size_t)sb.st_size;
+		if (read(fd, buf, *len) != (ssize_t)*len) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len)
+{
+	char tmp[PATH_MAX + 8];
+	snprintf(tmp, sizeof tmp, "%s.tmp", st->file);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	int ok = off == len && fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok || rename(tmp, st->file) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+void mk_state_forget(const struct mk_state *st)
+{
+	unlink(st->file);
+}

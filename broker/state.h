@@ -1,0 +1,33 @@
+/*
+ * state.h - resume data on disk, so a rerun or a restarted engine does not
+ * download verified pieces again.
+ *
+ * Contract: files live in one private directory (0700), one per torrent and
+ * save dir, named by a hash of the .torrent bytes (or magnet) and the save
+ * path: the broker never parses torrent bytes to find an info-hash. Writes
+ * are atomic (temp file, fsync, rename): a crash leaves the old file or the
+ * new one, never half of one. The engine's libtorrent checks that resume
+ * data belongs to the torrent it is given, so a hash collision costs a
+ * recheck, never wrong data.
+ */
+#ifndef MEERKO_BROKER_STATE_H
+#define MEERKO_BROKER_STATE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mk_state {
+	char dir[PATH_MAX];
+	char file[PATH_MAX];   /* dir/KEY.resume */
+};
+
+/* configured: [state] dir, or "" for $XDG_STATE_HOME/meerko (~/.local/state/meerko). */
+int mk_state_open(struct mk_state *st, const char *configured, const void *key1, size_t len1,
+		  const char *key2, char *err, size_t errlen);
+/* Returns malloc'd bytes (caller frees) or NULL when there is none / it is unusable. */
+uint8_t *mk_state_load(const struct mk_state *st, size_t max, size_t *len);
+int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len);
+void mk_state_forget(const struct mk_state *st);
+
+#endif

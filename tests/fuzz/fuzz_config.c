@@ -1,0 +1,105 @@
+/*
+ * fuzz_config.c - meerko.ini loading: mk_config_defaults +
+ * mk_config_load_file + mk_config_validate on a file holding the input.
+ *
+ * One temp file (0600, in $TMPDIR or /tmp) is created once and rewritten
+ * for every input; it is unlinked at exit.
+ *
+ * Oracle, beyond ASan/UBSan:
+ *  - an error is one non-empty line of printable ASCII (config.c promises
+ *    that untrusted values are echoed through shown() only);
+ *  - a config that loaded holds only values the setters accept (IP literal
+ *    host, port 1..65535, ranges, enums, no control characters in strings).
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char path[PATH_MAX];
+static int fd = -1;
+
+static void cleanup(void)
+{
+	if (path[0])
+		unlink(path);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	const char *tmp = getenv("TMPDIR");
+	snprintf(path, sizeof path, "%s/meerko-fuzz-config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0 || fchmod(fd, 0600) != 0) {
+		perror("fuzz_config: temp file");
+		abort();
+	}
+	atexit(cleanup);
+	return 0;
+}
+
+static void check_line(const char *err)
+{
+	if (err[0] == '\0')
+		abort();
+	for (const char *p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			abort(); /* not one line of printable text */
+}
+
+static void check_str(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+	if (n == size)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			abort();
+}
+
+static void check_config(const struct mk_config *c)
+{
+	unsigned char a[16];
+	check_str(c->proxy_host, sizeof c->proxy_host);
+	check_str(c->proxy_user, sizeof c->proxy_user);
+	check_str(c->proxy_password, sizeof c->proxy_password);
+	check_str(c->save_dir, sizeof c->save_dir);
+	if (inet_pton(AF_INET, c->proxy_host, a) != 1 && inet_pton(AF_INET6, c->proxy_host, a) != 1)
+		abort();
+	if (c->proxy_port == 0 || c->save_dir[0] == '\0')
+		abort();
+	if ((unsigned)c->proxy_type > MK_CFG_PROXY_SOCKS5 || (unsigned)c->progress > MK_PROGRESS_NONE ||
+	    (unsigned)c->sandbox > MK_SANDBOX_OFF)
+		abort();
+	if (c->max_down_kib < 0 || c->max_down_kib > 10000000 || c->max_up_kib < 0 ||
+	    c->max_up_kib > 10000000 || c->plain_interval_s < 1 || c->plain_interval_s > 3600)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
+		abort();
+
+	static struct mk_config c; /* ~9 KiB */
+	char err[1024] = "";
+	mk_config_defaults(&c);
+	if (mk_config_load_file(&c, path, err, sizeof err) != 0) {
+		check_line(err);
+		return 0;
+	}
+	check_config(&c);
+	err[0] = '\0';
+	if (mk_config_validate(&c, err, sizeof err) != 0)
+		check_line(err);
+	return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * fuzz_engine_msg.c - the broker's wall against a hostile engine.
+ *
+ * The input is what a compromised engine writes on the socketpair: a stream
+ * of frames. Each complete frame goes the way supervise.c's read_engine()
+ * takes it: mk_frame_parse -> mk_ipc_unpack_e2b -> mk_engine_msg_check
+ * against a set holding two torrents (ids 1 and 7), then free. A framing
+ * error ends the stream, as it ends the engine.
+ *
+ * Oracle, beyond ASan/UBSan: whatever passed the check and was stored in the
+ * set must obey what the rest of the broker relies on (progress <= 100%,
+ * done <= wanted, a terminal-safe name).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_msg.h"
+#include "frame.h"
+#include "ipc.h"
+#include "sanitize.h"
+
+static void check_view(const struct mk_torrent_view *v)
+{
+	if (!v->have_status)
+		return;
+	if (v->progress_ppm > 1000000 || v->done > v->wanted || v->down_rate > MK_MAX_RATE ||
+	    v->up_rate > MK_MAX_RATE || v->state > MEERKO__TORRENT_STATE__STATE_ERROR)
+		abort();
+	size_t n = strnlen(v->name, sizeof v->name);
+	if (n == sizeof v->name)
+		abort(); /* not terminated */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v->name[i];
+		if (c < 0x20 || c == 0x7f)
+			abort(); /* a control byte reached what the progress line prints */
+	}
+}
+
+/* What supervise.c does with an Event's text: sanitised into a fixed buffer. */
+static void use_event(const Meerko__Event *ev)
+{
+	char clean[MK_MAX_TEXT];
+	mk_sanitize(ev->message, strlen(ev->message), clean, sizeof clean);
+	for (const char *p = clean; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mk_torrent_set set;
+	memset(&set, 0, sizeof set);
+	set.t[0].id = 1;
+	set.t[1].id = 7;
+	set.n = 2;
+
+	size_t off = 0;
+	for (int frames = 0; frames < 1024 && off < size; frames++) {
+		const uint8_t *payload = NULL;
+		size_t plen = 0, used = 0;
+		mk_frame_status st = mk_frame_parse(data + off, size - off, &payload, &plen, &used);
+		if (st != MK_FRAME_OK)
+			break;
+		if (used != MK_FRAME_HDR + plen || used > size - off || payload != data + off + MK_FRAME_HDR)
+			abort();
+		off += used;
+
+		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b(payload, plen);
+		if (m == NULL)
+			break; /* the broker kills the engine here */
+		char why[256] = "";
+		int rc = mk_engine_msg_check(&set, m, why, sizeof why);
+		if (rc != 0) {
+			if (why[0] == '\0' || strchr(why, '\n'))
+				abort(); /* a violation must come with one line */
+			mk_ipc_free_e2b(m);
+			break;
+		}
+		if (m->msg_case == MEERKO__ENGINE_TO_BROKER__MSG_EVENT)
+			use_event(m->event);
+		mk_ipc_free_e2b(m);
+		for (size_t i = 0; i < set.n; i++)
+			check_view(&set.t[i]);
+	}
+	return 0;
+}

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# test_resilience.sh - kill switch and crash resilience, on a real swarm with
+# the sandbox on (as root: engine as nobody).
+#
+# Usage: test_resilience.sh BUILD_DIR SCENARIO
+#   outage     proxy killed at ~1/3, back after 5 s: download completes, hashes
+#              match, the client said "proxy down" and "proxy back", and the
+#              capture shows nothing but the proxy reached tracker or seeder.
+#   maxoutage  proxy killed for good, max_outage = 3: exit 8, state saved; proxy
+#              restarted, rerun finishes and downloads only what was missing.
+#   kill9      broker and engine SIGKILLed at ~1/2: rerun finishes, and the bytes
+#              it downloads are at most the missing part plus 4 MiB of slack.
+#   engine     engine SIGKILLed at ~1/3: the broker restarts it and finishes.
+#   sigterm    SIGTERM at ~1/3: exit 143, resume data saved, rerun finishes.
+# Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD_DIR=${1:?build dir}
+SCENARIO=${2:?scenario}
+MEERKO_BIN=${MEERKO_BIN:-$BUILD_DIR/bin/meerko-secure}
+# shellcheck source=../lib/swarm.sh
+. "$HERE/../lib/swarm.sh"
+
+swarm_isolate "$@"
+swarm_require_root
+swarm_require_cmds opentracker microsocks aria2c mktorrent transmission-show tcpdump timeout sha256sum
+[[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
+swarm_init
+
+SEED=$SWARM_DIR/seed
+PAYLOAD=$SEED/payload
+TORRENT=$SWARM_DIR/r.torrent
+OUT=$SWARM_DIR/out
+STATE=$SWARM_DIR/state
+CONFIG=$SWARM_DIR/meerko.ini
+TOTAL_MB=24
+mkdir -p "$OUT"
+chown nobody "$OUT"   # the sandboxed engine runs as nobody
+
+swarm_make_payload "$PAYLOAD" 2 "$TOTAL_MB"
+swarm_make_torrent "$PAYLOAD" "$TORRENT"
+swarm_start_tracker "$TORRENT"
+swarm_start_microsocks
+swarm_start_seeder_aria2 "$TORRENT" "$SEED"
+
+max_outage=60
+[[ $SCENARIO == maxoutage ]] && max_outage=3
+(
+	umask 077
+	cat >"$CONFIG" <<EOF
+[proxy]
+type = socks5
+host = $SWARM_PROXY_IP
+port = $SWARM_PROXY_PORT
+[download]
+max_down = 3000
+[ui]
+progress = plain
+plain_interval = 1
+[killswitch]
+[state]
+dir = $STATE
+resume_interval = 5
+EOF
+)
+
+# --- helpers ------------------------------------------------------------
+MEERKO_PID=""
+start_meerko() { # NAME: runs in the background, output in $SWARM_LOGS/NAME.{out,err}
+	timeout -k 5 120 "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$TORRENT" \
+		>"$SWARM_LOGS/$1.out" 2>"$SWARM_LOGS/$1.err" </dev/null &
+	MEERKO_PID=$!
+	_SWARM_PIDS+=("$MEERKO_PID")
+}
+RC=""
+wait_meerko() { # sets RC (must run in this shell: wait needs the child)
+	RC=0
+	wait "$MEERKO_PID" || RC=$?
+}
+percent() { # NAME -> last progress percent as an integer (0 if none yet)
+	local p
+	p=$(grep -o '^ *[0-9.]*%' "$SWARM_LOGS/$1.out" 2>/dev/null | tail -n 1 | tr -d ' %')
+	p=${p%.*}
+	echo "${p:-0}"
+}
+at_least() { (($(percent "$1") >= $2)); }
+downloaded() { # NAME -> bytes the run says it downloaded
+	sed -n 's/.*(\([0-9]*\) bytes downloaded this run).*/\1/p' "$SWARM_LOGS/$1.out" | tail -n 1
+}
+engine_pid() { pgrep -f "meerko-engine --write-dir $OUT" | head -n 1; }
+no_engine() { ! pgrep -f "meerko-engine --write-dir $OUT" >/dev/null; }
+has_state() { compgen -G "$STATE/*.resume" >/dev/null; }
+show() { for f in "$@"; do printf -- '----- %s\n' "$f"; tail -n 15 "$SWARM_LOGS/$f" 2>/dev/null || true; done; }
+total_bytes=$(du -sb "$PAYLOAD" | cut -f1)
+
+swarm_capture_start "port $SWARM_TRACKER_PORT or port $SWARM_SEED_PORT"
+
+case $SCENARIO in
+outage)
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
+	swarm_log "killing the proxy at $(percent run1)%"
+	swarm_stop "$SWARM_PROXY_PID"
+	swarm_wait_for -t 10 -i 0.2 grep -q "proxy down" "$SWARM_LOGS/run1.err" || true
+	sleep 1
+	paused_at=$(percent run1)
+	sleep 4
+	still=$(percent run1)
+	swarm_start_microsocks
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	swarm_check "exit 0 after the outage (rc=$rc)" test "$rc" -eq 0
+	swarm_check "the client reported the proxy down" grep -q "proxy down" "$SWARM_LOGS/run1.err"
+	swarm_check "the client resumed when the proxy came back" grep -q "proxy back" "$SWARM_LOGS/run1.err"
+	swarm_check "no progress while the proxy was down ($paused_at% -> $still%)" test "$still" -le "$((paused_at + 1))"
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	;;
+maxoutage)
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
+	swarm_stop "$SWARM_PROXY_PID"
+	wait_meerko; rc=$RC
+	swarm_check "exit 8 after max_outage (rc=$rc)" test "$rc" -eq 8
+	swarm_check "the message names max_outage" grep -q "max_outage" "$SWARM_LOGS/run1.err"
+	swarm_check "resume data was saved" has_state
+	swarm_start_microsocks
+	start_meerko run2
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	swarm_check "the rerun finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	got=$(downloaded run2)
+	swarm_check "the rerun downloaded less than the whole torrent (${got:-?} of $total_bytes)" test "${got:-$total_bytes}" -lt "$total_bytes"
+	;;
+kill9)
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 50 || true
+	done_pct=$(percent run1)
+	epid=$(engine_pid || true)
+	kill -9 "$MEERKO_PID" 2>/dev/null || true
+	if [[ -n $epid ]]; then kill -9 "$epid" 2>/dev/null || true; fi
+	wait_meerko
+	swarm_wait_for -t 10 -i 0.2 no_engine || true
+	start_meerko run2
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	got=$(downloaded run2)
+	missing=$((total_bytes * (100 - done_pct) / 100))
+	slack=$((4 * 1024 * 1024))
+	swarm_check "the rerun finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	swarm_check "the rerun downloaded ${got:-?} bytes: at most the missing $missing + 4 MiB (killed at $done_pct%)" \
+		test "${got:-$total_bytes}" -le "$((missing + slack))"
+	;;
+engine)
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
+	epid=$(engine_pid || true)
+	swarm_check "found the engine process" test -n "$epid"
+	if [[ -n $epid ]]; then kill -9 "$epid"; fi
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	swarm_check "exit 0 after an engine crash (rc=$rc)" test "$rc" -eq 0
+	swarm_check "the broker said why and restarted" grep -q "restarting the engine" "$SWARM_LOGS/run1.err"
+	swarm_check "the crash was reported with its signal" grep -q "killed by signal 9" "$SWARM_LOGS/run1.err"
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	;;
+sigterm)
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
+	kill -TERM "$MEERKO_PID"
+	wait_meerko; rc=$RC
+	swarm_check "exit 143 on SIGTERM (rc=$rc)" test "$rc" -eq 143
+	swarm_check "resume data was saved" has_state
+	start_meerko run2
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	swarm_check "the rerun finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	got=$(downloaded run2)
+	swarm_check "the rerun downloaded less than the whole torrent (${got:-?} of $total_bytes)" test "${got:-$total_bytes}" -lt "$total_bytes"
+	;;
+*) swarm_die "unknown scenario $SCENARIO" ;;
+esac
+
+tracker_ips=$(swarm_tracker_saw "$SWARM_SEED_IP" || true)
+seed_ips=$(swarm_capture_src_ips "$SWARM_SEED_IP" "$SWARM_SEED_PORT" "$SWARM_SEED_IP" || true)
+swarm_check "capture: only the proxy reached the tracker" swarm_only_ips "$SWARM_PROXY_IP" "$tracker_ips"
+swarm_check "capture: only the proxy reached the seeder" swarm_only_ips "$SWARM_PROXY_IP" "$seed_ips"
+((SWARM_FAILED == 0)) || show run1.out run1.err run2.out run2.err
+swarm_summary
