@@ -103,7 +103,7 @@ for t in "${targets[@]}"; do
 		echo "---- fuzz_$t log (last 60 lines) ----"
 		tail -n 60 "$log"
 		echo "---- crashing inputs kept in $art/:"
-		ls -1 "$art" 2>/dev/null | sed 's/^/    /'
+		find "$art" -type f -printf '    %p\n'
 	fi
 	echo "$line"
 	summary+=("$line")

@@ -59,6 +59,7 @@ max_down = 3000
 progress = plain
 plain_interval = 1
 [killswitch]
+max_outage = $max_outage
 [state]
 dir = $STATE
 resume_interval = 5

@@ -1,0 +1,374 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR disable=SC2119 # (SC2119: optional args)
+# test_bad_input.sh - the bad-input matrix: every way a user (or a hostile
+# .torrent) can hand meerko-secure something wrong, each row checked for
+#   - the exact exit code (broker/exitcodes.h) and a stderr substring,
+#   - stderr being exactly one line starting with "meerko-secure: ",
+#   - nothing written outside the save dir: the scratch HOME, the working
+#     directory and the row's inputs are snapshotted before/after, and the
+#     client gets its own empty /tmp and /dev/shm (tmpfs in a private mount
+#     namespace) that must still be empty afterwards,
+#   - nothing that was already in the save dir removed (a sentinel file).
+#
+# Rows that reach the engine (bad .torrent contents, bad magnets, disk full)
+# run twice: [sandbox] mode = off, then mode = required (as root the engine
+# runs as nobody, so their save dir belongs to nobody).
+#
+# Real daemons on loopback only (tests/lib/swarm.sh): danted with username
+# auth (temporary system user) for the wrong-password row, then microsocks,
+# opentracker and an aria2c seeder for the engine rows and the disk-full row
+# (1 MiB tmpfs save dir, 4 MiB torrent). Every mount lives in a private
+# mount namespace (unshare -m) that dies with the row: nothing to unmount.
+#
+# Usage: test_bad_input.sh [BUILD_DIR]
+#   BUILD_DIR (or $BUILD_DIR, default ./build) holds bin/meerko-secure;
+#   MEERKO_BIN overrides. ROWS=REGEX runs only the rows whose name matches.
+#   MEERKO_ROW_TIMEOUT (20 s) / MEERKO_ENGINE_ROW_TIMEOUT (30 s) /
+#   MEERKO_DISKFULL_TIMEOUT (120 s) bound each run of the client.
+# The test's files live under $MEERKO_TEST_TMPDIR (default /var/tmp), not
+# /tmp, because the client's /tmp is replaced by an empty tmpfs.
+# Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD_DIR=${1:-${BUILD_DIR:-build}}
+if [[ -z ${MEERKO_BIN:-} ]]; then
+	MEERKO_BIN=$BUILD_DIR/bin/meerko-secure
+	if [[ ! -x $MEERKO_BIN && -x $BUILD_DIR/broker/meerko-secure ]]; then
+		MEERKO_BIN=$BUILD_DIR/broker/meerko-secure
+	fi
+fi
+ROW_TIMEOUT=${MEERKO_ROW_TIMEOUT:-20}
+ENGINE_ROW_TIMEOUT=${MEERKO_ENGINE_ROW_TIMEOUT:-30}
+DISKFULL_TIMEOUT=${MEERKO_DISKFULL_TIMEOUT:-120}
+ROWS=${ROWS:-}
+
+# shellcheck source=../lib/swarm.sh
+. "$HERE/../lib/swarm.sh"
+
+swarm_require_root
+swarm_require_cmds opentracker microsocks danted aria2c mktorrent transmission-show ss \
+	unshare mount timeout cmp sha256sum find chpasswd useradd userdel
+[[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN (pass BUILD_DIR or set MEERKO_BIN)"
+MEERKO_BIN=$(cd "$(dirname "$MEERKO_BIN")" && pwd)/$(basename "$MEERKO_BIN")
+unshare -m --propagation private true 2>/dev/null ||
+	swarm_skip_or_fail "cannot create a mount namespace (unshare -m)"
+
+export TMPDIR=${MEERKO_TEST_TMPDIR:-/var/tmp}
+swarm_init
+
+NOBODY_UID=$(id -u nobody)
+NOBODY_GID=$(id -g nobody)
+ROWS_DIR=$SWARM_DIR/rows
+FIX=$SWARM_DIR/fixtures
+mkdir -p "$ROWS_DIR" "$FIX"
+chmod 755 "$ROWS_DIR" "$FIX"
+ROW_COUNT=0
+FAILED_ROWS=()
+
+# ------------------------------------------------------------ the runner
+# Runs inside `unshare -m --propagation private`: gives the client an empty
+# /tmp and /dev/shm, sets up the save dir, runs the client, and records what
+# is left (the mounts vanish with the namespace).
+cat >"$SWARM_DIR/ns-run.sh" <<'EOF'
+set -u
+rowdir=$1 kind=$2 save=$3 limit=$4 owner=$5
+shift 5
+mount -t tmpfs -o size=16m,mode=1777 meerko-test-tmp /tmp || exit 90
+mount -t tmpfs -o size=16m,mode=1777 meerko-test-shm /dev/shm || exit 90
+case $kind in
+ro | full)
+	mount -t tmpfs -o "size=1m,mode=755,uid=$owner" meerko-test-save "$save" || exit 91
+	;;
+esac
+printf 'put here before the run\n' >"$save/already-here.txt"
+mkdir -p "$save/already-dir" && printf 'x\n' >"$save/already-dir/f"
+if [[ $kind == ro ]]; then
+	mount -o remount,ro "$save" || exit 92
+fi
+rc=0
+(cd "$rowdir/cwd" && exec timeout -k 5 "$limit" env -i HOME="$rowdir/home" PATH=/usr/bin:/bin "$@") \
+	>"$rowdir/stdout" 2>"$rowdir/stderr" </dev/null || rc=$?
+printf '%s\n' "$rc" >"$rowdir/rc"
+find /tmp /dev/shm -mindepth 1 >"$rowdir/private-tmp.after" 2>&1
+if [[ $kind == ro || $kind == full ]]; then
+	mkdir -p "$rowdir/save-copy"
+	cp -a --sparse=always "$save/." "$rowdir/save-copy/"
+fi
+exit 0
+EOF
+
+# snapshot DIR...: one line per entry (type, mode, owner, size, mtime, path)
+snapshot() {
+	local d
+	for d in "$@"; do
+		find "$d" -printf '%y %m %u %s %T@ %p\n' 2>&1
+	done | sort
+}
+
+# row NAME RC SUBSTR [options] -- CLIENT-ARGS...
+#   --config TEXT     meerko.ini for the row (default: $BASE_INI)
+#   --save KIND       dir (default) | ro (read-only tmpfs) | full (1 MiB tmpfs)
+#   --sandbox MODE    off (default) | required: sets [sandbox] mode, and the
+#                     save dir belongs to nobody
+#   --timeout SEC
+#   --then FUNC       extra check, called with the row dir (after the others)
+# In CLIENT-ARGS, @SAVE@ is replaced by the save dir and @ROW@ by the row dir.
+row() {
+	local name=$1 want_rc=$2 want_msg=$3
+	shift 3
+	local ini=$BASE_INI kind=dir sandbox=off limit=$ROW_TIMEOUT then=""
+	while (($# > 0)); do
+		case $1 in
+		--config) ini=$2; shift 2 ;;
+		--save) kind=$2; shift 2 ;;
+		--sandbox) sandbox=$2; shift 2 ;;
+		--timeout) limit=$2; shift 2 ;;
+		--then) then=$2; shift 2 ;;
+		--) shift; break ;;
+		*) swarm_die "row $name: unknown option $1"; return 1 ;;
+		esac
+	done
+	if [[ -n $ROWS ]] && ! [[ $name =~ $ROWS ]]; then
+		return 0
+	fi
+	ROW_COUNT=$((ROW_COUNT + 1))
+	local rd
+	rd=$ROWS_DIR/$(printf '%02d' "$ROW_COUNT")-$name
+	local save=$rd/save owner=0
+	mkdir -p "$rd/home" "$rd/cwd" "$rd/in" "$save"
+	chmod 755 "$rd" "$rd/in"
+	if [[ $sandbox == required ]]; then
+		owner=$NOBODY_UID
+		chown "$NOBODY_UID:$NOBODY_GID" "$save"
+	fi
+	ini=${ini//@SANDBOX@/$sandbox}
+	(umask 077 && printf '%s\n' "$ini" >"$rd/in/meerko.ini")
+	local args=() a
+	for a in "$@"; do
+		a=${a//@SAVE@/$save}
+		args+=("${a//@ROW@/$rd}")
+	done
+	snapshot "$rd/home" "$rd/cwd" "$rd/in" "$FIX" >"$rd/outside.before"
+
+	local wrap_rc=0
+	swarm_run "row-$name" $((limit + 30)) unshare -m --propagation private \
+		bash "$SWARM_DIR/ns-run.sh" "$rd" "$kind" "$save" "$limit" "$owner" \
+		"$MEERKO_BIN" --config "$rd/in/meerko.ini" --progress none "${args[@]}" || wrap_rc=$?
+
+	snapshot "$rd/home" "$rd/cwd" "$rd/in" "$FIX" >"$rd/outside.after"
+	local rc=wrapper-failed
+	if ((wrap_rc == 0)) && [[ -f $rd/rc ]]; then
+		rc=$(<"$rd/rc")
+	else
+		swarm_log "row $name: the namespace wrapper failed (rc=$wrap_rc)"
+	fi
+	local before_failed=$SWARM_FAILED tag="[$name${sandbox:+, sandbox $sandbox}]"
+	swarm_check "$tag exit code $want_rc (got $rc)" test "$rc" = "$want_rc"
+	swarm_check "$tag stderr is one line with '$want_msg'" one_line "$rd/stderr" "$want_msg"
+	swarm_check "$tag nothing written outside the save dir" nothing_outside "$rd"
+	swarm_check "$tag what was in the save dir is still there" sentinel_kept "$rd" "$kind"
+	if [[ -n $then ]]; then
+		swarm_check "$tag $then" "$then" "$rd"
+	fi
+	if ((SWARM_FAILED > before_failed)); then
+		FAILED_ROWS+=("$name${sandbox:+ (sandbox $sandbox)}")
+		printf '    stderr: %s\n' "$(head -c 600 "$rd/stderr" | tr '\n' '|')"
+	fi
+}
+
+one_line() { # FILE SUBSTR
+	local f=$1 want=$2 n
+	n=$(wc -l <"$f")
+	if [[ $n != 1 ]] || [[ -n $(tail -c 1 "$f") ]]; then
+		printf '    stderr has %s lines (want exactly 1):\n' "$n"
+		sed 's/^/    | /' "$f" | head -n 10 | cut -c1-300
+		return 1
+	fi
+	local line
+	line=$(<"$f")
+	if [[ $line != "meerko-secure: "* ]]; then
+		printf '    does not start with "meerko-secure: ": %s\n' "$line"
+		return 1
+	fi
+	if [[ $line != *"$want"* ]]; then
+		printf '    no "%s" in: %s\n' "$want" "$line"
+		return 1
+	fi
+}
+
+nothing_outside() { # ROWDIR
+	local rd=$1 ok=0
+	if ! diff -u "$rd/outside.before" "$rd/outside.after" >"$rd/outside.diff"; then
+		printf '    changed outside the save dir:\n'
+		grep -E '^[-+][^-+]' "$rd/outside.diff" | head -n 10 | sed 's/^/    /'
+		ok=1
+	fi
+	if [[ ! -f $rd/private-tmp.after ]]; then
+		printf '    no record of the private /tmp\n'
+		ok=1
+	elif [[ -s $rd/private-tmp.after ]]; then
+		printf '    written to /tmp or /dev/shm:\n'
+		head -n 10 "$rd/private-tmp.after" | sed 's/^/    /'
+		ok=1
+	fi
+	# the save dir's parent is the row dir: a "../x" escape lands there
+	local extra
+	extra=$(find "$rd" -mindepth 1 -maxdepth 1 ! -name home ! -name cwd ! -name in ! -name save \
+		! -name save-copy ! -name rc ! -name stdout ! -name stderr ! -name 'outside.*' \
+		! -name private-tmp.after -printf '%f\n')
+	if [[ -n $extra ]]; then
+		printf '    new entries beside the save dir: %s\n' "$(tr '\n' ' ' <<<"$extra")"
+		ok=1
+	fi
+	return "$ok"
+}
+
+sentinel_kept() { # ROWDIR KIND
+	local d=$1/save
+	[[ $2 == dir ]] || d=$1/save-copy
+	[[ $(cat "$d/already-here.txt" 2>/dev/null) == "put here before the run" &&
+		$(cat "$d/already-dir/f" 2>/dev/null) == x ]] && return 0
+	printf '    %s/already-here.txt or already-dir/f is gone or changed\n' "$d"
+	return 1
+}
+
+# ------------------------------------------------------------ fixtures
+# bencode string: bs TEXT (no NUL bytes)
+bs() { printf '%d:%s' "${#1}" "$1"; }
+# 20 * n bytes of piece hashes
+pieces() { head -c $((20 * $1)) /dev/zero | tr '\0' 'h'; }
+# torrent_multi OUT PATHLIST PIECE_LEN PIECES [LENGTH]: one file, hand-made
+# bencode (keys sorted); PATHLIST is a bencoded list, e.g. l2:..4:evile
+torrent_multi() {
+	local out=$1 pathlist=$2 plen=$3 pcs=$4 len=${5:-16384}
+	{
+		printf 'd4:infod5:filesld6:lengthi%se4:path' "$len"
+		printf '%s' "$pathlist"
+		printf 'ee4:name%s12:piece lengthi%se6:pieces' "$(bs meerko-bad)" "$plen"
+		bs "$pcs"
+		printf 'ee'
+	} >"$out"
+}
+
+swarm_make_payload "$SWARM_DIR/small/payload" 2 1
+swarm_make_torrent "$SWARM_DIR/small/payload" "$FIX/good.torrent"
+sz=$(stat -c %s "$FIX/good.torrent")
+head -c $((sz / 2)) "$FIX/good.torrent" >"$FIX/truncated.torrent"
+: >"$FIX/empty.torrent"
+printf 'This is not bencode at all, just text.\n' >"$FIX/not-bencode.torrent"
+mkdir -p "$FIX/a-directory.torrent"
+torrent_multi "$FIX/dotdot.torrent" "l$(bs ..)$(bs evil)e" 16384 "$(pieces 1)"
+torrent_multi "$FIX/absolute.torrent" "l$(bs /tmp/meerko-abs-evil)e" 16384 "$(pieces 1)"
+# a NUL byte inside a file name: "ev\0il" (5 bytes)
+torrent_multi "$FIX/nul-name.torrent" "l5:evXile" 16384 "$(pieces 1)"
+sed -i 's/5:evXil/5:ev\x00il/' "$FIX/nul-name.torrent"
+torrent_multi "$FIX/piece-len-0.torrent" "l$(bs f)e" 0 "$(pieces 1)"
+torrent_multi "$FIX/pieces-not-20.torrent" "l$(bs f)e" 16384 "$(pieces 1)x"
+torrent_multi "$FIX/piece-len-2p40.torrent" "l$(bs f)e" 1099511627776 "$(pieces 1)"
+torrent_multi "$FIX/piece-count.torrent" "l$(bs f)e" 16384 "$(pieces 1000)"
+chmod 644 "$FIX"/*.torrent 2>/dev/null || true
+if ! grep -qa 'ev.il' "$FIX/nul-name.torrent" || [[ $(tr -cd '\0' <"$FIX/nul-name.torrent" | wc -c) != 1 ]]; then
+	swarm_die "could not put a NUL byte into nul-name.torrent"
+	exit 1
+fi
+
+BASE_INI="[proxy]
+type = socks5
+host = $SWARM_PROXY_IP
+port = $SWARM_PROXY_PORT
+[sandbox]
+mode = @SANDBOX@"
+
+# ------------------------------------------------------------ rows: no proxy needed
+# (the broker stops before probing the proxy)
+row missing-file 3 "No such file or directory" -- -o @SAVE@ "$FIX/does-not-exist.torrent"
+row directory 3 "is a directory" -- -o @SAVE@ "$FIX/a-directory.torrent"
+row empty-file 3 "is empty" -- -o @SAVE@ "$FIX/empty.torrent"
+row bad-magnet-scheme 3 "not a valid magnet link" -- -o @SAVE@ "magnet:xt=urn:btih:0123"
+row unknown-ini-key 2 "unknown key 'colour' in [proxy]" --config "[proxy]
+colour = blue" -- -o @SAVE@ "$FIX/good.torrent"
+row bad-port 2 "is not a port number" --config "[proxy]
+port = 70000" -- -o @SAVE@ "$FIX/good.torrent"
+row unknown-proxy-type 2 "is not one of: none, socks5" --config "[proxy]
+type = http" -- -o @SAVE@ "$FIX/good.torrent"
+row proxy-required-absent 2 "no proxy configured and [proxy] required = true" --config "[proxy]
+type = none" -- -o @SAVE@ "$FIX/good.torrent"
+row unknown-flag 2 "--colour" -- -o @SAVE@ --colour blue "$FIX/good.torrent"
+row proxy-flag-hostname 2 "not an IP address" -- -o @SAVE@ --proxy proxy.example:1080 "$FIX/good.torrent"
+row unwritable-save-dir 5 "Read-only file system" --save ro -- -o @SAVE@ "$FIX/good.torrent"
+
+# ------------------------------------------------------------ rows: proxy problems
+closed_port=39999
+for ((i = 0; i < 200; i++)); do
+	swarm_port_busy "$SWARM_PROXY_IP" "$closed_port" || break
+	closed_port=$((closed_port + 1))
+done
+row proxy-unreachable 4 "cannot connect to proxy $SWARM_PROXY_IP:$closed_port" --config "[proxy]
+host = $SWARM_PROXY_IP
+port = $closed_port
+[sandbox]
+mode = off" -- -o @SAVE@ "$FIX/good.torrent"
+
+DANTE_USER=mkbad$((RANDOM % 10000))
+swarm_start_dante "$DANTE_USER" "right-pass-$RANDOM"
+row proxy-wrong-password 4 "rejected the username/password" --config "[proxy]
+host = $SWARM_PROXY_IP
+port = $SWARM_PROXY_PORT
+username = $DANTE_USER
+password = wrong-pass
+[sandbox]
+mode = off" -- -o @SAVE@ "$FIX/good.torrent"
+row proxy-needs-auth 4 "requires authentication" -- -o @SAVE@ "$FIX/good.torrent"
+swarm_stop "$SWARM_PROXY_PID"
+
+# ------------------------------------------------------------ rows: the engine decides
+swarm_make_payload "$SWARM_DIR/big/payload" 1 4
+swarm_make_torrent "$SWARM_DIR/big/payload" "$FIX/four-mib.torrent"
+chmod 644 "$FIX/four-mib.torrent"
+swarm_start_tracker "$FIX/four-mib.torrent"
+swarm_start_microsocks
+swarm_start_seeder_aria2 "$FIX/four-mib.torrent" "$SWARM_DIR/big"
+PIECE=$((1 << SWARM_PIECE_EXP))
+
+# the verified pieces of the payload that reached the (full) save dir
+pieces_kept() { # ROWDIR
+	local src=$SWARM_DIR/big/payload/file-1.bin dst=$1/save-copy/payload/file-1.bin
+	local size n i good=0
+	if [[ ! -f $dst ]]; then
+		printf '    %s is gone\n' "${dst#"$1"/}"
+		return 1
+	fi
+	size=$(stat -c %s "$src")
+	n=$(((size + PIECE - 1) / PIECE))
+	for ((i = 0; i < n; i++)); do
+		if cmp -s -i "$((i * PIECE)):$((i * PIECE))" -n "$PIECE" "$src" "$dst"; then
+			good=$((good + 1))
+		fi
+	done
+	printf '    %d of %d pieces present and correct in the full save dir\n' "$good" "$n"
+	((good >= 1))
+}
+
+for sb in off required; do
+	row not-bencode 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/not-bencode.torrent"
+	row truncated 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/truncated.torrent"
+	row path-dotdot 3 "dotdot.torrent: not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/dotdot.torrent"
+	row path-absolute 3 "absolute.torrent: not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/absolute.torrent"
+	row path-nul-byte 3 "nul-name.torrent: not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/nul-name.torrent"
+	row piece-length-0 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/piece-len-0.torrent"
+	row pieces-not-multiple-of-20 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/pieces-not-20.torrent"
+	row piece-length-2p40 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/piece-len-2p40.torrent"
+	row piece-count-mismatch 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/piece-count.torrent"
+	row magnet-bad-hash-length 3 "not a valid magnet link" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "magnet:?xt=urn:btih:0123456789abcdef"
+	row magnet-bad-base32 3 "not a valid magnet link" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "magnet:?xt=urn:btih:!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+	row disk-full 5 "No space left on device" --sandbox "$sb" --save full --timeout "$DISKFULL_TIMEOUT" \
+		--then pieces_kept -- -o @SAVE@ "$FIX/four-mib.torrent"
+done
+
+printf '\nrows run: %d\n' "$ROW_COUNT"
+if ((${#FAILED_ROWS[@]} > 0)); then
+	printf 'rows with a failed check:\n'
+	printf '  - %s\n' "${FAILED_ROWS[@]}"
+fi
+swarm_summary
