@@ -57,7 +57,7 @@ static int load_config(const struct mk_cli *cli, struct mk_config *cfg, char *er
 	return mk_config_validate(cfg, err, errlen);
 }
 
-/* Blocks SIGINT/SIGTERM and returns a signalfd for them, so signals are
+/* Blocks SIGINT/SIGTERM/SIGHUP and returns a signalfd for them, so signals are
  * handled in the main loop rather than in async handlers. */
 static int signals_fd(void)
 {
@@ -65,6 +65,7 @@ static int signals_fd(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);

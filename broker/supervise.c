@@ -303,6 +303,13 @@ static void on_signal(struct sup *s)
 	struct signalfd_siginfo si;
 	if (read(s->job->sigfd, &si, sizeof si) != (ssize_t)sizeof si)
 		return;
+	if (si.ssi_signo == SIGHUP) {
+		/* SIGHUP reloads nothing (a changed config must not silently
+		 * change privacy settings mid-download): it saves resume data now. */
+		if (s->phase == PH_RUNNING)
+			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
+		return;
+	}
 	int code = si.ssi_signo == SIGINT ? MK_EXIT_SIGINT : MK_EXIT_SIGTERM;
 	if (si.ssi_signo == SIGINT && ++s->sigints >= 2) {
 		/* Second Ctrl-C: the user wants out now. */
