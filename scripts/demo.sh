@@ -12,6 +12,7 @@
 #   --keep     keep the temp dir (torrent, files, logs) afterwards
 # Environment: DEMO_SIZE_MB (64), MEERKO_DEMO_SANDBOX (required | off)
 set -euo pipefail
+ORIG_ARGS=("$@")
 
 usage() {
 	sed -n 's/^# \{0,1\}//; /^Usage:/,/^Environment:/p' "$0" >&2
@@ -67,6 +68,7 @@ else
 fi
 say() { printf '%sdemo:%s %s\n' "$BOLD" "$PLAIN" "$*"; }
 
+swarm_isolate "${ORIG_ARGS[@]}"   # as root: a private network namespace, no port clashes
 swarm_init
 SEED=$SWARM_DIR/seed
 PAYLOAD=$SEED/meerko-demo
@@ -74,6 +76,8 @@ TORRENT=$SWARM_DIR/meerko-demo.torrent
 OUT=$SWARM_DIR/downloads
 CONFIG=$SWARM_DIR/meerko.ini
 mkdir -p "$OUT"
+# As root, the sandboxed engine runs as the sudo user or nobody: let it write.
+if ((EUID == 0)); then chown "${SUDO_UID:-nobody}" "$OUT"; fi
 
 say "making a ${DEMO_SIZE_MB} MiB two-file torrent of random data"
 swarm_make_payload "$PAYLOAD" 2 "$DEMO_SIZE_MB"
