@@ -624,6 +624,9 @@ int mk_torrent_resume(mk_session *s, uint32_t id)
 	return with_handle(s, id, [](lt::torrent_handle &h) {
 		h.unset_flags(lt::torrent_flags::auto_managed);
 		h.resume();
+		/* After a proxy outage the trackers' retry timers may be long:
+		 * ask for peers now rather than in a minute. */
+		h.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
 	});
 }
 
