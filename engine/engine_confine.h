@@ -6,21 +6,43 @@
 #define MEERKO_ENGINE_CONFINE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define MK_MAX_WRITE_DIRS 4
+/* The broker's relay inside the engine's namespace (broker/sandbox.h:
+ * MK_RELAY_INSIDE_PORT); --relay-port overrides it. */
+#define MK_CONFINE_DEFAULT_RELAY_PORT 1080
 
 /* What the broker put on the engine's command line (trusted). */
 struct mk_confine_opts {
 	bool unconfined;                       /* --unconfined: sandbox off (bench/debug) */
 	const char *write_dirs[MK_MAX_WRITE_DIRS]; /* --write-dir DIR (save dir, state dir) */
 	size_t n_write_dirs;
+	uint16_t relay_port;                   /* --relay-port N: the only TCP port the
+						* engine may connect to (Landlock ABI >= 4) */
+};
+
+/* What mk_engine_confine() turned on; 1 = active, 0 = not. Maps 1:1 onto
+ * the Ready message (ipc/meerko.proto). */
+struct mk_confine_report {
+	int confined;          /* 0 only with --unconfined */
+	int caps;              /* no capability in any set, bounding set empty */
+	int nnp;               /* PR_SET_NO_NEW_PRIVS */
+	int landlock;          /* a Landlock domain is enforced */
+	int landlock_abi;      /* kernel's Landlock ABI, 0 = none */
+	int seccomp;           /* the allowlist is loaded and kills (not audit mode) */
+	char landlock_why[128]; /* why Landlock is off, or what this ABI lacks */
 };
 
 /* Parses argv. Returns 0 or -1 with why. */
 int mk_confine_parse_args(struct mk_confine_opts *o, int argc, char **argv, char *why, size_t whylen);
 
 /* Applies every layer the options ask for. Returns 0, or -1 with a one-line
- * reason in why (the engine then exits: never run half-confined). */
+ * reason in why (the engine then exits: never run half-confined). A kernel
+ * without Landlock is not an error: the report says so. */
 int mk_engine_confine(const struct mk_confine_opts *o, char *why, size_t whylen);
+
+/* What the last mk_engine_confine() achieved (all zero before it ran). */
+void mk_confine_report(struct mk_confine_report *out);
 
 #endif

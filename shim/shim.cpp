@@ -214,6 +214,9 @@ lt::settings_pack make_settings(const mk_settings *s)
 	const char *li = s->listen_interfaces;
 	sp.set_str(sp_t::listen_interfaces, (li && *li) ? li : "127.0.0.1:0");
 	sp.set_bool(sp_t::enable_ip_notifier, false);
+	/* Peers that failed while the proxy was down would otherwise wait 60 s
+	 * (the default) before being tried again after it comes back. */
+	sp.set_int(sp_t::min_reconnect_time, 5);
 
 	/* What the broker needs: adds, state, errors, storage (resume data,
 	 * file errors), tracker results and peer errors (rate-limited below).

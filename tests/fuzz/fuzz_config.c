@@ -73,15 +73,20 @@ static void check_config(const struct mk_config *c)
 	check_str(c->proxy_user, sizeof c->proxy_user);
 	check_str(c->proxy_password, sizeof c->proxy_password);
 	check_str(c->save_dir, sizeof c->save_dir);
+	check_str(c->state_dir, sizeof c->state_dir);
 	if (inet_pton(AF_INET, c->proxy_host, a) != 1 && inet_pton(AF_INET6, c->proxy_host, a) != 1)
 		abort();
 	if (c->proxy_port == 0 || c->save_dir[0] == '\0')
 		abort();
 	if ((unsigned)c->proxy_type > MK_CFG_PROXY_SOCKS5 || (unsigned)c->progress > MK_PROGRESS_NONE ||
-	    (unsigned)c->sandbox > MK_SANDBOX_OFF)
+	    (unsigned)c->sandbox > MK_SANDBOX_OFF || (unsigned)c->on_proxy_loss > MK_ON_LOSS_EXIT)
 		abort();
 	if (c->max_down_kib < 0 || c->max_down_kib > 10000000 || c->max_up_kib < 0 ||
 	    c->max_up_kib > 10000000 || c->plain_interval_s < 1 || c->plain_interval_s > 3600)
+		abort();
+	if (c->max_outage_s < 1 || c->max_outage_s > 604800 || c->max_restarts < 0 ||
+	    c->max_restarts > 100 || c->restart_window_s < 1 || c->restart_window_s > 86400 ||
+	    c->resume_interval_s < 5 || c->resume_interval_s > 86400)
 		abort();
 }
 

@@ -264,6 +264,8 @@ static void config(void)
 		{ "errors", "[proxy]\nport = 0x50\nhost = localhost\n[privcy]\ndht = off\n  indented = 1\n" },
 		{ "crlf", "[proxy]\r\nhost = 10.0.0.1\r\nport = 1\r\n" },
 		{ "none_required", "[proxy]\ntype = none\n" },
+		{ "killswitch_state", "[killswitch]\non_proxy_loss = exit\nmax_outage = 604800\nmax_restarts = 0\n"
+				      "restart_window = 1\n[state]\ndir = ~/.local/state/meerko\nresume_interval = 5\n" },
 	};
 	for (size_t i = 0; i < sizeof inis / sizeof inis[0]; i++)
 		put("config", inis[i][0], inis[i][1], strlen(inis[i][1]));

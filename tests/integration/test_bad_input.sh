@@ -9,6 +9,10 @@
 #     client gets its own empty /tmp and /dev/shm (tmpfs in a private mount
 #     namespace) that must still be empty afterwards,
 #   - nothing that was already in the save dir removed (a sentinel file).
+# The one place outside the save dir the client may write is its state dir
+# ($HOME/.local/state/meerko, resume data): it may be created, but only rows
+# given --state-ok (disk full: verified pieces are worth resuming) may leave
+# files in it.
 #
 # Rows that reach the engine (bad .torrent contents, bad magnets, disk full)
 # run twice: [sandbox] mode = off, then mode = required (as root the engine
@@ -23,7 +27,7 @@
 # Usage: test_bad_input.sh [BUILD_DIR]
 #   BUILD_DIR (or $BUILD_DIR, default ./build) holds bin/meerko-secure;
 #   MEERKO_BIN overrides. ROWS=REGEX runs only the rows whose name matches.
-#   MEERKO_ROW_TIMEOUT (20 s) / MEERKO_ENGINE_ROW_TIMEOUT (30 s) /
+#   MEERKO_ROW_TIMEOUT (20 s) / MEERKO_ENGINE_ROW_TIMEOUT (20 s) /
 #   MEERKO_DISKFULL_TIMEOUT (120 s) bound each run of the client.
 # The test's files live under $MEERKO_TEST_TMPDIR (default /var/tmp), not
 # /tmp, because the client's /tmp is replaced by an empty tmpfs.
@@ -39,13 +43,14 @@ if [[ -z ${MEERKO_BIN:-} ]]; then
 	fi
 fi
 ROW_TIMEOUT=${MEERKO_ROW_TIMEOUT:-20}
-ENGINE_ROW_TIMEOUT=${MEERKO_ENGINE_ROW_TIMEOUT:-30}
+ENGINE_ROW_TIMEOUT=${MEERKO_ENGINE_ROW_TIMEOUT:-20}
 DISKFULL_TIMEOUT=${MEERKO_DISKFULL_TIMEOUT:-120}
 ROWS=${ROWS:-}
 
 # shellcheck source=../lib/swarm.sh
 . "$HERE/../lib/swarm.sh"
 
+swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker microsocks danted aria2c mktorrent transmission-show ss \
 	unshare mount timeout cmp sha256sum find chpasswd useradd userdel
@@ -98,12 +103,24 @@ fi
 exit 0
 EOF
 
-# snapshot DIR...: one line per entry (type, mode, owner, size, mtime, path)
+# snapshot DIR...: one line per entry (type, mode, owner, size, mtime, path;
+# no mtime for directories: added/removed entries show up on their own),
+# leaving out the client's state dir ($STATE_REL below a HOME) and the
+# directories above it, which are checked on their own (state_files)
+STATE_REL=.local/state/meerko
 snapshot() {
 	local d
 	for d in "$@"; do
-		find "$d" -printf '%y %m %u %s %T@ %p\n' 2>&1
+		find "$d" \( -path "*/home/$STATE_REL" -prune \) -o \
+			\( -path "*/home/.local" -o -path "*/home/.local/state" \) -o \
+			\( -type d -printf '%y %m %u %p\n' \) -o -printf '%y %m %u %s %T@ %p\n' 2>&1
 	done | sort
+}
+
+# files (not directories) left in a row's state dir
+state_files() { # ROWDIR
+	[[ -d $1/home/$STATE_REL ]] || return 0
+	find "$1/home/$STATE_REL" ! -type d -printf '%P\n'
 }
 
 # row NAME RC SUBSTR [options] -- CLIENT-ARGS...
@@ -113,11 +130,14 @@ snapshot() {
 #                     save dir belongs to nobody
 #   --timeout SEC
 #   --then FUNC       extra check, called with the row dir (after the others)
+#   --state-ok        the client may leave resume data in its state dir
+#   --root-save       with --sandbox required: leave the save dir to root
+#                     (0755), so the engine (nobody) cannot write it
 # In CLIENT-ARGS, @SAVE@ is replaced by the save dir and @ROW@ by the row dir.
 row() {
 	local name=$1 want_rc=$2 want_msg=$3
 	shift 3
-	local ini=$BASE_INI kind=dir sandbox=off limit=$ROW_TIMEOUT then=""
+	local ini=$BASE_INI kind=dir sandbox=off limit=$ROW_TIMEOUT then="" state_ok=0 root_save=0
 	while (($# > 0)); do
 		case $1 in
 		--config) ini=$2; shift 2 ;;
@@ -125,6 +145,8 @@ row() {
 		--sandbox) sandbox=$2; shift 2 ;;
 		--timeout) limit=$2; shift 2 ;;
 		--then) then=$2; shift 2 ;;
+		--state-ok) state_ok=1; shift ;;
+		--root-save) root_save=1; shift ;;
 		--) shift; break ;;
 		*) swarm_die "row $name: unknown option $1"; return 1 ;;
 		esac
@@ -138,7 +160,7 @@ row() {
 	local save=$rd/save owner=0
 	mkdir -p "$rd/home" "$rd/cwd" "$rd/in" "$save"
 	chmod 755 "$rd" "$rd/in"
-	if [[ $sandbox == required ]]; then
+	if [[ $sandbox == required ]] && ((root_save == 0)); then
 		owner=$NOBODY_UID
 		chown "$NOBODY_UID:$NOBODY_GID" "$save"
 	fi
@@ -166,14 +188,14 @@ row() {
 	local before_failed=$SWARM_FAILED tag="[$name${sandbox:+, sandbox $sandbox}]"
 	swarm_check "$tag exit code $want_rc (got $rc)" test "$rc" = "$want_rc"
 	swarm_check "$tag stderr is one line with '$want_msg'" one_line "$rd/stderr" "$want_msg"
-	swarm_check "$tag nothing written outside the save dir" nothing_outside "$rd"
+	swarm_check "$tag nothing written outside the save dir" nothing_outside "$rd" "$state_ok"
 	swarm_check "$tag what was in the save dir is still there" sentinel_kept "$rd" "$kind"
 	if [[ -n $then ]]; then
 		swarm_check "$tag $then" "$then" "$rd"
 	fi
 	if ((SWARM_FAILED > before_failed)); then
 		FAILED_ROWS+=("$name${sandbox:+ (sandbox $sandbox)}")
-		printf '    stderr: %s\n' "$(head -c 600 "$rd/stderr" | tr '\n' '|')"
+		printf '    stderr: %s\n' "$(head -c 600 "$rd/stderr" | cat -v | tr '\n' '|')"
 	fi
 }
 
@@ -197,8 +219,8 @@ one_line() { # FILE SUBSTR
 	fi
 }
 
-nothing_outside() { # ROWDIR
-	local rd=$1 ok=0
+nothing_outside() { # ROWDIR STATE_OK
+	local rd=$1 state_ok=$2 ok=0 kept
 	if ! diff -u "$rd/outside.before" "$rd/outside.after" >"$rd/outside.diff"; then
 		printf '    changed outside the save dir:\n'
 		grep -E '^[-+][^-+]' "$rd/outside.diff" | head -n 10 | sed 's/^/    /'
@@ -212,6 +234,15 @@ nothing_outside() { # ROWDIR
 		head -n 10 "$rd/private-tmp.after" | sed 's/^/    /'
 		ok=1
 	fi
+	kept=$(state_files "$rd")
+	if [[ -n $kept ]]; then
+		if ((state_ok)); then
+			printf '    state dir (allowed here): %s\n' "$(tr '\n' ' ' <<<"$kept")"
+		else
+			printf '    left in the state dir ~/%s: %s\n' "$STATE_REL" "$(tr '\n' ' ' <<<"$kept")"
+			ok=1
+		fi
+	fi
 	# the save dir's parent is the row dir: a "../x" escape lands there
 	local extra
 	extra=$(find "$rd" -mindepth 1 -maxdepth 1 ! -name home ! -name cwd ! -name in ! -name save \
@@ -222,6 +253,13 @@ nothing_outside() { # ROWDIR
 		ok=1
 	fi
 	return "$ok"
+}
+
+no_escape() { # ROWDIR: no ESC or other control byte on stderr
+	if LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' <"$1/stderr"); then
+		printf '    stderr carries control bytes: %s\n' "$(cat -v "$1/stderr" | tr '\n' '|')"
+		return 1
+	fi
 }
 
 sentinel_kept() { # ROWDIR KIND
@@ -296,7 +334,12 @@ row proxy-required-absent 2 "no proxy configured and [proxy] required = true" --
 type = none" -- -o @SAVE@ "$FIX/good.torrent"
 row unknown-flag 2 "--colour" -- -o @SAVE@ --colour blue "$FIX/good.torrent"
 row proxy-flag-hostname 2 "not an IP address" -- -o @SAVE@ --proxy proxy.example:1080 "$FIX/good.torrent"
+row unknown-short-option 2 "-X" -- -o @SAVE@ -Xh "$FIX/good.torrent"
 row unwritable-save-dir 5 "Read-only file system" --save ro -- -o @SAVE@ "$FIX/good.torrent"
+# a file name is often chosen by whoever offered the download: a newline or a
+# terminal escape in it must not reach stderr raw (one line, no escape)
+row name-with-newline 3 "No such file or directory" --then no_escape -- -o @SAVE@ \
+	"$FIX/missing"$'\n'"second line "$'\e'"[0m.torrent"
 
 # ------------------------------------------------------------ rows: proxy problems
 closed_port=39999
@@ -362,9 +405,14 @@ for sb in off required; do
 	row piece-count-mismatch 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/piece-count.torrent"
 	row magnet-bad-hash-length 3 "not a valid magnet link" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "magnet:?xt=urn:btih:0123456789abcdef"
 	row magnet-bad-base32 3 "not a valid magnet link" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "magnet:?xt=urn:btih:!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+	row magnet-with-newline 3 "not a valid magnet link" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" \
+		--then no_escape -- -o @SAVE@ "magnet:?xt=urn:btih:0123"$'\n'"second line "$'\e'"[0m"
 	row disk-full 5 "No space left on device" --sandbox "$sb" --save full --timeout "$DISKFULL_TIMEOUT" \
-		--then pieces_kept -- -o @SAVE@ "$FIX/four-mib.torrent"
+		--state-ok --then pieces_kept -- -o @SAVE@ "$FIX/four-mib.torrent"
 done
+
+row savedir-not-writable-by-engine 5 "not writable by the sandboxed engine" --sandbox required --root-save \
+	--timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/four-mib.torrent"
 
 printf '\nrows run: %d\n' "$ROW_COUNT"
 if ((${#FAILED_ROWS[@]} > 0)); then
