@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sanitize.h"
 
 enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN,
        OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK };
@@ -80,12 +81,19 @@ int mk_cli_parse(struct mk_cli *cli, int argc, char **argv, char *err, size_t er
 {
 	memset(cli, 0, sizeof *cli);
 	opterr = 0;
-	optind = 1;
+	optind = 0; /* glibc: 0 (not 1) also drops the position it kept inside the last argv */
 	int opt;
 	while ((opt = getopt_long(argc, argv, "+c:o:hV", long_opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':' || set_opt(cli, opt, optarg) != 0) {
+			/* In a cluster like "-Xh", optind still points past the previous
+			 * argument: name the short option itself then. */
 			const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-			snprintf(err, errlen, "%s: %s (see --help)", bad,
+			char shortopt[3] = { '-', (char)optopt, '\0' };
+			if (optopt > 0x20 && optopt < 0x7f && strncmp(bad, "--", 2) != 0)
+				bad = shortopt;
+			char shown[128];
+			mk_sanitize(bad, strlen(bad), shown, sizeof shown);
+			snprintf(err, errlen, "%s: %s (see --help)", shown,
 				 optopt && strchr("co", optopt) ? "needs a value" : "unknown option or missing value");
 			return -1;
 		}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "sanitize.h"
 
 static int read_all(int fd, uint8_t *buf, size_t len)
 {
@@ -29,8 +30,17 @@ static int read_all(int fd, uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* The argument as it may be printed: a file name is often chosen by whoever
+ * offered the download, and must not put a newline or an escape on stderr. */
+static const char *shown_arg(const char *arg, char *buf, size_t len)
+{
+	mk_sanitize(arg, strlen(arg), buf, len);
+	return buf;
+}
+
 int mk_input_load(struct mk_input *in, const char *arg, char *err, size_t errlen)
 {
+	char shown[512];
 	memset(in, 0, sizeof *in);
 	in->arg = arg;
 	if (strncmp(arg, "magnet:", 7) == 0) {
@@ -43,7 +53,7 @@ int mk_input_load(struct mk_input *in, const char *arg, char *err, size_t errlen
 	}
 	int fd = open(arg, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", arg, strerror(errno));
+		snprintf(err, errlen, "%s: %s", shown_arg(arg, shown, sizeof shown), strerror(errno));
 		return -1;
 	}
 	struct stat st;
@@ -66,7 +76,7 @@ int mk_input_load(struct mk_input *in, const char *arg, char *err, size_t errlen
 	}
 	close(fd);
 	if (why) {
-		snprintf(err, errlen, "%s: %s", arg, why);
+		snprintf(err, errlen, "%s: %s", shown_arg(arg, shown, sizeof shown), why);
 		mk_input_free(in);
 		return -1;
 	}

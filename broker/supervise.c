@@ -183,7 +183,7 @@ static void warn(struct sup *s, const char *what, const char *text)
 
 static void on_event(struct sup *s, const Meerko__Event *ev)
 {
-	char clean[MK_MAX_TEXT];
+	char clean[MK_MAX_TEXT], arg[512];
 	mk_sanitize(ev->message, strlen(ev->message), clean, sizeof clean);
 	switch (ev->type) {
 	case MEERKO__EVENT_TYPE__EVENT_ADD_FAILED:
@@ -195,7 +195,9 @@ static void on_event(struct sup *s, const Meerko__Event *ev)
 			send_add(s);
 			break;
 		}
-		set_error(s, MK_EXIT_INPUT, "%s: %s", s->job->input->arg, clean);
+		/* the argument too: a file name or magnet can hold a newline or ESC */
+		mk_sanitize(s->job->input->arg, strlen(s->job->input->arg), arg, sizeof arg);
+		set_error(s, MK_EXIT_INPUT, "%s: %s", arg, clean);
 		start_stopping(s, MK_EXIT_INPUT);
 		break;
 	case MEERKO__EVENT_TYPE__EVENT_FILE_ERROR:
@@ -318,6 +320,8 @@ static void on_signal(struct sup *s)
 		return;
 	}
 	s->user_stop = 1;
+	if (s->phase >= PH_STOPPING)
+		return; /* already stopping: one message is enough */
 	mk_progress_break(&s->prog);
 	fprintf(stderr, "meerko-secure: %s: saving state and stopping (Ctrl-C again to stop at once)\n",
 		si.ssi_signo == SIGINT ? "interrupted" : "terminated");

@@ -47,6 +47,7 @@
 #include <vector>
 
 #include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/bdecode.hpp>
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/extensions/smart_ban.hpp>
 #include <libtorrent/extensions/ut_metadata.hpp>
@@ -227,6 +228,75 @@ lt::settings_pack make_settings(const mk_settings *s)
 	return sp;
 }
 
+/* libtorrent 2.0 quietly rewrites unsafe file names when it loads a torrent
+ * (drops "..", strips a leading '/', ...), so the names on disk would not be
+ * the torrent's. Such a torrent is crafted, never made by a real tool:
+ * refuse it. Checks the raw info dict (v1 name/path lists and their .utf-8
+ * twins, v2 "file tree" keys). Returns "" or why. */
+bool unsafe_element(lt::string_view e, bool may_be_empty)
+{
+	if (e.empty())
+		return !may_be_empty;
+	if (e == "." || e == "..")
+		return true;
+	for (char c : e) {
+		unsigned char u = static_cast<unsigned char>(c);
+		if (c == '/' || u < 0x20 || u == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+bool unsafe_path_list(lt::bdecode_node const &l)
+{
+	if (l.type() != lt::bdecode_node::list_t)
+		return false; /* not ours to judge: libtorrent refuses or ignores it */
+	for (int i = 0; i < l.list_size(); i++) {
+		lt::bdecode_node e = l.list_at(i);
+		if (e.type() == lt::bdecode_node::string_t && unsafe_element(e.string_value(), false))
+			return true;
+	}
+	return false;
+}
+
+bool unsafe_tree(lt::bdecode_node const &d, int depth)
+{
+	if (d.type() != lt::bdecode_node::dict_t || depth > 100)
+		return false;
+	for (int i = 0; i < d.dict_size(); i++) {
+		auto kv = d.dict_at(i);
+		if (!kv.first.empty() && unsafe_element(kv.first, false))
+			return true; /* "" is the file entry itself */
+		if (unsafe_tree(kv.second, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+std::string unsafe_names(lt::span<char const> info_section)
+{
+	lt::error_code ec;
+	lt::bdecode_node info = lt::bdecode(info_section, ec);
+	if (ec || info.type() != lt::bdecode_node::dict_t)
+		return {};
+	for (const char *k : { "name", "name.utf-8" }) {
+		lt::bdecode_node n = info.dict_find_string(k);
+		if (n && unsafe_element(n.string_value(), true))
+			return "a file name in it is unsafe (\".\", \"..\", '/' or a control character)";
+	}
+	lt::bdecode_node files = info.dict_find_list("files");
+	for (int i = 0; files && i < files.list_size(); i++) {
+		lt::bdecode_node f = files.list_at(i);
+		if (f.type() != lt::bdecode_node::dict_t)
+			continue;
+		if (unsafe_path_list(f.dict_find("path")) || unsafe_path_list(f.dict_find("path.utf-8")))
+			return "a file path in it is unsafe (\".\", \"..\", '/' or a control character)";
+	}
+	if (unsafe_tree(info.dict_find_dict("file tree"), 0))
+		return "a file path in it is unsafe (\".\", \"..\", '/' or a control character)";
+	return {};
+}
+
 /* Builds p from resume data, then .torrent bytes or a magnet link.
  * Returns "" or why the input is not acceptable. */
 std::string build_params(const mk_session *ms, const void *torrent, size_t torrent_len,
@@ -251,6 +321,9 @@ std::string build_params(const mk_session *ms, const void *torrent, size_t torre
 		}
 		if (!ti->is_valid())
 			return "not a valid .torrent: no usable info dictionary";
+		std::string unsafe = unsafe_names(ti->info_section());
+		if (!unsafe.empty())
+			return "not a valid .torrent: " + unsafe;
 	} else {
 		if (strnlen(magnet, kMaxMagnetBytes + 1) > kMaxMagnetBytes)
 			return "not a valid magnet link: longer than 64 KiB";
