@@ -1,0 +1,265 @@
+/*
+ * scan.c - needles, findings, packet dispatch (contract in scan.h).
+ * The protocol parsers live in proto.c.
+ */
+#include "scan.h"
+
+#include "bencode.h"
+
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lt_scan_init(struct lt_scan *s, int anonymous, int socks, size_t stream_limit)
+{
+	memset(s, 0, sizeof(*s));
+	s->anonymous = anonymous;
+	s->socks = socks;
+	lt_streams_init(&s->streams, stream_limit);
+}
+
+void lt_scan_free(struct lt_scan *s)
+{
+	lt_streams_free(&s->streams);
+	free(s->f);
+	s->f = NULL;
+	s->nf = s->capf = 0;
+}
+
+int lt_scan_add_needle(struct lt_scan *s, const char *name, const void *b, size_t len, int icase)
+{
+	if (len == 0 || len > sizeof(s->needles[0].b) || s->n_needles == LT_NEEDLE_MAX)
+		return -1;
+	struct lt_needle *n = &s->needles[s->n_needles++];
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	memcpy(n->b, b, len);
+	n->len = len;
+	n->icase = icase;
+	return 0;
+}
+
+void lt_scan_add_addr_needles(struct lt_scan *s, const char *label, const struct lt_addr *a)
+{
+	char txt[64], name[96];
+	lt_addr_str(a, txt, sizeof(txt));
+	snprintf(name, sizeof(name), "%s %s (binary)", label, txt);
+	lt_scan_add_needle(s, name, a->b, a->family == 4 ? 4 : 16, 0);
+	snprintf(name, sizeof(name), "%s %s (text)", label, txt);
+	lt_scan_add_needle(s, name, txt, strlen(txt), 1);
+}
+
+void lt_scan_report(struct lt_scan *s, enum lt_fkind kind, int fails, const char *where,
+		    const char *fmt, ...)
+{
+	struct lt_finding nf = { .kind = kind, .fails = fails, .count = 1 };
+	snprintf(nf.where, sizeof(nf.where), "%s", where ? where : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(nf.what, sizeof(nf.what), fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < s->nf; i++) {
+		struct lt_finding *f = &s->f[i];
+		if (f->kind == kind && f->fails == fails && strcmp(f->where, nf.where) == 0 &&
+		    strcmp(f->what, nf.what) == 0) {
+			f->count++;
+			return;
+		}
+	}
+	if (s->nf == s->capf) {
+		size_t nc = s->capf ? s->capf * 2 : 16;
+		struct lt_finding *v = realloc(s->f, nc * sizeof(*v));
+		if (!v) {
+			s->lost++; /* lt_scan_failures() counts it: no silent pass */
+			return;
+		}
+		s->f = v;
+		s->capf = nc;
+	}
+	s->f[s->nf++] = nf;
+}
+
+size_t lt_scan_failures(const struct lt_scan *s)
+{
+	size_t n = s->lost;
+	for (size_t i = 0; i < s->nf; i++)
+		n += s->f[i].fails != 0;
+	return n;
+}
+
+char *lt_printable(const uint8_t *d, size_t len, char *out, size_t outlen)
+{
+	size_t o = 0;
+	if (outlen == 0)
+		return out;
+	for (size_t i = 0; i < len && o + 5 < outlen; i++) {
+		if (d[i] >= 0x20 && d[i] < 0x7f && d[i] != '\\')
+			out[o++] = (char)d[i];
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", d[i]);
+	}
+	out[o < outlen ? o : outlen - 1] = '\0';
+	return out;
+}
+
+static const uint8_t *find_icase(const uint8_t *h, size_t hl, const uint8_t *n, size_t nl)
+{
+	if (nl > hl)
+		return NULL;
+	for (size_t i = 0; i + nl <= hl; i++) {
+		if (tolower(h[i]) != tolower(n[0]))
+			continue;
+		size_t j = 1;
+		while (j < nl && tolower(h[i + j]) == tolower(n[j]))
+			j++;
+		if (j == nl)
+			return h + i;
+	}
+	return NULL;
+}
+
+static const uint8_t *find(const struct lt_needle *n, const uint8_t *d, size_t len)
+{
+	return n->icase ? find_icase(d, len, n->b, n->len) : memmem(d, len, n->b, n->len);
+}
+
+void lt_scan_needles_except(struct lt_scan *s, const char *where, const uint8_t *d, size_t len,
+			    const uint8_t *seen, size_t seen_len)
+{
+	for (size_t i = 0; i < s->n_needles; i++) {
+		const struct lt_needle *n = &s->needles[i];
+		const uint8_t *hit = find(n, d, len);
+		if (!hit || (seen && find(n, seen, seen_len)))
+			continue;
+		size_t at = (size_t)(hit - d);
+		size_t from = at > 16 ? at - 16 : 0;
+		size_t to = at + n->len + 16 < len ? at + n->len + 16 : len;
+		char ctx[200];
+		lt_printable(d + from, to - from, ctx, sizeof(ctx));
+		lt_scan_report(s, LT_F_NEEDLE, 1, where, "%s found at byte %zu: \"%s\"", n->name, at,
+			       ctx);
+	}
+}
+
+void lt_scan_needles(struct lt_scan *s, const char *where, const uint8_t *d, size_t len)
+{
+	lt_scan_needles_except(s, where, d, len, NULL, 0);
+}
+
+void lt_scan_stream_bytes(struct lt_scan *s, const char *where, const uint8_t *d, size_t len)
+{
+	if (s->socks) {
+		size_t skip = lt_socks5_request_len(d, len);
+		d += skip;
+		len -= skip;
+	}
+	if (len == 0)
+		return;
+	lt_scan_needles(s, where, d, len);
+	static const char *const methods[] = { "GET ", "POST ", "HEAD ", "PUT ", "CONNECT " };
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		size_t ml = strlen(methods[i]);
+		if (len >= ml && memcmp(d, methods[i], ml) == 0) {
+			lt_scan_http(s, where, d, len);
+			return;
+		}
+	}
+	if (!lt_scan_bittorrent(s, where, d, len)) {
+		s->unparsed_streams++;
+		char pre[64];
+		lt_printable(d, len < 12 ? len : 12, pre, sizeof(pre));
+		lt_scan_report(s, LT_F_NOTE, 0, where,
+			       "stream not recognised as HTTP or BitTorrent (%zu bytes, starts \"%s\"): "
+			       "needles checked, protocol fields not",
+			       len, pre);
+	}
+}
+
+void lt_scan_datagram(struct lt_scan *s, const char *where, const uint8_t *d, size_t len)
+{
+	if (s->socks && len >= 10 && d[0] == 0 && d[1] == 0 && d[2] == 0) {
+		/* SOCKS5 UDP request header: RSV RSV FRAG ATYP ADDR PORT */
+		size_t h = d[3] == 1 ? 10 : d[3] == 4 ? 22 : d[3] == 3 ? 7u + d[4] : len;
+		if (h <= len) {
+			d += h;
+			len -= h;
+		}
+	}
+	lt_scan_needles(s, where, d, len);
+	if (len > 2 && d[0] == 'd') {
+		const uint8_t *v;
+		size_t vl;
+		if (lt_bdict_get(d, len, "y", &v, &vl) == 1 && vl == 1 &&
+		    (v[0] == 'q' || v[0] == 'r' || v[0] == 'e')) {
+			s->dht_msgs++;
+			if (lt_bdict_get(d, len, "v", &v, &vl) == 1) {
+				char pv[64];
+				lt_printable(v, vl, pv, sizeof(pv));
+				lt_scan_report(s, LT_F_CLIENT_VERSION, s->anonymous, where,
+					       "DHT message carries client version v=\"%s\"", pv);
+			}
+		}
+	}
+	/* BEP 15 announce: connection_id(8) action(4)=1 ... peer_id at 36, IP at 84 */
+	if (len >= 98 && d[8] == 0 && d[9] == 0 && d[10] == 0 && d[11] == 1) {
+		char why[96];
+		if (lt_peer_id_identifying(d + 36, 20, why, sizeof(why)))
+			lt_scan_report(s, LT_F_PEER_ID, s->anonymous, where,
+				       "UDP tracker announce peer id: %s", why);
+		if (d[84] | d[85] | d[86] | d[87])
+			lt_scan_report(s, LT_F_ADDR_PARAM, 1, where,
+				       "UDP tracker announce names an IP address: %u.%u.%u.%u", d[84],
+				       d[85], d[86], d[87]);
+	}
+}
+
+static void where_of(const struct lt_pkt *p, char *buf, size_t len)
+{
+	char a[48], b[48];
+	lt_addr_str(&p->src, a, sizeof(a));
+	lt_addr_str(&p->dst, b, sizeof(b));
+	const char *pn = p->proto == IPPROTO_TCP ? "tcp" : p->proto == IPPROTO_UDP ? "udp" : "ip";
+	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP)
+		snprintf(buf, len, "%s%s %s:%u -> %s:%u", pn, p->src.family == 6 ? "6" : "", a,
+			 p->sport, b, p->dport);
+	else
+		snprintf(buf, len, "proto %u %s -> %s", p->proto, a, b);
+}
+
+void lt_scan_packet(struct lt_scan *s, const struct lt_pkt *p)
+{
+	if (p->l3 != LT_L3_IPV4 && p->l3 != LT_L3_IPV6)
+		return;
+	s->pkts++;
+	s->payload_bytes += p->payload_len;
+	char where[160];
+	where_of(p, where, sizeof(where));
+	if (p->proto == IPPROTO_TCP && !p->fragment) {
+		int r = lt_stream_add(&s->streams, p); /* also for a SYN: it sets the base */
+		if (r != 1 && p->payload_len) /* beyond the kept prefix (or no memory) */
+			lt_scan_needles(s, where, p->payload, p->payload_len);
+	} else if (p->payload_len == 0) {
+		return;
+	} else if (p->proto == IPPROTO_UDP && !p->fragment) {
+		lt_scan_datagram(s, where, p->payload, p->payload_len);
+	} else {
+		lt_scan_needles(s, where, p->payload, p->payload_len);
+	}
+}
+
+void lt_scan_finish(struct lt_scan *s)
+{
+	for (size_t i = 0; i < s->streams.n; i++) {
+		const struct lt_stream *st = &s->streams.v[i];
+		if (!st->buf || st->len == 0)
+			continue;
+		char a[48], b[48], where[160];
+		lt_addr_str(&st->src, a, sizeof(a));
+		lt_addr_str(&st->dst, b, sizeof(b));
+		snprintf(where, sizeof(where), "tcp%s %s:%u -> %s:%u", st->src.family == 6 ? "6" : "",
+			 a, st->sport, b, st->dport);
+		lt_scan_stream_bytes(s, where, st->buf, st->len);
+	}
+}
