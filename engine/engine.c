@@ -124,7 +124,8 @@ static void on_add(struct engine *e, const Meerko__AddTorrent *a)
 	const char *esc = magnet ? strstr(magnet, "dn=escape-") : NULL;
 	if (esc) {
 		mk_escape_attempt(esc + strlen("dn=escape-"), err, sizeof err);
-		send_event(e, a->id, MEERKO__EVENT_TYPE__EVENT_INFO, err);
+		/* Reported as a failed add so the broker ends the run with it. */
+		send_event(e, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
 		return;
 	}
 #endif

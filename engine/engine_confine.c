@@ -23,7 +23,7 @@
  *                            dumps and no same-uid ptrace or /proc/PID/mem.
  *   d. Landlock              read-write below each --write-dir only; read-only
  *                            system libraries, CA certificates, CPU info; no
- *                            $HOME, /etc/meerko, /proc. ABI >= 4: TCP connect
+ *                            $HOME, /etc/meerko, /proc/PID. ABI >= 4: TCP connect
  *                            only to --relay-port. ABI >= 6: no signals or
  *                            abstract UNIX sockets beyond the engine. Uses the
  *                            landlock_* calls, so it comes before seccomp.

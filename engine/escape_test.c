@@ -1,0 +1,259 @@
+/*
+ * escape_test.c - TEST-ONLY: escape attempts run from inside the confined
+ * engine (see escape_test.h). Built only into meerko-engine-escape
+ * (MEERKO_ESCAPE_TEST), which is never installed.
+ *
+ * Contract: mk_escape_attempt("NAME[:ARG]...") performs one attempt and
+ * writes "escape NAME[:ARG]: blocked (why)" or "escape NAME[:ARG]:
+ * SUCCEEDED (what)".
+ * Attempts the policy answers with SIGSYS do not return: the engine dies
+ * and the broker reports a confinement violation. Expected outcomes:
+ *   execve         killed (seccomp); if it ever ran, /bin/sh prints
+ *                  "escape execve: SUCCEEDED" on stderr
+ *   connect        blocked: EACCES (Landlock ABI >= 4) or ECONNREFUSED /
+ *                  ENETUNREACH (namespace: nothing listens on 127.0.0.4)
+ *   write-outside  blocked: EACCES (Landlock). Only meaningful when the
+ *                  write dir is not /tmp itself.
+ *   ptrace         killed (seccomp)
+ *   packet         killed (seccomp: AF_PACKET is never asked for)
+ *   read-secret[:PATH]  every path blocked (Landlock EACCES; ENOENT means
+ *                  the file does not exist, so proves nothing). PATH may be
+ *                  percent-encoded.
+ *   unix           blocked: EAFNOSUPPORT (no named UNIX sockets: they would
+ *                  bypass the namespace, e.g. to a local DNS resolver)
+ *   fork           killed (seccomp: clone without CLONE_THREAD)
+ *   exec-memory    killed (seccomp: mmap with PROT_EXEC)
+ *   dumpable       killed (seccomp: prctl(PR_SET_DUMPABLE, 1))
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "escape_test.h"
+
+#define ARG_MAX_LEN 256
+
+/* getppid() is not on the allowlist (the engine has no use for it), so the
+ * broker's pid is taken before confinement. */
+static pid_t parent_pid;
+
+__attribute__((constructor)) static void remember_parent(void)
+{
+	parent_pid = getppid();
+}
+
+static void blocked(char *out, size_t outlen, const char *name, int err)
+{
+	snprintf(out, outlen, "escape %s: blocked (%s %s)", name, strerrorname_np(err),
+		 strerror(err));
+}
+
+static void try_execve(char *out, size_t outlen)
+{
+	char *const argv[] = { (char *)"sh", (char *)"-c",
+			       (char *)"echo 'escape execve: SUCCEEDED' >&2", NULL };
+	char *const envp[] = { NULL };
+	execve("/bin/sh", argv, envp);
+	blocked(out, outlen, "execve", errno);
+}
+
+/* Straight to the seeder's address, around the relay. */
+static void try_connect(char *out, size_t outlen)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(6881) };
+	inet_pton(AF_INET, "127.0.0.4", &sa.sin_addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		blocked(out, outlen, "connect", errno);
+		return;
+	}
+	int err = 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		err = errno;
+		if (err == EINPROGRESS) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			socklen_t len = sizeof err;
+			if (poll(&p, 1, 2000) != 1)
+				err = ETIMEDOUT;
+			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+				err = errno;
+		}
+	}
+	close(fd);
+	if (err != 0)
+		blocked(out, outlen, "connect", err);
+	else
+		snprintf(out, outlen, "escape connect: SUCCEEDED (connected to 127.0.0.4:6881)");
+}
+
+static void try_write_outside(char *out, size_t outlen)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/meerko-escape-%d", (int)getpid());
+	int fd = open(path, O_CREAT | O_WRONLY | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		blocked(out, outlen, "write-outside", errno);
+		return;
+	}
+	close(fd);
+	unlink(path);
+	snprintf(out, outlen, "escape write-outside: SUCCEEDED (created %s)", path);
+}
+
+static void try_ptrace(char *out, size_t outlen)
+{
+	if (ptrace(PTRACE_ATTACH, parent_pid, NULL, NULL) != 0) {
+		blocked(out, outlen, "ptrace", errno);
+		return;
+	}
+	ptrace(PTRACE_DETACH, parent_pid, NULL, NULL);
+	snprintf(out, outlen, "escape ptrace: SUCCEEDED (attached to %d)", (int)parent_pid);
+}
+
+static void try_socket(char *out, size_t outlen, const char *name, int domain, int type,
+		       int proto)
+{
+	int fd = socket(domain, type | SOCK_CLOEXEC, proto);
+	if (fd < 0) {
+		blocked(out, outlen, name, errno);
+		return;
+	}
+	close(fd);
+	snprintf(out, outlen, "escape %s: SUCCEEDED (socket created)", name);
+}
+
+/* Returns 1 if path opens for reading; else writes "PATH: ERRNAME" to res. */
+static int try_read(const char *path, char *res, size_t reslen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	snprintf(res, reslen, "%s: %s", path, strerrorname_np(errno));
+	return 0;
+}
+
+/* The places a proxy password or the user's environment could be. */
+static void try_read_secret(const char *label, const char *extra, char *out, size_t outlen)
+{
+	char environ_path[64], mem_path[64], opened[512] = "", failed[512] = "";
+	snprintf(environ_path, sizeof environ_path, "/proc/%d/environ", (int)parent_pid);
+	snprintf(mem_path, sizeof mem_path, "/proc/%d/mem", (int)parent_pid);
+	const char *paths[] = { environ_path, mem_path, "/etc/meerko/meerko.ini",
+				"/root/.config/meerko/meerko.ini", extra };
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		if (!paths[i] || !paths[i][0])
+			continue;
+		char res[300];
+		if (try_read(paths[i], res, sizeof res))
+			snprintf(opened + strlen(opened), sizeof opened - strlen(opened), "%s%s",
+				 opened[0] ? ", " : "", paths[i]);
+		else
+			snprintf(failed + strlen(failed), sizeof failed - strlen(failed), "%s%s",
+				 failed[0] ? "; " : "", res);
+	}
+	if (opened[0])
+		snprintf(out, outlen, "escape %s: SUCCEEDED (opened %s)", label, opened);
+	else
+		snprintf(out, outlen, "escape %s: blocked (%s)", label, failed);
+}
+
+static void try_fork(char *out, size_t outlen)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0) {
+		blocked(out, outlen, "fork", errno);
+		return;
+	}
+	snprintf(out, outlen, "escape fork: SUCCEEDED (child %d)", (int)pid);
+}
+
+static void try_exec_memory(char *out, size_t outlen)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (p == MAP_FAILED) {
+		blocked(out, outlen, "exec-memory", errno);
+		return;
+	}
+	munmap(p, 4096);
+	snprintf(out, outlen, "escape exec-memory: SUCCEEDED (writable+executable page)");
+}
+
+static void try_dumpable(char *out, size_t outlen)
+{
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) {
+		blocked(out, outlen, "dumpable", errno);
+		return;
+	}
+	snprintf(out, outlen, "escape dumpable: SUCCEEDED (same-uid ptrace possible again)");
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	     : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	     : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Copies s up to '&' or end into out, decoding %XX. */
+static void copy_field(const char *s, char *out, size_t outlen)
+{
+	size_t n = 0;
+	while (*s && *s != '&' && n + 1 < outlen) {
+		if (s[0] == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+			out[n++] = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+			s += 3;
+		} else {
+			out[n++] = *s++;
+		}
+	}
+	out[n] = '\0';
+}
+
+void mk_escape_attempt(const char *spec, char *out, size_t outlen)
+{
+	char label[ARG_MAX_LEN], name[ARG_MAX_LEN];
+	copy_field(spec, label, sizeof label); /* "NAME[:ARG]", echoed in the result */
+	memcpy(name, label, sizeof name);
+	char *arg = strchr(name, ':');
+	if (arg)
+		*arg++ = '\0';
+
+	if (strcmp(name, "execve") == 0)
+		try_execve(out, outlen);
+	else if (strcmp(name, "connect") == 0)
+		try_connect(out, outlen);
+	else if (strcmp(name, "write-outside") == 0)
+		try_write_outside(out, outlen);
+	else if (strcmp(name, "ptrace") == 0)
+		try_ptrace(out, outlen);
+	else if (strcmp(name, "packet") == 0)
+		try_socket(out, outlen, "packet", AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	else if (strcmp(name, "read-secret") == 0)
+		try_read_secret(label, arg, out, outlen);
+	else if (strcmp(name, "unix") == 0)
+		try_socket(out, outlen, "unix", AF_UNIX, SOCK_STREAM, 0);
+	else if (strcmp(name, "fork") == 0)
+		try_fork(out, outlen);
+	else if (strcmp(name, "exec-memory") == 0)
+		try_exec_memory(out, outlen);
+	else if (strcmp(name, "dumpable") == 0)
+		try_dumpable(out, outlen);
+	else
+		snprintf(out, outlen, "escape %s: unknown attempt", label);
+}

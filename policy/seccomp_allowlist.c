@@ -1,0 +1,356 @@
+/*
+ * seccomp_allowlist.c - THE system-call allowlist of meerko-engine.
+ *
+ * Contract: mk_seccomp_install() loads a filter whose default action kills
+ * the whole process (SCMP_ACT_KILL_PROCESS, also for a foreign syscall ABI
+ * such as 32-bit int 0x80 calls). Only the rows of `rules` below let a call
+ * through, or make it fail with an errno instead of killing.
+ *
+ * How to read a row:
+ *   ALLOW(name, why)                 always allowed
+ *   ALLOW_IF(name, cond, why)        allowed when cond holds
+ *   ALLOW_IF2(name, c1, c2, why)     allowed when both hold
+ *   ERRNO(name, e, why)              fails with e (the kernel never runs it)
+ *   ERRNO_IF(name, e, cond, why)     fails with e when cond holds
+ * Every condition is one test: (argN & MASK) == VALUE. ARG_EQ compares
+ * the low 32 bits (the kernel reads int arguments that way). Several rows
+ * for one call are alternatives; a call matching none is killed.
+ *
+ * When a row returns an errno instead of killing, it is because glibc or
+ * libtorrent try that call on normal paths and cope with a failure:
+ * clone3 (glibc falls back to clone), socket(AF_UNIX) (glibc probes it for
+ * nscd and interface lookups), socket(AF_NETLINK) (libtorrent's interface
+ * enumeration), symlink (torrent content may ask for one: refused, not
+ * fatal). Everything else that is not allowed is an attack, and kills.
+ *
+ * Never allowed (killed), on purpose, though someone may one day ask:
+ *   execve, execveat, fork/vfork, clone without CLONE_THREAD or with any
+ *     CLONE_NEW* flag, unshare, setns       - no new programs, no namespaces
+ *   ptrace, process_vm_readv/writev, process_madvise, pidfd_*, kill,
+ *     tgkill to another process             - no touching other processes
+ *   mount, umount2, pivot_root, chroot, fsopen, fsmount, open_tree,
+ *     move_mount, mknod                     - no changing the file system view
+ *   bpf, perf_event_open, userfaultfd, io_uring_*, keyctl, add_key,
+ *     request_key, kexec_*, init_module, finit_module, delete_module,
+ *     personality, modify_ldt, iopl, ioperm - classic kernel attack surface
+ *   chmod, fchmod*, chown*, utime*, truncate(path), open_by_handle_at,
+ *     openat2                               - Landlock cannot police these
+ *   prctl (except thread names), seccomp, landlock_*, setuid & co,
+ *     capset, setrlimit                     - the confinement is final
+ *   socketpair, memfd_create, mmap/mprotect with PROT_EXEC
+ *                                           - no new code, no new channels
+ * Filters are installed before the engine has threads; TSYNC would still
+ * apply this one to every thread if it had.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "seccomp_allowlist.h"
+
+#define LOW32 0xffffffffULL
+#define NO_ARG { -1, 0, 0, false }
+#define ARG_EQ(n, v) { (n), LOW32, (uint64_t)(v), false }
+#define ARG_BITS(n, m, v) { (n), (uint64_t)(m), (uint64_t)(v), false }
+#define ARG_SELF_PID(n) { (n), LOW32, 0, true }
+
+/* Written out one by one: forwarding a braced condition through another
+ * macro would split it at its commas. */
+#define ALLOW(sc, why) { #sc, SCMP_SYS(sc), MK_SC_ALLOW, 0, { NO_ARG, NO_ARG }, why }
+#define ALLOW_IF(sc, c1, why) { #sc, SCMP_SYS(sc), MK_SC_ALLOW, 0, { c1, NO_ARG }, why }
+#define ALLOW_IF2(sc, c1, c2, why) { #sc, SCMP_SYS(sc), MK_SC_ALLOW, 0, { c1, c2 }, why }
+#define ERRNO(sc, e, why) { #sc, SCMP_SYS(sc), MK_SC_ERRNO, e, { NO_ARG, NO_ARG }, why }
+#define ERRNO_IF(sc, e, c1, why) { #sc, SCMP_SYS(sc), MK_SC_ERRNO, e, { c1, NO_ARG }, why }
+
+/* A thread shares memory, signal handlers and thread group, and enters no
+ * new namespace. glibc's pthread_create passes exactly such flags. */
+#define THREAD_FLAGS (CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
+		  CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+/* futex command without the PRIVATE / CLOCK_REALTIME modifier bits. */
+#define FUTEX_CMD(c) ARG_BITS(1, (uint32_t)FUTEX_CMD_MASK, (c))
+
+static const struct mk_sc_rule rules[] = {
+	/* --- memory --- */
+	ALLOW(brk, "glibc malloc"),
+	ALLOW_IF(mmap, ARG_BITS(2, PROT_EXEC, 0),
+		 "malloc, thread stacks, libtorrent's mapped files; never executable"),
+	ALLOW_IF(mprotect, ARG_BITS(2, PROT_EXEC, 0),
+		 "thread stack guard pages, malloc arenas; never executable"),
+	ALLOW(munmap, "counterpart of mmap"),
+	ALLOW(mremap, "realloc of large blocks"),
+	ALLOW(madvise, "advice on our own memory: malloc trimming, MADV_DONTDUMP on file maps"),
+	ALLOW(msync, "libtorrent flushes its mapped files"),
+
+	/* --- threads and synchronisation --- */
+	ALLOW_IF(clone, ARG_BITS(0, THREAD_FLAGS | NS_FLAGS, THREAD_FLAGS),
+		 "threads only (libtorrent's network, disk and hashing threads)"),
+	ERRNO(clone3, ENOSYS, "flags live in memory, out of the filter's reach: "
+			      "glibc then falls back to clone(), checked above"),
+	ALLOW(set_robust_list, "every new glibc thread"),
+	ALLOW(rseq, "every new glibc thread (restartable sequences)"),
+	ALLOW_IF(futex, FUTEX_CMD(FUTEX_WAIT), "mutexes and condition variables"),
+	ALLOW_IF(futex, FUTEX_CMD(FUTEX_WAKE), "mutexes and condition variables"),
+	ALLOW_IF(futex, FUTEX_CMD(FUTEX_REQUEUE), "condition variables"),
+	ALLOW_IF(futex, FUTEX_CMD(FUTEX_CMP_REQUEUE), "condition variables"),
+	ALLOW_IF(futex, FUTEX_CMD(FUTEX_WAKE_OP), "condition variables"),
+	ALLOW_IF(futex, FUTEX_CMD(FUTEX_WAIT_BITSET), "timed waits (pthread_cond_clockwait)"),
+	ALLOW_IF(futex, FUTEX_CMD(FUTEX_WAKE_BITSET), "timed waits"),
+	/* no *_PI futex ops: priority inheritance is unused, and the PI requeue
+	 * code is where CVE-2014-3153 (towelroot) lived. */
+	ALLOW(sched_getaffinity, "glibc's CPU count when /sys/devices/system/cpu is missing"),
+	ALLOW(gettid, "abort()/raise(): glibc asks for the calling thread's id"),
+	ALLOW(getpid, "OpenSSL fork detection; abort()/raise()"),
+	ALLOW_IF(tgkill, ARG_SELF_PID(0), "abort()/raise(): to our own threads only"),
+	ALLOW(exit, "thread exit"),
+	ALLOW(exit_group, "process exit"),
+	ALLOW(restart_syscall, "the kernel resumes an interrupted sleep or poll with it"),
+
+	/* --- signals --- */
+	ALLOW(rt_sigaction, "SIGPIPE ignored; libtorrent's SIGBUS/SIGSEGV handlers "
+			    "turn an I/O error on a mapped file (disk full) into an error"),
+	ALLOW(rt_sigprocmask, "glibc and asio block signals around thread creation"),
+	ALLOW(rt_sigreturn, "return from those handlers"),
+	ALLOW(sigaltstack, "longjmp out of the SIGBUS handler checks the signal stack"),
+
+	/* --- time --- */
+	ALLOW(clock_gettime, "the vDSO answers, but some clock sources fall back here"),
+	ALLOW(gettimeofday, "libtorrent; vDSO fallback, as clock_gettime"),
+	ALLOW(time, "libtorrent; vDSO fallback, as clock_gettime"),
+	ALLOW(clock_nanosleep, "sleep_for (shutdown waits)"),
+
+	/* --- file descriptors and files (Landlock decides which paths) --- */
+	ALLOW(read, "broker socket, eventfds, files in the save dir, certificates"),
+	ALLOW(write, "broker socket, eventfds, stderr, files in the save dir"),
+	ALLOW(pread64, "libtorrent disk I/O"),
+	ALLOW(pwrite64, "libtorrent disk I/O"),
+	ALLOW_IF(openat, ARG_BITS(2, O_PATH, 0),
+		 "Landlock checks the path; O_PATH opens skip that check, so they are refused"),
+	ALLOW(close, "every descriptor"),
+	ALLOW(lseek, "stdio on certificate files"),
+	ALLOW(newfstatat, "glibc's stat/fstat/lstat: save dir files, certificates"),
+	ALLOW(statfs, "libtorrent checks the save dir's file system type"),
+	ALLOW(getdents64, "readdir: certificate directory, save dir"),
+	ALLOW(ftruncate, "sizes files it opened for writing (Landlock agreed at open); "
+			 "truncate(path) stays forbidden: Landlock ABI < 3 cannot police it"),
+	ALLOW(fallocate, "posix_fallocate of downloaded files"),
+	ALLOW(fadvise64, "libtorrent's access-pattern hints"),
+	ALLOW(copy_file_range, "libtorrent copies files within the save dir"),
+	/* "ARM64 form": the architecture has only the *at / p* variant. */
+	ALLOW(mkdir, "torrent sub-folders, below the write dirs only (Landlock)"),
+	ALLOW(mkdirat, "as mkdir (arm64 form)"),
+	ALLOW(unlink, "libtorrent's remove(): below the write dirs (Landlock)"),
+	ALLOW(unlinkat, "as unlink and rmdir (arm64 form)"),
+	ALLOW(rmdir, "as unlink"),
+	ALLOW(rename, "libtorrent renames files within the write dirs (Landlock)"),
+	ALLOW(renameat, "as rename (arm64 form)"),
+	ALLOW(renameat2, "as rename (arm64 form)"),
+	ALLOW(link, "libtorrent's file moves, within the write dirs (Landlock)"),
+	ALLOW(linkat, "as link (arm64 form)"),
+	ALLOW(readlink, "libtorrent reads symlinks inside torrent content"),
+	ALLOW(readlinkat, "as readlink (arm64 form)"),
+	ERRNO(symlink, EPERM, "torrent content may ask for symlinks (BEP 47): refused, not fatal"),
+	ERRNO(symlinkat, EPERM, "as symlink (arm64 form)"),
+	ALLOW(getcwd, "libtorrent completes relative paths"),
+	ALLOW(pipe, "imported by libtorrent; an anonymous pipe reaches nothing"),
+	ALLOW(pipe2, "as pipe (arm64 form)"),
+	ALLOW_IF(fcntl, ARG_EQ(1, F_GETFD), "descriptor flags"),
+	ALLOW_IF(fcntl, ARG_EQ(1, F_SETFD), "close-on-exec"),
+	ALLOW_IF(fcntl, ARG_EQ(1, F_GETFL), "status flags"),
+	ALLOW_IF(fcntl, ARG_EQ(1, F_SETFL), "O_NONBLOCK on the broker socket"),
+	ALLOW_IF(ioctl, ARG_EQ(1, FIONBIO), "asio makes sockets non-blocking"),
+	ALLOW_IF(ioctl, ARG_EQ(1, FIONREAD), "asio asks how much is readable"),
+	ALLOW_IF(ioctl, ARG_EQ(1, SIOCGIFINDEX), "if_nametoindex (IPv6 scope ids)"),
+	ALLOW_IF(ioctl, ARG_EQ(1, SIOCGIFNAME), "if_indextoname"),
+	ALLOW_IF(ioctl, ARG_EQ(1, SIOCGIFMTU), "libtorrent asks an interface's MTU"),
+
+	/* --- event loops --- */
+	ALLOW(epoll_create, "boost.asio reactor (libtorrent calls the old API)"),
+	ALLOW(epoll_create1, "boost.asio reactor"),
+	ALLOW(epoll_ctl, "boost.asio reactor"),
+	ALLOW(epoll_wait, "boost.asio reactor"),
+	ALLOW(epoll_pwait, "as epoll_wait (arm64 form)"),
+	ALLOW(eventfd2, "asio wake-ups, the shim's alert notification"),
+	ALLOW(timerfd_create, "asio timers"),
+	ALLOW(timerfd_settime, "asio timers"),
+	ALLOW(poll, "engine loop, IPC, libtorrent's connect checks"),
+	ALLOW(ppoll, "as poll (arm64 form)"),
+
+	/* --- network: only IPv4/IPv6 TCP or UDP sockets can exist; the network
+	 * namespace holds only lo, where only the broker's relay listens --- */
+	ALLOW_IF2(socket, ARG_EQ(0, AF_INET), ARG_EQ(2, 0), "IPv4, default protocol"),
+	ALLOW_IF2(socket, ARG_EQ(0, AF_INET), ARG_EQ(2, IPPROTO_TCP), "IPv4 TCP (asio)"),
+	ALLOW_IF2(socket, ARG_EQ(0, AF_INET), ARG_EQ(2, IPPROTO_UDP), "IPv4 UDP (asio)"),
+	ALLOW_IF2(socket, ARG_EQ(0, AF_INET6), ARG_EQ(2, 0), "IPv6, default protocol"),
+	ALLOW_IF2(socket, ARG_EQ(0, AF_INET6), ARG_EQ(2, IPPROTO_TCP), "IPv6 TCP (asio)"),
+	ALLOW_IF2(socket, ARG_EQ(0, AF_INET6), ARG_EQ(2, IPPROTO_UDP), "IPv6 UDP (asio)"),
+	/* Other protocols (SCTP, DCCP, ...) would make the kernel load modules. */
+	ERRNO_IF(socket, EAFNOSUPPORT, ARG_EQ(0, AF_UNIX),
+		 "named UNIX sockets bypass the network namespace and Landlock "
+		 "(resolved, nscd, D-Bus); glibc only probes them"),
+	ERRNO_IF(socket, EAFNOSUPPORT, ARG_EQ(0, AF_NETLINK),
+		 "libtorrent's interface enumeration probes it and copes"),
+	ALLOW(connect, "to the relay (Landlock ABI >= 4: that port only)"),
+	ALLOW(bind, "libtorrent binds outgoing sockets to port 0"),
+	ALLOW(listen, "libtorrent's listen socket, when it opens one (never behind a proxy)"),
+	ALLOW(accept, "as listen"),
+	ALLOW(getsockname, "asio endpoints"),
+	ALLOW(getpeername, "asio endpoints"),
+	ALLOW(getsockopt, "SO_ERROR after connect"),
+	ALLOW(setsockopt, "keepalive, TOS, buffer sizes"),
+	ALLOW(sendto, "send() on sockets and the broker socket"),
+	ALLOW(recvfrom, "recv() on sockets"),
+	ALLOW(sendmsg, "asio scatter-gather writes"),
+
+	/* --- information about ourselves --- */
+	ALLOW(getrandom, "OpenSSL, libtorrent peer ids and keys"),
+	ALLOW(sysinfo, "libtorrent sizes its caches by RAM"),
+	ALLOW_IF2(prlimit64, ARG_EQ(0, 0), ARG_BITS(2, ~0ULL, 0),
+		  "getrlimit() of ourselves only: read, never set"),
+	ALLOW_IF(prctl, ARG_EQ(0, PR_SET_NAME), "thread names"),
+	ALLOW_IF(prctl, ARG_EQ(0, PR_GET_NAME), "thread names"),
+};
+
+const struct mk_sc_rule *mk_seccomp_rules(size_t *n)
+{
+	*n = sizeof rules / sizeof rules[0];
+	return rules;
+}
+
+bool mk_seccomp_enforcing(void)
+{
+#ifdef MEERKO_SECCOMP_AUDIT
+	return false;
+#else
+	return true;
+#endif
+}
+
+static bool has_cond(const struct mk_sc_rule *r)
+{
+	return r->cond[0].arg >= 0 || r->cond[1].arg >= 0;
+}
+
+/* libseccomp lets an unconditional rule silently swallow conditional rules
+ * for the same call, so a call has either one plain row or only
+ * conditional rows. */
+static int check_table(char *why, size_t whylen)
+{
+	size_t n = sizeof rules / sizeof rules[0];
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = i + 1; j < n; j++) {
+			if (strcmp(rules[i].name, rules[j].name) != 0)
+				continue;
+			if (!has_cond(&rules[i]) || !has_cond(&rules[j])) {
+				snprintf(why, whylen, "seccomp table: '%s' has a plain row and "
+					 "another row", rules[i].name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const struct mk_sc_rule *r, char *why, size_t whylen)
+{
+	struct scmp_arg_cmp cmp[2];
+	unsigned int ncmp = 0;
+	if (r->nr < 0)
+		return 0; /* not a system call on this architecture: nothing to allow */
+	for (size_t k = 0; k < 2; k++) {
+		const struct mk_sc_arg *c = &r->cond[k];
+		if (c->arg < 0)
+			continue;
+		uint64_t value = c->self_pid ? (uint64_t)getpid() : c->value;
+		cmp[ncmp++] = (struct scmp_arg_cmp){ (unsigned int)c->arg, SCMP_CMP_MASKED_EQ,
+						      c->mask, value };
+	}
+	uint32_t act = r->action == MK_SC_ALLOW ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO((uint32_t)r->err);
+	int rc = seccomp_rule_add_exact_array(ctx, act, r->nr, ncmp, cmp);
+	if (rc != 0) {
+		snprintf(why, whylen, "seccomp rule for %s: %s", r->name, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int set_attr(scmp_filter_ctx ctx, enum scmp_filter_attr a, uint32_t v, const char *name,
+		    char *why, size_t whylen)
+{
+	int rc = seccomp_attr_set(ctx, a, v);
+	if (rc != 0) {
+		snprintf(why, whylen, "seccomp attribute %s: %s", name, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int set_attrs(scmp_filter_ctx ctx, char *why, size_t whylen)
+{
+	/* A syscall of another ABI (int 0x80, x32) kills too. */
+	if (set_attr(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS, "BADARCH", why, whylen) ||
+	    /* Required to load a filter without CAP_SYS_ADMIN; already set. */
+	    set_attr(ctx, SCMP_FLTATR_CTL_NNP, 1, "NNP", why, whylen) ||
+	    /* Single-threaded now; TSYNC makes that not matter. */
+	    set_attr(ctx, SCMP_FLTATR_CTL_TSYNC, 1, "TSYNC", why, whylen) ||
+	    /* Errors carry the kernel's errno, for a readable message. */
+	    set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "SYSRAWRC", why, whylen) ||
+	    /* Binary search: hot calls (futex, recvfrom, pwrite64) pay log(n). */
+	    set_attr(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2, "OPTIMIZE", why, whylen))
+		return -1;
+	return 0;
+}
+
+/* Returns a filter ready to load, or NULL with why. */
+static scmp_filter_ctx build(char *why, size_t whylen)
+{
+	if (check_table(why, whylen) != 0)
+		return NULL;
+	scmp_filter_ctx ctx = seccomp_init(mk_seccomp_enforcing() ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_LOG);
+	if (!ctx) {
+		snprintf(why, whylen, "seccomp_init failed (libseccomp too old?)");
+		return NULL;
+	}
+	int rc = set_attrs(ctx, why, whylen);
+	for (size_t i = 0; rc == 0 && i < sizeof rules / sizeof rules[0]; i++)
+		rc = add_rule(ctx, &rules[i], why, whylen);
+	if (rc != 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int mk_seccomp_install(char *why, size_t whylen)
+{
+	scmp_filter_ctx ctx = build(why, whylen);
+	if (!ctx)
+		return -1;
+	int rc = seccomp_load(ctx);
+	if (rc != 0)
+		snprintf(why, whylen, "seccomp_load: %s", strerror(-rc));
+	seccomp_release(ctx);
+	return rc == 0 ? 0 : -1;
+}
+
+int mk_seccomp_export_pfc(int fd, char *why, size_t whylen)
+{
+	scmp_filter_ctx ctx = build(why, whylen);
+	if (!ctx)
+		return -1;
+	int rc = seccomp_export_pfc(ctx, fd);
+	if (rc != 0)
+		snprintf(why, whylen, "seccomp_export_pfc: %s", strerror(-rc));
+	seccomp_release(ctx);
+	return rc == 0 ? 0 : -1;
+}

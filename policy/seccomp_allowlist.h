@@ -1,0 +1,56 @@
+/*
+ * seccomp_allowlist.h - the engine's system-call allowlist (seccomp-bpf).
+ *
+ * The policy is one table in seccomp_allowlist.c: each row names a system
+ * call, what happens (allow, allow if its arguments match, or fail with an
+ * errno) and why. Anything not in the table kills the whole engine
+ * (SCMP_ACT_KILL_PROCESS); the broker reports that as a confinement
+ * violation.
+ */
+#ifndef MEERKO_POLICY_SECCOMP_ALLOWLIST_H
+#define MEERKO_POLICY_SECCOMP_ALLOWLIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum mk_sc_action {
+	MK_SC_ALLOW, /* the call goes through */
+	MK_SC_ERRNO, /* the call fails with `err`; the kernel never sees it */
+};
+
+/* One argument test: (args[arg] & mask) == value. arg < 0: no test.
+ * self_pid: value is the engine's own pid, filled in at install time. */
+struct mk_sc_arg {
+	int arg;
+	uint64_t mask;
+	uint64_t value;
+	bool self_pid;
+};
+
+struct mk_sc_rule {
+	const char *name;          /* as in the kernel's syscall table */
+	int nr;                    /* SCMP_SYS(name): < 0 if the arch lacks it */
+	enum mk_sc_action action;
+	int err;                   /* MK_SC_ERRNO only */
+	struct mk_sc_arg cond[2];  /* both must hold */
+	const char *why;
+};
+
+/* The table, for tests and reviews. */
+const struct mk_sc_rule *mk_seccomp_rules(size_t *n);
+
+/* True unless built with MEERKO_SECCOMP_AUDIT (violations logged, not
+ * killed: a development aid, never shipped). */
+bool mk_seccomp_enforcing(void);
+
+/* Builds the filter from the table and loads it for every thread of the
+ * process (TSYNC). Call last: the filter forbids prctl, landlock_*,
+ * seccomp itself. Returns 0, or -1 with a one-line reason in why. */
+int mk_seccomp_install(char *why, size_t whylen);
+
+/* Writes the filter as libseccomp's readable pseudo-code (PFC) to fd,
+ * without loading it: for reviews and tests. Returns 0 or -1 with why. */
+int mk_seccomp_export_pfc(int fd, char *why, size_t whylen);
+
+#endif
