@@ -99,7 +99,11 @@ int mk_sandbox_check(FILE *out)
 		line(out, sb.userns ? "user namespace" : "network namespace", false, err);
 	} else {
 		snprintf(err, sizeof err, "unprivileged, uid %u mapped to itself", (unsigned)sb.uid);
-		line(out, "user namespace", sb.userns, sb.userns ? err : "not needed: started as root");
+		if (sb.userns)
+			line(out, "user namespace", true, err);
+		else
+			fprintf(out, "%-18s not used  started as root: CLONE_NEWNET, then uid %u\n",
+				"user namespace", (unsigned)sb.uid);
 		snprintf(err, sizeof err, "engine runs as uid %u, only lo", (unsigned)sb.uid);
 		line(out, "network namespace", true, err);
 		line(out, "relay", true, "the only way out: 127.0.0.1:1080 inside -> your proxy");

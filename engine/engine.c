@@ -313,7 +313,16 @@ static void send_ready(struct engine *e)
 {
 	Meerko__Ready r = MEERKO__READY__INIT;
 	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
+	struct mk_confine_report c;
+	mk_confine_report(&c);
 	r.libtorrent_version = (char *)mk_libtorrent_version();
+	r.confined = c.confined;
+	r.caps_dropped = c.caps;
+	r.no_new_privs = c.nnp;
+	r.seccomp = c.seccomp;
+	r.landlock = c.landlock;
+	r.landlock_abi = c.landlock_abi;
+	r.landlock_note = c.landlock_why;
 	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_READY;
 	m.ready = &r;
 	send_msg(e, &m);
