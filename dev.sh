@@ -32,7 +32,7 @@ test)
 	build "$BUILD_DIR"
 	echo "== ASan+UBSan build (unit tests)"
 	configure "$BUILD_DIR-asan" -DMEERKO_SANITIZE=ON
-	cmake --build "$BUILD_DIR-asan" -j "$JOBS" --target test_frame test_socks5 test_config test_engine_msg
+	cmake --build "$BUILD_DIR-asan" -j "$JOBS" --target unit_tests
 	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir "$BUILD_DIR-asan" -L unit --output-on-failure
 	echo "== all tests"
 	exec ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600
