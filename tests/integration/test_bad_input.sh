@@ -61,6 +61,12 @@ unshare -m --propagation private true 2>/dev/null ||
 
 export TMPDIR=${MEERKO_TEST_TMPDIR:-/var/tmp}
 swarm_init
+# The client's /tmp is replaced by an empty tmpfs: run a copy of the binaries
+# from the test's own dir (the build dir itself may live under /tmp).
+mkdir -p "$SWARM_DIR/bin"
+cp "$MEERKO_BIN" "$(dirname "$MEERKO_BIN")/meerko-engine" "$SWARM_DIR/bin/"
+chmod 755 "$SWARM_DIR/bin" "$SWARM_DIR/bin/"*
+MEERKO_BIN=$SWARM_DIR/bin/meerko-secure
 
 NOBODY_UID=$(id -u nobody)
 NOBODY_GID=$(id -g nobody)
