@@ -89,19 +89,7 @@ swarm_start_microsocks
 say "starting the seeder (aria2c) on $SWARM_SEED_IP:$SWARM_SEED_PORT; it checks its data first"
 swarm_start_seeder_aria2 "$TORRENT" "$SEED"
 
-(
-	umask 077
-	cat >"$CONFIG" <<EOF
-[proxy]
-type = socks5
-host = $SWARM_PROXY_IP
-port = $SWARM_PROXY_PORT
-[ui]
-progress = auto
-[sandbox]
-mode = $SANDBOX
-EOF
-)
+swarm_meerko_config "$CONFIG" "[ui]" "progress = auto" "[sandbox]" "mode = $SANDBOX"
 
 say "running: $MEERKO_BIN --config $CONFIG -o $OUT $TORRENT"
 echo

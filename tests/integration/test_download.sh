@@ -99,20 +99,7 @@ else
 fi
 swarm_start_seeder_aria2 "$TORRENT" "$SEED"
 
-( # the file is created 0600 before anything is written to it
-	umask 077
-	cat >"$CONFIG" <<EOF
-[proxy]
-type = socks5
-host = $SWARM_PROXY_IP
-port = $SWARM_PROXY_PORT
-[ui]
-progress = plain
-[sandbox]
-mode = $MEERKO_TEST_SANDBOX
-EOF
-)
-chmod 600 "$CONFIG"
+swarm_meerko_config "$CONFIG" "[ui]" "progress = plain" "[sandbox]" "mode = $MEERKO_TEST_SANDBOX"
 
 # Who runs the client. The sandboxed engine runs as nobody in both cases, so
 # it must be able to write the save dir; as "user" the whole client is nobody,

@@ -46,25 +46,8 @@ swarm_start_seeder_aria2 "$TORRENT" "$SEED"
 
 max_outage=60
 [[ $SCENARIO == maxoutage ]] && max_outage=3
-(
-	umask 077
-	cat >"$CONFIG" <<EOF
-[proxy]
-type = socks5
-host = $SWARM_PROXY_IP
-port = $SWARM_PROXY_PORT
-[download]
-max_down = 3000
-[ui]
-progress = plain
-plain_interval = 1
-[killswitch]
-max_outage = $max_outage
-[state]
-dir = $STATE
-resume_interval = 5
-EOF
-)
+swarm_meerko_config "$CONFIG" "[download]" "max_down = 3000" "[ui]" "progress = plain" "plain_interval = 1" \
+	"[killswitch]" "max_outage = $max_outage" "[state]" "dir = $STATE" "resume_interval = 5"
 
 # --- helpers ------------------------------------------------------------
 MEERKO_PID=""

@@ -190,6 +190,19 @@ swarm_isolate() {
 	exec unshare --net -- bash -c 'ip link set lo up && exec bash "$0" "$@"' "$0" "$@"
 }
 
+# Writes a meerko.ini (mode 0600 from the start) pointing at this swarm's
+# proxy; each further argument is one more line (sections included).
+swarm_meerko_config() { # FILE [LINE...]
+	local file=$1
+	shift
+	(
+		umask 077
+		printf '[proxy]\ntype = socks5\nhost = %s\nport = %s\n' "$SWARM_PROXY_IP" "$SWARM_PROXY_PORT"
+		(($# == 0)) || printf '%s\n' "$@"
+	) >"$file"
+	chmod 600 "$file"
+}
+
 swarm_require_root() {
 	[[ $(id -u) == 0 ]] || swarm_skip_or_fail "needs root (packet capture, opentracker chroot, danted)"
 }
