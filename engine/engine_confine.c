@@ -282,7 +282,7 @@ static uint64_t fs_handled(int abi)
 }
 
 /* required: the path must exist and, for write dirs, be a directory. */
-static int add_path_rule(int rfd, const char *path, uint64_t access, int required,
+static int add_path_rule(int rfd, const char *path, uint64_t access, bool required,
 			 char *why, size_t whylen)
 {
 	int fd = open(path, O_PATH | O_CLOEXEC);
@@ -315,10 +315,10 @@ static int add_fs_rules(int rfd, const struct mk_confine_opts *o, uint64_t handl
 			char *why, size_t whylen)
 {
 	for (size_t i = 0; i < o->n_write_dirs; i++)
-		if (add_path_rule(rfd, o->write_dirs[i], FS_WRITE & handled, 1, why, whylen) != 0)
+		if (add_path_rule(rfd, o->write_dirs[i], FS_WRITE & handled, true, why, whylen) != 0)
 			return -1;
 	for (size_t i = 0; i < sizeof read_only / sizeof read_only[0]; i++)
-		if (add_path_rule(rfd, read_only[i].path, read_only[i].access & handled, 0, why,
+		if (add_path_rule(rfd, read_only[i].path, read_only[i].access & handled, false, why,
 				  whylen) != 0)
 			return -1;
 	return 0;

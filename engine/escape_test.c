@@ -133,7 +133,7 @@ static void try_socket(char *out, size_t outlen, const char *name, int domain, i
 	snprintf(out, outlen, "escape %s: SUCCEEDED (socket created)", name);
 }
 
-/* Returns 1 if path opens for reading; else writes "PATH: ERRNAME" to res. */
+/* Returns 1 if path opens for reading; else writes "PATH: ERRNAME text" to res. */
 static int try_read(const char *path, char *res, size_t reslen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -141,7 +141,7 @@ static int try_read(const char *path, char *res, size_t reslen)
 		close(fd);
 		return 1;
 	}
-	snprintf(res, reslen, "%s: %s", path, strerrorname_np(errno));
+	snprintf(res, reslen, "%s: %s %s", path, strerrorname_np(errno), strerror(errno));
 	return 0;
 }
 
