@@ -193,6 +193,10 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, const struct 
 	int64_t times[MK_MAX_RESTARTS];
 	int n_restarts = 0;
 	struct mk_job job = { .cfg = cfg, .input = in, .save_path = save, .state = state };
+	job.trust_resume = state && mk_state_begin(state);
+	if (state && !job.trust_resume)
+		fprintf(stderr, "meerko-secure: the last run did not stop cleanly: verifying the files "
+				"on disk instead of trusting saved state\n");
 	for (;;) {
 		struct mk_sandbox sb = { .enabled = false };
 		int code = start_engine(rs, cfg, save, &sb, err, sizeof err);
@@ -205,8 +209,12 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, const struct 
 		job_proxy(&job, cfg, &sb);
 		code = mk_supervise(&job, &rs->eng);
 		stop_relay(rs);
-		if (!job.crashed)
+		if (!job.crashed) {
+			if (state && job.clean_stop)
+				mk_state_end_clean(state);
 			return code;
+		}
+		job.trust_resume = 0; /* saved state may be stale: verify the files */
 		if (!may_restart(cfg, times, &n_restarts)) {
 			fprintf(stderr, "meerko-secure: the engine failed %d times within %d s: giving up "
 					"(state saved, rerun to continue)\n", cfg->max_restarts + 1, cfg->restart_window_s);
@@ -234,6 +242,8 @@ static int run(const struct mk_cli *cli)
 	const struct mk_state *st = &state;
 	if (mk_savedir_prepare(cfg.save_dir, save, sizeof save, err, sizeof err) != 0)
 		code = fail(MK_EXIT_DISK, err);
+	else if (mk_savedir_check_private(save, cfg.source, err, sizeof err) != 0)
+		code = fail(MK_EXIT_USAGE, err);
 	else if (check_proxy(&cfg, err, sizeof err) != 0)
 		code = fail(MK_EXIT_PROXY, err);
 	else if ((rs.sigfd = signals_fd()) < 0)

@@ -299,13 +299,18 @@ static void relay_main(int lfd, const struct mk_relay_upstream *up, int status_f
 	close_others(lfd, status_fd);
 	g_up = up;
 	g_status_fd = status_fd;
+	pid_t broker = getppid();
 	signal(SIGPIPE, SIG_IGN);
-	/* The relay dies with the broker: it must never outlive it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (geteuid() == 0)
 		capng_clear(CAPNG_SELECT_BOTH);
 	if (geteuid() == 0 &&
 	    capng_change_id((int)up->drop_uid, (int)up->drop_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
+		_exit(1);
+	/* The relay dies with the broker: it must never outlive it. Set after
+	 * the uid change, which clears the parent-death signal; then check the
+	 * broker did not already die in between. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != broker)
 		_exit(1);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* it holds the proxy password */

@@ -118,3 +118,26 @@ void mk_state_forget(const struct mk_state *st)
 {
 	unlink(st->file);
 }
+
+static void marker_path(const struct mk_state *st, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s.running", st->file);
+}
+
+int mk_state_begin(const struct mk_state *st)
+{
+	char m[PATH_MAX + 16];
+	marker_path(st, m, sizeof m);
+	int clean = access(m, F_OK) != 0;
+	int fd = open(m, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+	return clean;
+}
+
+void mk_state_end_clean(const struct mk_state *st)
+{
+	char m[PATH_MAX + 16];
+	marker_path(st, m, sizeof m);
+	unlink(m);
+}

@@ -30,4 +30,13 @@ uint8_t *mk_state_load(const struct mk_state *st, size_t max, size_t *len);
 int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len);
 void mk_state_forget(const struct mk_state *st);
 
+/* Resume data is only as fresh as the last save: after a crash or kill -9,
+ * pieces fetched since then would be downloaded again. So a run marks the
+ * state "running" while it goes and "clean" when it stopped properly; after
+ * an unclean end the next run ignores the resume data and lets the engine
+ * verify the files on disk instead. mk_state_begin() returns 1 if the last
+ * run ended cleanly (or there was none), 0 if not. */
+int mk_state_begin(const struct mk_state *st);
+void mk_state_end_clean(const struct mk_state *st);
+
 #endif

@@ -121,7 +121,7 @@ static void send_add(struct sup *s)
 	a.torrent_data.len = in->bytes ? in->len : 0;
 	a.save_path = (char *)s->job->save_path;
 	size_t rlen = 0;
-	uint8_t *resume = s->resume_sent < 0 || !s->job->state ? NULL
+	uint8_t *resume = s->resume_sent < 0 || !s->job->state || !s->job->trust_resume ? NULL
 			  : mk_state_load(s->job->state, MK_MAX_RESUME, &rlen);
 	a.resume_data.data = resume;
 	a.resume_data.len = resume ? rlen : 0;
@@ -488,6 +488,7 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	mk_progress_break(&s.prog);
 	job->outage_start_ms = s.outage_start_ms;
 	job->crashed = s.exit_code == MK_EXIT_ENGINE && !s.user_stop;
+	job->clean_stop = s.got_shutdown_done;
 	job->downloaded = s.set.n ? s.set.t[0].downloaded : 0;
 	if (s.error[0])
 		fprintf(stderr, "meerko-secure: %s\n", s.error);

@@ -27,6 +27,8 @@ struct mk_job {
 	int sigfd;                      /* signalfd for SIGINT/SIGTERM */
 	int relay_status_fd;            /* relay's "UP"/"DOWN why" lines, or -1 */
 	const struct mk_state *state;   /* where resume data is saved, or NULL */
+	int trust_resume;               /* load saved resume data (last stop was clean) */
+	int clean_stop;                 /* out: ShutdownDone received, resume data flushed */
 	int64_t outage_start_ms;        /* in/out: proxy down since (0 = up), kept across restarts */
 	int crashed;                    /* out: the engine died or broke the rules (restartable) */
 	uint64_t downloaded;            /* out: payload bytes the engine fetched this run */

@@ -9,8 +9,9 @@
 #              capture shows nothing but the proxy reached tracker or seeder.
 #   maxoutage  proxy killed for good, max_outage = 3: exit 8, state saved; proxy
 #              restarted, rerun finishes and downloads only what was missing.
-#   kill9      broker and engine SIGKILLed at ~1/2: rerun finishes, and the bytes
-#              it downloads are at most the missing part plus 4 MiB of slack.
+#   kill9      broker and engine SIGKILLed at ~1/2: rerun finishes, says it verifies
+#              the files (unclean stop), and the bytes it downloads are at most the
+#              missing part plus 4 MiB of slack.
 #   engine     engine SIGKILLed at ~1/3: the broker restarts it and finishes.
 #   sigterm    SIGTERM at ~1/3: exit 143, resume data saved, rerun finishes.
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
@@ -72,6 +73,7 @@ at_least() { (($(percent "$1") >= $2)); }
 downloaded() { # NAME -> bytes the run says it downloaded
 	sed -n 's/.*(\([0-9]*\) bytes downloaded this run).*/\1/p' "$SWARM_LOGS/$1.out" | tail -n 1
 }
+broker_pid() { pgrep -P "$MEERKO_PID" | head -n 1; } # MEERKO_PID is timeout's
 engine_pid() { pgrep -f "meerko-engine --write-dir $OUT" | head -n 1; }
 no_engine() { ! pgrep -f "meerko-engine --write-dir $OUT" >/dev/null; }
 has_state() { compgen -G "$STATE/*.resume" >/dev/null; }
@@ -121,9 +123,10 @@ kill9)
 	start_meerko run1
 	swarm_wait_for -t 60 -i 0.2 at_least run1 50 || true
 	done_pct=$(percent run1)
+	bpid=$(broker_pid || true)
 	epid=$(engine_pid || true)
-	kill -9 "$MEERKO_PID" 2>/dev/null || true
-	if [[ -n $epid ]]; then kill -9 "$epid" 2>/dev/null || true; fi
+	swarm_check "found the broker and engine processes" test -n "$bpid" -a -n "$epid"
+	kill -9 "$bpid" "$epid" 2>/dev/null || true
 	wait_meerko
 	swarm_wait_for -t 10 -i 0.2 no_engine || true
 	start_meerko run2
@@ -133,6 +136,7 @@ kill9)
 	missing=$((total_bytes * (100 - done_pct) / 100))
 	slack=$((4 * 1024 * 1024))
 	swarm_check "the rerun finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "the rerun verified the files (unclean stop)" grep -q "did not stop cleanly" "$SWARM_LOGS/run2.err"
 	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
 	swarm_check "the rerun downloaded ${got:-?} bytes: at most the missing $missing + 4 MiB (killed at $done_pct%)" \
 		test "${got:-$total_bytes}" -le "$((missing + slack))"
@@ -153,7 +157,7 @@ engine)
 sigterm)
 	start_meerko run1
 	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
-	kill -TERM "$MEERKO_PID"
+	kill -TERM "$(broker_pid)"
 	wait_meerko; rc=$RC
 	swarm_check "exit 143 on SIGTERM (rc=$rc)" test "$rc" -eq 143
 	swarm_check "resume data was saved" has_state
