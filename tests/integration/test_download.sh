@@ -91,6 +91,18 @@ mkdir -p "$OUT"
 
 swarm_make_payload "$PAYLOAD" 3 8
 swarm_make_torrent "$PAYLOAD" "$TORRENT"
+# MEERKO_TEST_TRACKER_NAME=localhost: meerko gets a torrent whose announce URL
+# names a host (same info dict, so the same swarm), which the sandboxed engine
+# cannot resolve (no resolver is reachable): the proxy must. The seeder keeps
+# the IP announce.
+CLIENT_TORRENT=$TORRENT
+if [[ -n ${MEERKO_TEST_TRACKER_NAME:-} ]]; then
+	CLIENT_TORRENT=$SWARM_DIR/by-name.torrent
+	SWARM_ANNOUNCE_URL="http://$MEERKO_TEST_TRACKER_NAME:$SWARM_TRACKER_PORT/announce" \
+		swarm_make_torrent "$PAYLOAD" "$CLIENT_TORRENT"
+	[[ $(swarm_infohash "$CLIENT_TORRENT") == $(swarm_infohash "$TORRENT") ]] ||
+		swarm_die "the by-name torrent has another info-hash"
+fi
 swarm_start_tracker "$TORRENT"
 if [[ $PROXY == microsocks ]]; then
 	swarm_start_microsocks
@@ -115,7 +127,7 @@ if [[ $MEERKO_TEST_AS == user ]]; then
 	chmod 755 "$SWARM_DIR/bin" "$SWARM_DIR/bin/"*
 	MEERKO_BIN=$SWARM_DIR/bin/meerko-secure
 	chown nobody "$CONFIG"
-	chmod 644 "$TORRENT"
+	chmod 644 "$TORRENT" "$CLIENT_TORRENT"
 	runas=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
 fi
 
@@ -125,7 +137,7 @@ swarm_capture_start "port $SWARM_TRACKER_PORT or port $SWARM_SEED_PORT"
 # ($SWARM_LOGS/meerko.out, meerko.err) and are shown on failure
 meerko_rc=0
 started=$(date +%s)
-swarm_run meerko "$MEERKO_TIMEOUT" "${runas[@]}" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$TORRENT" || meerko_rc=$?
+swarm_run meerko "$MEERKO_TIMEOUT" "${runas[@]}" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$CLIENT_TORRENT" || meerko_rc=$?
 elapsed=$(($(date +%s) - started))
 
 capture_ok=1
