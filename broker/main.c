@@ -193,7 +193,7 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, const struct 
 	int64_t times[MK_MAX_RESTARTS];
 	int n_restarts = 0;
 	struct mk_job job = { .cfg = cfg, .input = in, .save_path = save, .state = state };
-	job.trust_resume = state && mk_state_begin(state);
+	job.trust_resume = state && mk_state_was_clean(state);
 	if (state && !job.trust_resume)
 		fprintf(stderr, "meerko-secure: the last run did not stop cleanly: verifying the files "
 				"on disk instead of trusting saved state\n");
@@ -204,6 +204,8 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, const struct 
 			stop_relay(rs);
 			return fail(code, err);
 		}
+		if (state)
+			mk_state_mark_running(state); /* an engine now writes the files */
 		job.sigfd = rs->sigfd;
 		job.relay_status_fd = rs->relay_status[0];
 		job_proxy(&job, cfg, &sb);

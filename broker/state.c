@@ -124,15 +124,20 @@ static void marker_path(const struct mk_state *st, char *out, size_t outlen)
 	snprintf(out, outlen, "%s.running", st->file);
 }
 
-int mk_state_begin(const struct mk_state *st)
+int mk_state_was_clean(const struct mk_state *st)
 {
 	char m[PATH_MAX + 16];
 	marker_path(st, m, sizeof m);
-	int clean = access(m, F_OK) != 0;
+	return access(m, F_OK) != 0;
+}
+
+void mk_state_mark_running(const struct mk_state *st)
+{
+	char m[PATH_MAX + 16];
+	marker_path(st, m, sizeof m);
 	int fd = open(m, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0)
 		close(fd);
-	return clean;
 }
 
 void mk_state_end_clean(const struct mk_state *st)

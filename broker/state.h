@@ -34,9 +34,9 @@ void mk_state_forget(const struct mk_state *st);
  * pieces fetched since then would be downloaded again. So a run marks the
  * state "running" while it goes and "clean" when it stopped properly; after
  * an unclean end the next run ignores the resume data and lets the engine
- * verify the files on disk instead. mk_state_begin() returns 1 if the last
- * run ended cleanly (or there was none), 0 if not. */
-int mk_state_begin(const struct mk_state *st);
+ * verify the files on disk instead. */
+int mk_state_was_clean(const struct mk_state *st);  /* 1: last run ended cleanly, or none */
+void mk_state_mark_running(const struct mk_state *st);
 void mk_state_end_clean(const struct mk_state *st);
 
 #endif
