@@ -13,7 +13,7 @@ PACKAGES=(
 	libtorrent-rasterbar-dev libseccomp-dev libcap-ng-dev
 	libprotobuf-c-dev protobuf-c-compiler libinih-dev libpcap-dev
 	# unit tests and fuzzing
-	libcmocka-dev clang
+	libcmocka-dev clang libclang-rt-14-dev
 	# the real local swarm (tests/lib/swarm.sh, scripts/demo.sh)
 	opentracker microsocks dante-server aria2 mktorrent transmission-cli
 	tcpdump iproute2 procps util-linux passwd curl coreutils
