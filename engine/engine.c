@@ -188,6 +188,8 @@ static Meerko__EventType event_type(mk_alert_type t)
 	}
 }
 
+static void send_status(struct engine *e);
+
 static void forward_alert(struct engine *e, const mk_alert *a)
 {
 	if (a->type == MK_ALERT_RESUME_DATA || a->type == MK_ALERT_RESUME_DATA_FAILED) {
@@ -208,6 +210,10 @@ static void forward_alert(struct engine *e, const mk_alert *a)
 	Meerko__EventType t = event_type(a->type);
 	if (t != MEERKO__EVENT_TYPE__EVENT_UNKNOWN)
 		send_event(e, a->torrent_id, t, a->message);
+	/* The broker decides "complete" on a Status: send one now rather than
+	 * at the next tick, up to status_interval_ms later. */
+	if (a->type == MK_ALERT_FINISHED)
+		send_status(e);
 }
 
 static void drain_alerts(struct engine *e)
