@@ -114,10 +114,6 @@ int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len)
 	return 0;
 }
 
-void mk_state_forget(const struct mk_state *st)
-{
-	unlink(st->file);
-}
 
 static void marker_path(const struct mk_state *st, char *out, size_t outlen)
 {

@@ -28,7 +28,6 @@ int mk_state_open(struct mk_state *st, const char *configured, const void *key1,
 /* Returns malloc'd bytes (caller frees) or NULL when there is none / it is unusable. */
 uint8_t *mk_state_load(const struct mk_state *st, size_t max, size_t *len);
 int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len);
-void mk_state_forget(const struct mk_state *st);
 
 /* Resume data is only as fresh as the last save: after a crash or kill -9,
  * pieces fetched since then would be downloaded again. So a run marks the

@@ -22,28 +22,13 @@
 #include <unistd.h>
 
 #include "config.h"
-
-static char path[PATH_MAX];
-static int fd = -1;
-
-static void cleanup(void)
-{
-	if (path[0])
-		unlink(path);
-}
+#include "fuzz_tmpfile.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(path, sizeof path, "%s/meerko-fuzz-config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0 || fchmod(fd, 0600) != 0) {
-		perror("fuzz_config: temp file");
-		abort();
-	}
-	atexit(cleanup);
+	fuzz_tmp_create("config");
 	return 0;
 }
 
@@ -92,13 +77,12 @@ static void check_config(const struct mk_config *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
-		abort();
+	fuzz_tmp_write(data, size);
 
 	static struct mk_config c; /* ~9 KiB */
 	char err[1024] = "";
 	mk_config_defaults(&c);
-	if (mk_config_load_file(&c, path, err, sizeof err) != 0) {
+	if (mk_config_load_file(&c, fuzz_tmp_path, err, sizeof err) != 0) {
 		check_line(err);
 		return 0;
 	}

@@ -24,38 +24,22 @@
 #include <unistd.h>
 
 #include "input.h"
-
-static char path[PATH_MAX];
-static int fd = -1;
-
-static void cleanup(void)
-{
-	if (path[0])
-		unlink(path);
-}
+#include "fuzz_tmpfile.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(path, sizeof path, "%s/meerko-fuzz-input.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	fd = mkstemp(path);
-	if (fd < 0 || fchmod(fd, 0600) != 0) {
-		perror("fuzz_input: temp file");
-		abort();
-	}
-	atexit(cleanup);
+	fuzz_tmp_create("input");
 	return 0;
 }
 
 static void from_file(const uint8_t *data, size_t size)
 {
-	if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
-		abort();
+	fuzz_tmp_write(data, size);
 	struct mk_input in;
 	char err[1024] = "";
-	int rc = mk_input_load(&in, path, err, sizeof err);
+	int rc = mk_input_load(&in, fuzz_tmp_path, err, sizeof err);
 	bool should = size > 0 && size <= MK_MAX_TORRENT_FILE;
 	if (rc == 0) {
 		if (!should || in.magnet || in.len != size || !in.bytes || memcmp(in.bytes, data, size) != 0)
