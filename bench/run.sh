@@ -139,7 +139,8 @@ swarm_require_cmds opentracker danted aria2c mktorrent transmission-show transmi
 "$PY" -c 'import libtorrent' 2>/dev/null || swarm_skip_or_fail "python3-libtorrent is not importable by $PY (run scripts/deps.sh)"
 
 MEERKO=$BUILD_DIR/bin/meerko-secure
-if [[ ! -x $MEERKO || ! -x $BUILD_DIR/bin/meerko-engine ]]; then
+# Always (re)build: cmake is incremental, and stale binaries would measure old code.
+if [[ $BUILD_DIR == "$REPO/build-bench" || ! -x $MEERKO ]]; then
 	log "building Meerko into $BUILD_DIR (Release)"
 	{ cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release && cmake --build "$BUILD_DIR" -j "$(nproc)"; } \
 		>"/tmp/meerko-bench-build.$$.log" 2>&1 || { tail -n 30 "/tmp/meerko-bench-build.$$.log" >&2; die "build failed"; }
