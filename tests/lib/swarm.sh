@@ -96,6 +96,12 @@
 #   swarm_summary                  print "N passed, M failed"; 0 iff M == 0
 #   swarm_dump_logs [LINES]        tail of every log in $SWARM_LOGS (done by the
 #                                  trap when the script exits non-zero, not 77)
+#   swarm_sanitizer_reports DIR... print every sanitizer report (ASan, LSan,
+#                                  UBSan) in the text files under DIR; 0 if any.
+#                                  The trap checks $SWARM_DIR with it and turns
+#                                  the exit status into 1 if one is found: the
+#                                  sandboxed engine's reports only reach the
+#                                  client's stderr, which tests keep in files.
 #
 # Addresses (loopback only; swarm_init refuses anything else):
 #   SWARM_TRACKER_IP=127.0.0.1  SWARM_CLIENT_IP=127.0.0.2
@@ -438,11 +444,29 @@ swarm_init() {
 _swarm_on_exit() {
 	local rc=$?
 	trap - EXIT
+	if [[ -n $SWARM_DIR && -d $SWARM_DIR ]] && swarm_sanitizer_reports "$SWARM_DIR" >&2; then
+		printf 'swarm: FAIL: a sanitizer report was found (above)\n' >&2
+		rc=1
+	fi
 	if ((rc != 0 && rc != 77)) && [[ $SWARM_DUMP_ON_FAIL == 1 && -n $SWARM_DIR && -d $SWARM_LOGS ]]; then
 		swarm_dump_logs "$SWARM_DUMP_LINES" >&2 || true
 	fi
 	swarm_cleanup
 	exit "$rc"
+}
+
+# What starts a report of ASan, LeakSanitizer or UBSan (-fsanitize=undefined).
+SWARM_SANITIZER_RE='ERROR: (AddressSanitizer|LeakSanitizer)|: runtime error: |Sanitizer:DEADLYSIGNAL|Sanitizer CHECK failed|LeakSanitizer has encountered'
+
+swarm_sanitizer_reports() { # DIR...
+	local f found=1
+	while IFS= read -r f; do
+		found=0
+		printf -- '----- sanitizer report in %s -----\n' "$f"
+		# from the first report line on: the report, not the whole log
+		awk -v re="$SWARM_SANITIZER_RE" 'p || $0 ~ re { p = 1; print }' "$f" | head -n 200 || true
+	done < <(grep -rlIE -- "$SWARM_SANITIZER_RE" "$@" 2>/dev/null)
+	return "$found"
 }
 
 _swarm_on_signal() {
