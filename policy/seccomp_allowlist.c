@@ -41,6 +41,9 @@
  *                                           - no new code, no new channels
  * Filters are installed before the engine has threads; TSYNC would still
  * apply this one to every thread if it had.
+ *
+ * ASan+UBSan test builds (MEERKO_SANITIZE, never shipped) add the few rows
+ * of seccomp_sanitizer.c after this table; every other build adds none.
  */
 #include <errno.h>
 #include <fcntl.h>
