@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # test_lab.sh - meerko-leaktest end to end, as root:
 #   1. `meerko-leaktest lab` (every scenario: plain, proxy-kill,
 #      wrong-password, magnet, dht-lsd-upnp) must exit 0: Meerko leaked
