@@ -1,9 +1,11 @@
 /*
  * supervise.c - drive one engine from Configure to ShutdownDone.
  *
- * Flow: send Configure -> wait Ready -> send AddTorrent -> loop on Status and
- * Events -> on completion, error or signal send Shutdown(save_resume) ->
- * wait ShutdownDone and the engine's exit -> return an exit code.
+ * Flow: send Configure -> wait Ready -> send one AddTorrent per torrent ->
+ * loop on Status and Events -> when every torrent is settled, on a run-wide
+ * error or a signal send Shutdown(save_resume) -> wait ShutdownDone and the
+ * engine's exit -> return an exit code. What happens to each torrent is in
+ * torrents.c; --json lines are written by jsonout.c.
  * Every engine message is validated (engine_msg.c) before anything uses it;
  * a violation kills the engine. Deadlines: Ready within MK_READY_MS, a
  * message at least every MK_SILENCE_MS, shutdown within MK_SHUTDOWN_MS.
@@ -24,9 +26,10 @@
 #include "engine_msg.h"
 #include "exitcodes.h"
 #include "ipc.h"
+#include "jsonout.h"
 #include "progress.h"
 #include "sanitize.h"
-#include "supervise.h"
+#include "supervise_int.h"
 
 #define MK_READY_MS 30000
 #define MK_SILENCE_MS 30000
@@ -34,36 +37,14 @@
 #define MK_STATUS_INTERVAL_MS 500
 #define MK_MAX_WARNINGS 5
 
-enum phase { PH_STARTING, PH_RUNNING, PH_STOPPING, PH_DONE };
-
-struct sup {
-	struct mk_job *job;
-	struct mk_engine_proc *eng;
-	struct mk_torrent_set set;
-	struct mk_progress prog;
-	enum phase phase;
-	int exit_code;              /* decided when stopping starts */
-	char error[512];            /* printed once at the end, if set */
-	int64_t phase_start_ms, last_msg_ms;
-	int warnings;
-	int got_shutdown_done;
-	int sigints;
-	int relay_gone;
-	int user_stop;              /* stopping because of a signal */
-	int resume_sent;            /* AddTorrent carried saved resume data */
-	int64_t next_resume_ms;
-	int64_t outage_start_ms;    /* 0 = proxy up */
-	int paused_for_outage;
-};
-
-static int64_t now_ms(void)
+int64_t mk_sup_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void set_error(struct sup *s, int code, const char *fmt, ...)
+void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
 {
 	if (s->error[0])
 		return; /* the first error is the one that matters */
@@ -74,11 +55,11 @@ static void set_error(struct sup *s, int code, const char *fmt, ...)
 	s->exit_code = code;
 }
 
-static int send(struct sup *s, Meerko__BrokerToEngine *m)
+int mk_sup_send(struct sup *s, Meerko__BrokerToEngine *m)
 {
 	if (mk_ipc_send_b2e(s->eng->fd, m) == MK_FRAME_OK)
 		return 0;
-	set_error(s, MK_EXIT_ENGINE, "engine stopped unexpectedly (write failed)");
+	mk_sup_set_error(s, MK_EXIT_ENGINE, "engine stopped unexpectedly (write failed)");
 	return -1;
 }
 
@@ -106,35 +87,10 @@ static void send_configure(struct sup *s)
 	cf.listen_interfaces = (char *)"127.0.0.1:0";
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
 	m.configure = &cf;
-	send(s, &m);
+	mk_sup_send(s, &m);
 }
 
-static void send_add(struct sup *s)
-{
-	const struct mk_input *in = s->job->input;
-	Meerko__AddTorrent a = MEERKO__ADD_TORRENT__INIT;
-	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
-	a.id = 1;
-	if (in->magnet)
-		a.magnet_uri = (char *)in->magnet;
-	a.torrent_data.data = in->bytes;
-	a.torrent_data.len = in->bytes ? in->len : 0;
-	a.save_path = (char *)s->job->save_path;
-	size_t rlen = 0;
-	uint8_t *resume = s->resume_sent < 0 || !s->job->state || !s->job->trust_resume ? NULL
-			  : mk_state_load(s->job->state, MK_MAX_RESUME, &rlen);
-	a.resume_data.data = resume;
-	a.resume_data.len = resume ? rlen : 0;
-	s->resume_sent = resume != NULL;
-	s->set.t[0].id = a.id;
-	s->set.n = 1;
-	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
-	m.add = &a;
-	send(s, &m);
-	free(resume);
-}
-
-static void send_ref(struct sup *s, int which, uint32_t id)
+void mk_sup_send_ref(struct sup *s, int which, uint32_t id)
 {
 	Meerko__TorrentRef r = MEERKO__TORRENT_REF__INIT;
 	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
@@ -146,32 +102,26 @@ static void send_ref(struct sup *s, int which, uint32_t id)
 		m.resume = &r;
 	else
 		m.save_resume = &r;
-	send(s, &m);
+	mk_sup_send(s, &m);
 }
 
-static void send_all(struct sup *s, int which)
-{
-	for (size_t i = 0; i < s->set.n; i++)
-		send_ref(s, which, s->set.t[i].id);
-}
-
-static void start_stopping(struct sup *s, int code)
+void mk_sup_start_stopping(struct sup *s, int code)
 {
 	if (s->phase >= PH_STOPPING)
 		return;
 	if (!s->error[0])
 		s->exit_code = code;
 	s->phase = PH_STOPPING;
-	s->phase_start_ms = now_ms();
+	s->phase_start_ms = mk_sup_now_ms();
 	Meerko__Shutdown sd = MEERKO__SHUTDOWN__INIT;
 	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
 	sd.save_resume = true;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN;
 	m.shutdown = &sd;
-	send(s, &m);
+	mk_sup_send(s, &m);
 }
 
-static void warn(struct sup *s, const char *what, const char *text)
+void mk_sup_warn(struct sup *s, const char *what, const char *text)
 {
 	char clean[MK_MAX_TEXT];
 	if (s->warnings++ >= MK_MAX_WARNINGS)
@@ -181,50 +131,6 @@ static void warn(struct sup *s, const char *what, const char *text)
 	fprintf(stderr, "meerko-secure: warning: %s: %s\n", what, clean);
 }
 
-static void on_event(struct sup *s, const Meerko__Event *ev)
-{
-	char clean[MK_MAX_TEXT], arg[512];
-	mk_sanitize(ev->message, strlen(ev->message), clean, sizeof clean);
-	switch (ev->type) {
-	case MEERKO__EVENT_TYPE__EVENT_ADD_FAILED:
-		if (s->resume_sent == 1) {
-			/* Saved state unusable (other torrent, corrupt): start afresh;
-			 * libtorrent still rechecks what is on disk. */
-			warn(s, "saved resume data not usable, checking files instead", clean);
-			s->resume_sent = -1;
-			send_add(s);
-			break;
-		}
-		/* the argument too: a file name or magnet can hold a newline or ESC */
-		mk_sanitize(s->job->input->arg, strlen(s->job->input->arg), arg, sizeof arg);
-		set_error(s, MK_EXIT_INPUT, "%s: %s", arg, clean);
-		start_stopping(s, MK_EXIT_INPUT);
-		break;
-	case MEERKO__EVENT_TYPE__EVENT_FILE_ERROR:
-	case MEERKO__EVENT_TYPE__EVENT_TORRENT_ERROR:
-		set_error(s, MK_EXIT_DISK, "cannot write the download: %s (what was verified is kept)", clean);
-		start_stopping(s, MK_EXIT_DISK);
-		break;
-	case MEERKO__EVENT_TYPE__EVENT_TRACKER_ERROR:
-		warn(s, "tracker", clean);
-		break;
-	default:
-		break;
-	}
-}
-
-static int all_complete(const struct mk_torrent_set *set)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		const struct mk_torrent_view *t = &set->t[i];
-		if (!t->have_status || t->progress_ppm < 1000000 ||
-		    (t->state != MEERKO__TORRENT_STATE__STATE_FINISHED &&
-		     t->state != MEERKO__TORRENT_STATE__STATE_SEEDING))
-			return 0;
-	}
-	return set->n > 0;
-}
-
 static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 {
 	switch (m->msg_case) {
@@ -232,33 +138,37 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 		if (s->phase != PH_STARTING)
 			break;
 		s->phase = PH_RUNNING;
-		send_add(s);
+		mk_tor_add_all(s);
 		if (s->outage_start_ms) { /* restarted during an outage: stay paused */
-			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
+			mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
 			s->paused_for_outage = 1;
 		}
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_STATUS:
 		if (s->outage_start_ms)
 			snprintf(s->prog.status_note, sizeof s->prog.status_note, "proxy down - paused %llds",
-				 (long long)((now_ms() - s->outage_start_ms) / 1000));
+				 (long long)((mk_sup_now_ms() - s->outage_start_ms) / 1000));
 		else
 			s->prog.status_note[0] = '\0';
-		if (s->set.n)
-			mk_progress_update(&s->prog, &s->set.t[0], now_ms());
-		if (s->phase == PH_RUNNING && all_complete(&s->set))
-			start_stopping(s, MK_EXIT_OK);
+		mk_tor_after_status(s);
+		if (s->job->json)
+			mk_jsonout_status(stdout, s->job, &s->set, mk_sup_now_ms() - s->job->start_ms, s->prog.status_note);
+		else
+			mk_progress_update_set(&s->prog, &s->set, mk_sup_now_ms());
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_EVENT:
-		on_event(s, m->event);
+		mk_tor_on_event(s, m->event);
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
 		s->got_shutdown_done = 1;
 		break;
-	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME:
-		if (s->job->state && mk_state_save(s->job->state, m->resume->data.data, m->resume->data.len) != 0)
-			warn(s, "cannot save resume data", s->job->state->file);
+	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME: {
+		/* the id names a torrent we added (engine_msg.c), so index id - 1 exists */
+		const struct mk_state *st = s->job->torrents[m->resume->torrent_id - 1].state;
+		if (st && mk_state_save(st, m->resume->data.data, m->resume->data.len) != 0)
+			mk_sup_warn(s, "cannot save resume data", st->file);
 		break;
+	}
 	default:
 		break;
 	}
@@ -282,19 +192,19 @@ static int read_engine(struct sup *s, mk_frame_reader *r)
 			return 0;
 		if (st != MK_FRAME_OK) {
 			if (st != MK_FRAME_EOF)
-				set_error(s, MK_EXIT_ENGINE, "engine protocol violation: %s", mk_frame_strerror(st));
+				mk_sup_set_error(s, MK_EXIT_ENGINE, "engine protocol violation: %s", mk_frame_strerror(st));
 			return -1;
 		}
 		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b(buf, len);
 		free(buf);
 		if (!m || mk_engine_msg_check(&s->set, m, why, sizeof why) != 0) {
-			set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it",
+			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it",
 				  m ? why : "protocol violation: malformed message");
 			mk_ipc_free_e2b(m);
 			kill_engine(s);
 			return -1;
 		}
-		s->last_msg_ms = now_ms();
+		s->last_msg_ms = mk_sup_now_ms();
 		on_message(s, m);
 		mk_ipc_free_e2b(m);
 	}
@@ -309,13 +219,13 @@ static void on_signal(struct sup *s)
 		/* SIGHUP reloads nothing (a changed config must not silently
 		 * change privacy settings mid-download): it saves resume data now. */
 		if (s->phase == PH_RUNNING)
-			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
+			mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
 		return;
 	}
 	int code = si.ssi_signo == SIGINT ? MK_EXIT_SIGINT : MK_EXIT_SIGTERM;
 	if (si.ssi_signo == SIGINT && ++s->sigints >= 2) {
 		/* Second Ctrl-C: the user wants out now. */
-		set_error(s, MK_EXIT_SIGINT, "interrupted twice: stopped at once");
+		mk_sup_set_error(s, MK_EXIT_SIGINT, "interrupted twice: stopped at once");
 		kill_engine(s);
 		return;
 	}
@@ -327,7 +237,7 @@ static void on_signal(struct sup *s)
 		si.ssi_signo == SIGINT ? "interrupted" : "terminated");
 	if (!s->error[0])
 		s->exit_code = code;
-	start_stopping(s, code);
+	mk_sup_start_stopping(s, code);
 }
 
 /* Kill switch. The namespace already guarantees nothing leaves but through
@@ -337,17 +247,19 @@ static void proxy_down(struct sup *s, const char *why)
 {
 	if (s->outage_start_ms)
 		return;
-	s->outage_start_ms = now_ms();
+	s->outage_start_ms = mk_sup_now_ms();
 	mk_progress_break(&s->prog);
 	fprintf(stderr, "meerko-secure: proxy down (%s): %s\n", why,
 		s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT ? "stopping" : "torrents paused until it is back");
+	if (s->job->json)
+		mk_jsonout_event(stdout, s->outage_start_ms - s->job->start_ms, "proxy_down", 0, NULL, NULL, why, 0);
 	if (s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT) {
-		set_error(s, MK_EXIT_OUTAGE, "proxy lost and [killswitch] on_proxy_loss = exit: state saved");
-		start_stopping(s, MK_EXIT_OUTAGE);
+		mk_sup_set_error(s, MK_EXIT_OUTAGE, "proxy lost and [killswitch] on_proxy_loss = exit: state saved");
+		mk_sup_start_stopping(s, MK_EXIT_OUTAGE);
 		return;
 	}
 	if (s->phase == PH_RUNNING) {
-		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
+		mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
 		s->paused_for_outage = 1;
 	}
 }
@@ -357,12 +269,16 @@ static void proxy_up(struct sup *s)
 	if (!s->outage_start_ms)
 		return;
 	mk_progress_break(&s->prog);
+	int64_t now = mk_sup_now_ms();
 	fprintf(stderr, "meerko-secure: proxy back after %llds: resuming\n",
-		(long long)((now_ms() - s->outage_start_ms) / 1000));
+		(long long)((now - s->outage_start_ms) / 1000));
+	if (s->job->json)
+		mk_jsonout_event(stdout, now - s->job->start_ms, "proxy_up", 0, NULL, NULL, NULL, 0);
 	s->outage_start_ms = 0;
+	mk_tor_proxy_back(s, now);
 	s->prog.status_note[0] = '\0';
 	if (s->paused_for_outage && s->phase == PH_RUNNING)
-		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME);
+		mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME);
 	s->paused_for_outage = 0;
 }
 
@@ -373,8 +289,8 @@ static void on_relay_status(struct sup *s)
 	ssize_t n = read(s->job->relay_status_fd, buf, sizeof buf - 1);
 	if (n == 0) {
 		/* The relay is the engine's only way out: without it nothing moves. */
-		set_error(s, MK_EXIT_INTERNAL, "the proxy relay stopped unexpectedly");
-		start_stopping(s, MK_EXIT_INTERNAL);
+		mk_sup_set_error(s, MK_EXIT_INTERNAL, "the proxy relay stopped unexpectedly");
+		mk_sup_start_stopping(s, MK_EXIT_INTERNAL);
 		s->relay_gone = 1;
 		return;
 	}
@@ -391,25 +307,26 @@ static void on_relay_status(struct sup *s)
 
 static void check_deadlines(struct sup *s)
 {
-	int64_t now = now_ms();
+	int64_t now = mk_sup_now_ms();
 	if (s->phase == PH_RUNNING && s->outage_start_ms &&
 	    now - s->outage_start_ms > s->job->cfg->max_outage_s * 1000LL) {
-		set_error(s, MK_EXIT_OUTAGE, "proxy down for more than %d s ([killswitch] max_outage): "
+		mk_sup_set_error(s, MK_EXIT_OUTAGE, "proxy down for more than %d s ([killswitch] max_outage): "
 			  "state saved, rerun to continue", s->job->cfg->max_outage_s);
-		start_stopping(s, MK_EXIT_OUTAGE);
+		mk_sup_start_stopping(s, MK_EXIT_OUTAGE);
 	}
+	mk_tor_check_deadlines(s, now);
 	if (s->phase == PH_RUNNING && now >= s->next_resume_ms) {
-		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
+		mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
 		s->next_resume_ms = now + s->job->cfg->resume_interval_s * 1000LL;
 	}
 	if (s->phase == PH_STARTING && now - s->phase_start_ms > MK_READY_MS) {
-		set_error(s, MK_EXIT_ENGINE, "engine did not start within %d s", MK_READY_MS / 1000);
+		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine did not start within %d s", MK_READY_MS / 1000);
 		kill_engine(s);
 	} else if (s->phase == PH_RUNNING && now - s->last_msg_ms > MK_SILENCE_MS) {
-		set_error(s, MK_EXIT_ENGINE, "engine stopped responding for %d s; stopped it", MK_SILENCE_MS / 1000);
+		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine stopped responding for %d s; stopped it", MK_SILENCE_MS / 1000);
 		kill_engine(s);
 	} else if (s->phase == PH_STOPPING && now - s->phase_start_ms > MK_SHUTDOWN_MS) {
-		set_error(s, MK_EXIT_ENGINE, "engine did not shut down within %d s; killed it", MK_SHUTDOWN_MS / 1000);
+		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine did not shut down within %d s; killed it", MK_SHUTDOWN_MS / 1000);
 		kill_engine(s);
 	}
 }
@@ -455,9 +372,27 @@ static void reap(struct sup *s)
 	if (got == s->eng->pid && !(s->got_shutdown_done && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)) {
 		char how[160];
 		mk_describe_exit(ws, how, sizeof how);
-		set_error(s, MK_EXIT_ENGINE, "engine %s", how);
+		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s", how);
 	}
 	s->eng->pid = -1;
+}
+
+/* After a run that was not cut short: a line per complete torrent, and a
+ * summary when some of several failed (each failure had its own line). */
+static void say_done(const struct sup *s)
+{
+	const struct mk_job *job = s->job;
+	size_t failed = 0;
+	for (size_t i = 0; i < job->n_torrents; i++) {
+		const struct mk_job_torrent *jt = &job->torrents[i];
+		failed += jt->failed != 0;
+		if (jt->complete && !job->json)
+			printf("done: %s saved in %s (%llu bytes downloaded this run)\n", jt->name,
+			       job->save_path, (unsigned long long)jt->downloaded);
+	}
+	if (failed && job->n_torrents > 1 && s->exit_code == job->first_failure)
+		fprintf(stderr, "meerko-secure: %zu of %zu torrents failed (exit code %d: the first failure's)\n",
+			failed, job->n_torrents, s->exit_code);
 }
 
 int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
@@ -467,10 +402,11 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	s.job = job;
 	s.eng = eng;
 	s.exit_code = MK_EXIT_INTERNAL;
-	s.phase_start_ms = s.last_msg_ms = now_ms();
-	s.next_resume_ms = now_ms() + job->cfg->resume_interval_s * 1000LL;
+	s.phase_start_ms = s.last_msg_ms = mk_sup_now_ms();
+	s.next_resume_ms = mk_sup_now_ms() + job->cfg->resume_interval_s * 1000LL;
 	s.outage_start_ms = job->outage_start_ms;
-	mk_progress_init(&s.prog, job->cfg->progress, job->cfg->plain_interval_s, stdout);
+	mk_progress_init(&s.prog, job->json ? MK_PROGRESS_NONE : job->cfg->progress,
+			 job->cfg->plain_interval_s, stdout);
 	/* Non-blocking: read_engine() drains what is there and returns to poll(),
 	 * so signals and relay news are never starved by a chatty engine. */
 	int fl = fcntl(eng->fd, F_GETFL);
@@ -489,11 +425,10 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	job->outage_start_ms = s.outage_start_ms;
 	job->crashed = s.exit_code == MK_EXIT_ENGINE && !s.user_stop;
 	job->clean_stop = s.got_shutdown_done;
-	job->downloaded = s.set.n ? s.set.t[0].downloaded : 0;
+	mk_tor_finish(&s);
 	if (s.error[0])
 		fprintf(stderr, "meerko-secure: %s\n", s.error);
-	else if (s.exit_code == MK_EXIT_OK && s.set.n)
-		printf("done: %s saved in %s (%llu bytes downloaded this run)\n", s.set.t[0].name,
-		       job->save_path, (unsigned long long)s.set.t[0].downloaded);
+	else
+		say_done(&s);
 	return s.exit_code;
 }
