@@ -151,6 +151,8 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 		else
 			s->prog.status_note[0] = '\0';
 		mk_tor_after_status(s);
+		if (s->phase == PH_STOPPING && !s->final_drawn++)
+			s->prog.last_plain_ms = -1; /* piped output also shows how it ended */
 		if (s->job->json)
 			mk_jsonout_status(stdout, s->job, &s->set, mk_sup_now_ms() - s->job->start_ms, s->prog.status_note);
 		else

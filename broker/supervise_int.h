@@ -21,7 +21,7 @@ struct sup {
 	enum phase phase;
 	int exit_code;              /* decided when stopping starts */
 	char error[512];            /* printed once at the end, if set */
-	int64_t start_ms, phase_start_ms, last_msg_ms;
+	int64_t phase_start_ms, last_msg_ms;
 	int warnings;
 	int got_shutdown_done;
 	int sigints;
@@ -30,6 +30,7 @@ struct sup {
 	int64_t next_resume_ms;
 	int64_t outage_start_ms;    /* 0 = proxy up */
 	int paused_for_outage;
+	int final_drawn;            /* the last progress block was forced out */
 	/* per job torrent (index = id - 1) */
 	int resume_sent[MK_MAX_TORRENTS];   /* AddTorrent carried saved resume data: 1, none: 0, refused: -1 */
 	int64_t meta_wait_ms[MK_MAX_TORRENTS]; /* magnet waiting for metadata since, 0 = has it */

@@ -46,7 +46,7 @@ static void json_event(struct sup *s, const char *event, uint32_t id, const char
 		return;
 	struct mk_job_torrent *jt = jt_of(s, id);
 	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
-	mk_jsonout_event(stdout, mk_sup_now_ms() - s->start_ms, event, id, jt ? jt->input->arg : NULL,
+	mk_jsonout_event(stdout, mk_sup_now_ms() - s->job->start_ms, event, id, jt ? jt->input->arg : NULL,
 			 v && v->name[0] ? v->name : NULL, msg, code);
 }
 
@@ -192,6 +192,17 @@ void mk_tor_after_status(struct sup *s)
 		mk_sup_start_stopping(s, s->job->first_failure ? s->job->first_failure : MK_EXIT_OK);
 }
 
+/* "NAME (HASH)", or whichever of the two is known. name is sanitised. */
+static void magnet_label(const struct mk_job_torrent *jt, const char *name, char *buf, size_t len)
+{
+	char hex[41];
+	int has_hash = mk_magnet_btih(jt->input->magnet, hex) == 1;
+	if (name[0] && has_hash && strcmp(name, hex) != 0)
+		snprintf(buf, len, "%s (%s)", name, hex);
+	else
+		snprintf(buf, len, "%s", has_hash ? hex : name[0] ? name : "the magnet");
+}
+
 void mk_tor_check_deadlines(struct sup *s, int64_t now)
 {
 	int limit = s->job->cfg->metadata_timeout_s;
@@ -201,10 +212,11 @@ void mk_tor_check_deadlines(struct sup *s, int64_t now)
 		uint32_t id = s->set.t[i].id;
 		int64_t since = s->meta_wait_ms[id - 1];
 		if (since && !s->set.t[i].failed && now - since > limit * 1000LL) {
+			char who[320];
 			s->meta_wait_ms[id - 1] = 0;
+			magnet_label(jt_of(s, id), s->set.t[i].name, who, sizeof who);
 			fail_torrent(s, id, MK_EXIT_METADATA, "no metadata for %s after %d s: no peer or tracker "
-				     "answered through the proxy", s->set.t[i].name[0] ? s->set.t[i].name : "the magnet",
-				     limit);
+				     "answered through the proxy", who, limit);
 		}
 	}
 	mk_tor_after_status(s);
