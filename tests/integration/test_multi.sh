@@ -12,6 +12,9 @@
 #   onefails  a good .torrent and one the engine rejects (not bencode): the
 #             good one completes, exit 3 (the failure's code), one stderr
 #             line names the bad input.
+#   samehash  a .torrent and a magnet of the same info-hash (the broker cannot
+#             tell without parsing torrent bytes; the engine refuses the second):
+#             the torrent completes, exit 3, "given twice".
 #   json      two torrents with --json: every stdout line parses with jq, the
 #             last status says 2/2 complete, the last line is exit code 0,
 #             "finished" events for both, SHA-256 match.
@@ -117,6 +120,17 @@ onefails)
 	swarm_check "stderr sums up: 1 of 2 failed" has_line meerko.err '^meerko-secure: 1 of 2 torrents failed \(exit code 3'
 	swarm_check "stderr: those two lines only" stderr_lines 2
 	swarm_check "a done line for alpha" has_line meerko.out '^done: alpha '
+	;;
+samehash)
+	ALPHA_HASH=$(swarm_infohash "$SWARM_DIR/alpha.torrent")
+	swarm_start_tracker "$SWARM_DIR/alpha.torrent"
+	swarm_start_microsocks
+	swarm_start_seeder_lt "$SEED" "$SWARM_DIR/alpha.torrent"
+	run_meerko 120 "$SWARM_DIR/alpha.torrent" "magnet:?xt=urn:btih:$ALPHA_HASH&tr=$TR"
+	swarm_check "exit 3 (rc=$RC)" test "$RC" = 3
+	swarm_check "alpha completed: right SHA-256" swarm_sha256_check "$SEED/alpha" "$OUT/alpha"
+	swarm_check "stderr: the magnet is the same torrent given twice" has_line meerko.err \
+		'^meerko-secure: magnet:.*: the same torrent is given twice'
 	;;
 json)
 	swarm_start_tracker "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
