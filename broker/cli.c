@@ -38,7 +38,8 @@ static const struct option long_opts[] = {
 void mk_cli_usage(FILE *out)
 {
 	fputs("usage: meerko-secure [options] FILE.torrent|MAGNET...\n"
-	      "Download a torrent with every byte through a SOCKS5 proxy, from a sandbox.\n\n"
+	      "Download torrents (up to 16 at once) with every byte through a SOCKS5 proxy,\n"
+	      "from a sandbox.\n\n"
 	      "  -c, --config FILE      configuration file (default: $XDG_CONFIG_HOME/meerko/meerko.ini,\n"
 	      "                         then /etc/meerko/meerko.ini)\n"
 	      "  -o, --output DIR       save directory (default: [download] save_dir, else .)\n"
@@ -53,8 +54,8 @@ void mk_cli_usage(FILE *out)
 	      "      --sandbox-check    report each sandbox layer and exit\n"
 	      "      --json             JSON lines on stdout (status ticks and events, see\n"
 	      "                         docs/json.md) instead of human progress\n"
-	      "      --metadata-timeout SECONDS  give up on a magnet whose metadata has not\n"
-	      "                         arrived after SECONDS (default 120, 0 = wait forever)\n"
+	      "      --metadata-timeout SEC  give up on a magnet whose metadata has not\n"
+	      "                         arrived after SEC seconds (default 120, 0 = never)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          version\n\n"
 	      "Exit codes: 0 done, 1 internal error, 2 usage/config, 3 bad torrent or magnet,\n"

@@ -140,11 +140,26 @@ static void on_add_failed(struct sup *s, uint32_t id, const char *clean)
 		fail_torrent(s, id, MK_EXIT_INPUT, "%s", clean);
 }
 
+/* An error the engine could not tie to a torrent stops the whole run. */
+static int run_wide_error(struct sup *s, const Meerko__Event *ev, const char *clean)
+{
+	int code = ev->type == MEERKO__EVENT_TYPE__EVENT_ADD_FAILED ? MK_EXIT_INPUT : MK_EXIT_DISK;
+	if (ev->torrent_id != 0 || (ev->type != MEERKO__EVENT_TYPE__EVENT_ADD_FAILED &&
+				    ev->type != MEERKO__EVENT_TYPE__EVENT_FILE_ERROR &&
+				    ev->type != MEERKO__EVENT_TYPE__EVENT_TORRENT_ERROR))
+		return 0;
+	mk_sup_set_error(s, code, "%s", clean);
+	mk_sup_start_stopping(s, code);
+	return 1;
+}
+
 void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
 {
 	char clean[MK_MAX_TEXT];
 	uint32_t id = ev->torrent_id;
 	mk_sanitize(ev->message, strlen(ev->message), clean, sizeof clean);
+	if (run_wide_error(s, ev, clean))
+		return;
 	switch (ev->type) {
 	case MEERKO__EVENT_TYPE__EVENT_ADD_FAILED:
 		on_add_failed(s, id, clean);
