@@ -37,14 +37,14 @@
 #define MK_STATUS_INTERVAL_MS 500
 #define MK_MAX_WARNINGS 5
 
-int64_t mk_sup_now_ms(void)
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
+static void set_error(struct sup *s, int code, const char *fmt, ...)
 {
 	if (s->error[0])
 		return; /* the first error is the one that matters */
@@ -55,11 +55,11 @@ void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
 	s->exit_code = code;
 }
 
-int mk_sup_send(struct sup *s, Meerko__BrokerToEngine *m)
+static int send(struct sup *s, Meerko__BrokerToEngine *m)
 {
 	if (mk_ipc_send_b2e(s->eng->fd, m) == MK_FRAME_OK)
 		return 0;
-	mk_sup_set_error(s, MK_EXIT_ENGINE, "engine stopped unexpectedly (write failed)");
+	set_error(s, MK_EXIT_ENGINE, "engine stopped unexpectedly (write failed)");
 	return -1;
 }
 
@@ -87,10 +87,10 @@ static void send_configure(struct sup *s)
 	cf.listen_interfaces = (char *)"127.0.0.1:0";
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
 	m.configure = &cf;
-	mk_sup_send(s, &m);
+	send(s, &m);
 }
 
-void mk_sup_send_ref(struct sup *s, int which, uint32_t id)
+static void send_ref(struct sup *s, int which, uint32_t id)
 {
 	Meerko__TorrentRef r = MEERKO__TORRENT_REF__INIT;
 	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
@@ -102,26 +102,31 @@ void mk_sup_send_ref(struct sup *s, int which, uint32_t id)
 		m.resume = &r;
 	else
 		m.save_resume = &r;
-	mk_sup_send(s, &m);
+	send(s, &m);
 }
 
-void mk_sup_start_stopping(struct sup *s, int code)
+static void send_all(struct sup *s, int which)
+{
+	mk_tor_send_all(s, which); /* every torrent that has not failed */
+}
+
+static void start_stopping(struct sup *s, int code)
 {
 	if (s->phase >= PH_STOPPING)
 		return;
 	if (!s->error[0])
 		s->exit_code = code;
 	s->phase = PH_STOPPING;
-	s->phase_start_ms = mk_sup_now_ms();
+	s->phase_start_ms = now_ms();
 	Meerko__Shutdown sd = MEERKO__SHUTDOWN__INIT;
 	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
 	sd.save_resume = true;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN;
 	m.shutdown = &sd;
-	mk_sup_send(s, &m);
+	send(s, &m);
 }
 
-void mk_sup_warn(struct sup *s, const char *what, const char *text)
+static void warn(struct sup *s, const char *what, const char *text)
 {
 	char clean[MK_MAX_TEXT];
 	if (s->warnings++ >= MK_MAX_WARNINGS)
@@ -140,23 +145,23 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 		s->phase = PH_RUNNING;
 		mk_tor_add_all(s);
 		if (s->outage_start_ms) { /* restarted during an outage: stay paused */
-			mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
+			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
 			s->paused_for_outage = 1;
 		}
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_STATUS:
 		if (s->outage_start_ms)
 			snprintf(s->prog.status_note, sizeof s->prog.status_note, "proxy down - paused %llds",
-				 (long long)((mk_sup_now_ms() - s->outage_start_ms) / 1000));
+				 (long long)((now_ms() - s->outage_start_ms) / 1000));
 		else
 			s->prog.status_note[0] = '\0';
 		mk_tor_after_status(s);
 		if (s->phase == PH_STOPPING && !s->final_drawn++)
 			s->prog.last_plain_ms = -1; /* piped output also shows how it ended */
 		if (s->job->json)
-			mk_jsonout_status(stdout, s->job, &s->set, mk_sup_now_ms() - s->job->start_ms, s->prog.status_note);
+			mk_jsonout_status(stdout, s->job, &s->set, now_ms() - s->job->start_ms, s->prog.status_note);
 		else
-			mk_progress_update_set(&s->prog, &s->set, mk_sup_now_ms());
+			mk_progress_update_set(&s->prog, &s->set, now_ms());
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_EVENT:
 		mk_tor_on_event(s, m->event);
@@ -168,7 +173,7 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 		/* the id names a torrent we added (engine_msg.c), so index id - 1 exists */
 		const struct mk_state *st = s->job->torrents[m->resume->torrent_id - 1].state;
 		if (st && mk_state_save(st, m->resume->data.data, m->resume->data.len) != 0)
-			mk_sup_warn(s, "cannot save resume data", st->file);
+			warn(s, "cannot save resume data", st->file);
 		break;
 	}
 	default:
@@ -194,19 +199,19 @@ static int read_engine(struct sup *s, mk_frame_reader *r)
 			return 0;
 		if (st != MK_FRAME_OK) {
 			if (st != MK_FRAME_EOF)
-				mk_sup_set_error(s, MK_EXIT_ENGINE, "engine protocol violation: %s", mk_frame_strerror(st));
+				set_error(s, MK_EXIT_ENGINE, "engine protocol violation: %s", mk_frame_strerror(st));
 			return -1;
 		}
 		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b(buf, len);
 		free(buf);
 		if (!m || mk_engine_msg_check(&s->set, m, why, sizeof why) != 0) {
-			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it",
+			set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it",
 				  m ? why : "protocol violation: malformed message");
 			mk_ipc_free_e2b(m);
 			kill_engine(s);
 			return -1;
 		}
-		s->last_msg_ms = mk_sup_now_ms();
+		s->last_msg_ms = now_ms();
 		on_message(s, m);
 		mk_ipc_free_e2b(m);
 	}
@@ -221,13 +226,13 @@ static void on_signal(struct sup *s)
 		/* SIGHUP reloads nothing (a changed config must not silently
 		 * change privacy settings mid-download): it saves resume data now. */
 		if (s->phase == PH_RUNNING)
-			mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
+			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
 		return;
 	}
 	int code = si.ssi_signo == SIGINT ? MK_EXIT_SIGINT : MK_EXIT_SIGTERM;
 	if (si.ssi_signo == SIGINT && ++s->sigints >= 2) {
 		/* Second Ctrl-C: the user wants out now. */
-		mk_sup_set_error(s, MK_EXIT_SIGINT, "interrupted twice: stopped at once");
+		set_error(s, MK_EXIT_SIGINT, "interrupted twice: stopped at once");
 		kill_engine(s);
 		return;
 	}
@@ -239,7 +244,7 @@ static void on_signal(struct sup *s)
 		si.ssi_signo == SIGINT ? "interrupted" : "terminated");
 	if (!s->error[0])
 		s->exit_code = code;
-	mk_sup_start_stopping(s, code);
+	start_stopping(s, code);
 }
 
 /* Kill switch. The namespace already guarantees nothing leaves but through
@@ -249,19 +254,19 @@ static void proxy_down(struct sup *s, const char *why)
 {
 	if (s->outage_start_ms)
 		return;
-	s->outage_start_ms = mk_sup_now_ms();
+	s->outage_start_ms = now_ms();
 	mk_progress_break(&s->prog);
 	fprintf(stderr, "meerko-secure: proxy down (%s): %s\n", why,
 		s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT ? "stopping" : "torrents paused until it is back");
 	if (s->job->json)
 		mk_jsonout_event(stdout, s->outage_start_ms - s->job->start_ms, "proxy_down", 0, NULL, NULL, why, 0);
 	if (s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT) {
-		mk_sup_set_error(s, MK_EXIT_OUTAGE, "proxy lost and [killswitch] on_proxy_loss = exit: state saved");
-		mk_sup_start_stopping(s, MK_EXIT_OUTAGE);
+		set_error(s, MK_EXIT_OUTAGE, "proxy lost and [killswitch] on_proxy_loss = exit: state saved");
+		start_stopping(s, MK_EXIT_OUTAGE);
 		return;
 	}
 	if (s->phase == PH_RUNNING) {
-		mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
+		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
 		s->paused_for_outage = 1;
 	}
 }
@@ -271,7 +276,7 @@ static void proxy_up(struct sup *s)
 	if (!s->outage_start_ms)
 		return;
 	mk_progress_break(&s->prog);
-	int64_t now = mk_sup_now_ms();
+	int64_t now = now_ms();
 	fprintf(stderr, "meerko-secure: proxy back after %llds: resuming\n",
 		(long long)((now - s->outage_start_ms) / 1000));
 	if (s->job->json)
@@ -280,7 +285,7 @@ static void proxy_up(struct sup *s)
 	mk_tor_proxy_back(s, now);
 	s->prog.status_note[0] = '\0';
 	if (s->paused_for_outage && s->phase == PH_RUNNING)
-		mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME);
+		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME);
 	s->paused_for_outage = 0;
 }
 
@@ -291,8 +296,8 @@ static void on_relay_status(struct sup *s)
 	ssize_t n = read(s->job->relay_status_fd, buf, sizeof buf - 1);
 	if (n == 0) {
 		/* The relay is the engine's only way out: without it nothing moves. */
-		mk_sup_set_error(s, MK_EXIT_INTERNAL, "the proxy relay stopped unexpectedly");
-		mk_sup_start_stopping(s, MK_EXIT_INTERNAL);
+		set_error(s, MK_EXIT_INTERNAL, "the proxy relay stopped unexpectedly");
+		start_stopping(s, MK_EXIT_INTERNAL);
 		s->relay_gone = 1;
 		return;
 	}
@@ -309,26 +314,26 @@ static void on_relay_status(struct sup *s)
 
 static void check_deadlines(struct sup *s)
 {
-	int64_t now = mk_sup_now_ms();
+	int64_t now = now_ms();
 	if (s->phase == PH_RUNNING && s->outage_start_ms &&
 	    now - s->outage_start_ms > s->job->cfg->max_outage_s * 1000LL) {
-		mk_sup_set_error(s, MK_EXIT_OUTAGE, "proxy down for more than %d s ([killswitch] max_outage): "
+		set_error(s, MK_EXIT_OUTAGE, "proxy down for more than %d s ([killswitch] max_outage): "
 			  "state saved, rerun to continue", s->job->cfg->max_outage_s);
-		mk_sup_start_stopping(s, MK_EXIT_OUTAGE);
+		start_stopping(s, MK_EXIT_OUTAGE);
 	}
 	mk_tor_check_deadlines(s, now);
 	if (s->phase == PH_RUNNING && now >= s->next_resume_ms) {
-		mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
+		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
 		s->next_resume_ms = now + s->job->cfg->resume_interval_s * 1000LL;
 	}
 	if (s->phase == PH_STARTING && now - s->phase_start_ms > MK_READY_MS) {
-		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine did not start within %d s", MK_READY_MS / 1000);
+		set_error(s, MK_EXIT_ENGINE, "engine did not start within %d s", MK_READY_MS / 1000);
 		kill_engine(s);
 	} else if (s->phase == PH_RUNNING && now - s->last_msg_ms > MK_SILENCE_MS) {
-		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine stopped responding for %d s; stopped it", MK_SILENCE_MS / 1000);
+		set_error(s, MK_EXIT_ENGINE, "engine stopped responding for %d s; stopped it", MK_SILENCE_MS / 1000);
 		kill_engine(s);
 	} else if (s->phase == PH_STOPPING && now - s->phase_start_ms > MK_SHUTDOWN_MS) {
-		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine did not shut down within %d s; killed it", MK_SHUTDOWN_MS / 1000);
+		set_error(s, MK_EXIT_ENGINE, "engine did not shut down within %d s; killed it", MK_SHUTDOWN_MS / 1000);
 		kill_engine(s);
 	}
 }
@@ -374,7 +379,7 @@ static void reap(struct sup *s)
 	if (got == s->eng->pid && !(s->got_shutdown_done && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)) {
 		char how[160];
 		mk_describe_exit(ws, how, sizeof how);
-		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s", how);
+		set_error(s, MK_EXIT_ENGINE, "engine %s", how);
 	}
 	s->eng->pid = -1;
 }
@@ -397,6 +402,28 @@ static void say_done(const struct sup *s)
 			failed, job->n_torrents, s->exit_code);
 }
 
+/* For torrents.c (supervise_int.h). */
+int64_t mk_sup_now_ms(void)
+{
+	return now_ms();
+}
+
+void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
+{
+	if (s->error[0])
+		return; /* the first error is the one that matters */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof s->error, fmt, ap);
+	va_end(ap);
+	s->exit_code = code;
+}
+
+int mk_sup_send(struct sup *s, Meerko__BrokerToEngine *m) { return send(s, m); }
+void mk_sup_send_ref(struct sup *s, int which, uint32_t id) { send_ref(s, which, id); }
+void mk_sup_start_stopping(struct sup *s, int code) { start_stopping(s, code); }
+void mk_sup_warn(struct sup *s, const char *what, const char *text) { warn(s, what, text); }
+
 int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 {
 	struct sup s;
@@ -404,8 +431,8 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	s.job = job;
 	s.eng = eng;
 	s.exit_code = MK_EXIT_INTERNAL;
-	s.phase_start_ms = s.last_msg_ms = mk_sup_now_ms();
-	s.next_resume_ms = mk_sup_now_ms() + job->cfg->resume_interval_s * 1000LL;
+	s.phase_start_ms = s.last_msg_ms = now_ms();
+	s.next_resume_ms = now_ms() + job->cfg->resume_interval_s * 1000LL;
 	s.outage_start_ms = job->outage_start_ms;
 	mk_progress_init(&s.prog, job->json ? MK_PROGRESS_NONE : job->cfg->progress,
 			 job->cfg->plain_interval_s, stdout);
