@@ -5,7 +5,7 @@
 #   bash tests/fuzz/run.sh [SECONDS] [TARGET...]
 #
 # SECONDS per target (default 10); TARGET names (engine_msg, frame_reader,
-# socks5, config, cli, input, sanitize) select targets, default all.
+# socks5, config, cli, input, sanitize, json) select targets, default all.
 # Environment:
 #   FUZZ_BUILD_DIR    build dir (default <repo>/build-fuzz)
 #   FUZZ_KEEP_CORPUS  a dir: the grown corpora are kept there (<dir>/<target>)
