@@ -18,6 +18,9 @@
 #   json      two torrents with --json: every stdout line parses with jq, the
 #             last status says 2/2 complete, the last line is exit code 0,
 #             "finished" events for both, SHA-256 match.
+#   outage    two torrents, the proxy killed at ~25 % and back 4 s later: the
+#             kill switch pauses both (no progress meanwhile, the total line
+#             says "proxy down"), both resume and complete, exit 0.
 #   metatimeout  a magnet nobody seeds, --metadata-timeout 3: exit 9 within
 #             40 s, with "no metadata for ... after 3 s".
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
@@ -150,6 +153,42 @@ json)
 	swarm_check "an added event per torrent" \
 		jq -se '[.[] | select(.type == "event" and .event == "added") | .id] | sort == [1,2]' "$SWARM_LOGS/meerko.out"
 	swarm_check "no human progress or done line on stdout" bash -c '! grep -qE "^(done:|total|\[)" "$1"' _ "$SWARM_LOGS/meerko.out"
+	for t in alpha beta; do
+		swarm_check "$t: every file has the right SHA-256" swarm_sha256_check "$SEED/$t" "$OUT/$t"
+	done
+	;;
+outage)
+	swarm_start_tracker "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	swarm_start_microsocks
+	swarm_start_seeder_lt "$SEED" "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	swarm_meerko_config "$CONFIG" "[download]" "max_down = 400" "[ui]" "progress = plain" \
+		"plain_interval = 1" "[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
+	total_pct() { # the last total line's percent, as an integer
+		local p
+		p=$(sed -n 's/^total *\([0-9]*\)\.[0-9]%.*/\1/p' "$SWARM_LOGS/meerko.out" 2>/dev/null | tail -n 1)
+		echo "${p:-0}"
+	}
+	total_at_least() { (($(total_pct) >= $1)); }
+	timeout -k 5 120 "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent" \
+		>"$SWARM_LOGS/meerko.out" 2>"$SWARM_LOGS/meerko.err" </dev/null &
+	MPID=$!
+	_SWARM_PIDS+=("$MPID")
+	swarm_wait_for -t 60 -i 0.2 total_at_least 20 || true
+	swarm_log "killing the proxy at $(total_pct)%"
+	swarm_stop "$SWARM_PROXY_PID"
+	swarm_wait_for -t 10 -i 0.2 grep -q "proxy down" "$SWARM_LOGS/meerko.err" || true
+	sleep 1.5
+	paused_at=$(total_pct)
+	sleep 4
+	still=$(total_pct)
+	swarm_start_microsocks
+	RC=0
+	wait "$MPID" || RC=$?
+	swarm_check "exit 0 after the outage (rc=$RC)" test "$RC" = 0
+	swarm_check "the client reported the proxy down" has_line meerko.err 'proxy down'
+	swarm_check "the total line said so" has_line meerko.out '^total .*proxy down - paused'
+	swarm_check "the client resumed when the proxy came back" has_line meerko.err 'proxy back'
+	swarm_check "no progress while the proxy was down ($paused_at% -> $still%)" test "$still" -le "$((paused_at + 1))"
 	for t in alpha beta; do
 		swarm_check "$t: every file has the right SHA-256" swarm_sha256_check "$SEED/$t" "$OUT/$t"
 	done
