@@ -21,6 +21,9 @@
 #   outage    two torrents, the proxy killed at ~25 % and back 4 s later: the
 #             kill switch pauses both (no progress meanwhile, the total line
 #             says "proxy down"), both resume and complete, exit 0.
+#   resume    two torrents, SIGTERM at ~30 %: exit 143, one resume file per
+#             torrent, none marked running; the rerun finishes, downloading
+#             less than 85 % of the total.
 #   metatimeout  a magnet nobody seeds, --metadata-timeout 3: exit 9 within
 #             40 s, with "no metadata for ... after 3 s".
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
@@ -79,6 +82,32 @@ stderr_lines() { # N: stderr has exactly N lines
 	local n
 	n=$(wc -l <"$SWARM_LOGS/meerko.err")
 	[[ $n == "$1" ]] || { printf '    stderr has %s lines, want %s\n' "$n" "$1"; return 1; }
+}
+
+# in the background (for outage/resume): output in $SWARM_LOGS/NAME.{out,err}
+MPID=""
+start_bg() { # NAME ARGS...
+	local name=$1
+	shift
+	timeout -k 5 120 "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$@" \
+		>"$SWARM_LOGS/$name.out" 2>"$SWARM_LOGS/$name.err" </dev/null &
+	MPID=$!
+	_SWARM_PIDS+=("$MPID")
+}
+wait_bg() { RC=0; wait "$MPID" || RC=$?; } # in this shell: wait needs the child
+total_pct() { # NAME: the last total line's percent, as an integer
+	local p
+	p=$(sed -n 's/^total *\([0-9]*\)\.[0-9]%.*/\1/p' "$SWARM_LOGS/$1.out" 2>/dev/null | tail -n 1)
+	echo "${p:-0}"
+}
+total_at_least() { (($(total_pct "$1") >= $2)); }
+slow_config() {
+	swarm_meerko_config "$CONFIG" "[download]" "max_down = 400" "[ui]" "progress = plain" \
+		"plain_interval = 1" "[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
+}
+done_bytes() { # NAME: sum of the "(N bytes downloaded this run)" of its done lines
+	sed -n 's/^done: .*(\([0-9]*\) bytes downloaded this run)$/\1/p' "$SWARM_LOGS/$1.out" |
+		awk '{ s += $1 } END { print s + 0 }'
 }
 
 # every stdout line is a JSON object
@@ -161,34 +190,50 @@ outage)
 	swarm_start_tracker "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
 	swarm_start_microsocks
 	swarm_start_seeder_lt "$SEED" "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
-	swarm_meerko_config "$CONFIG" "[download]" "max_down = 400" "[ui]" "progress = plain" \
-		"plain_interval = 1" "[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
-	total_pct() { # the last total line's percent, as an integer
-		local p
-		p=$(sed -n 's/^total *\([0-9]*\)\.[0-9]%.*/\1/p' "$SWARM_LOGS/meerko.out" 2>/dev/null | tail -n 1)
-		echo "${p:-0}"
-	}
-	total_at_least() { (($(total_pct) >= $1)); }
-	timeout -k 5 120 "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent" \
-		>"$SWARM_LOGS/meerko.out" 2>"$SWARM_LOGS/meerko.err" </dev/null &
-	MPID=$!
-	_SWARM_PIDS+=("$MPID")
-	swarm_wait_for -t 60 -i 0.2 total_at_least 20 || true
-	swarm_log "killing the proxy at $(total_pct)%"
+	slow_config
+	start_bg run1 "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	swarm_wait_for -t 60 -i 0.2 total_at_least run1 20 || true
+	swarm_log "killing the proxy at $(total_pct run1)%"
 	swarm_stop "$SWARM_PROXY_PID"
-	swarm_wait_for -t 10 -i 0.2 grep -q "proxy down" "$SWARM_LOGS/meerko.err" || true
+	swarm_wait_for -t 10 -i 0.2 grep -q "proxy down" "$SWARM_LOGS/run1.err" || true
 	sleep 1.5
-	paused_at=$(total_pct)
+	paused_at=$(total_pct run1)
 	sleep 4
-	still=$(total_pct)
+	still=$(total_pct run1)
 	swarm_start_microsocks
-	RC=0
-	wait "$MPID" || RC=$?
+	wait_bg
 	swarm_check "exit 0 after the outage (rc=$RC)" test "$RC" = 0
-	swarm_check "the client reported the proxy down" has_line meerko.err 'proxy down'
-	swarm_check "the total line said so" has_line meerko.out '^total .*proxy down - paused'
-	swarm_check "the client resumed when the proxy came back" has_line meerko.err 'proxy back'
+	swarm_check "the client reported the proxy down" has_line run1.err 'proxy down'
+	swarm_check "the total line said so" has_line run1.out '^total .*proxy down - paused'
+	swarm_check "the client resumed when the proxy came back" has_line run1.err 'proxy back'
 	swarm_check "no progress while the proxy was down ($paused_at% -> $still%)" test "$still" -le "$((paused_at + 1))"
+	for t in alpha beta; do
+		swarm_check "$t: every file has the right SHA-256" swarm_sha256_check "$SEED/$t" "$OUT/$t"
+	done
+	;;
+resume)
+	swarm_start_tracker "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	swarm_start_microsocks
+	swarm_start_seeder_lt "$SEED" "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	slow_config
+	start_bg run1 "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	swarm_wait_for -t 60 -i 0.2 total_at_least run1 30 || true
+	kill -TERM "$(pgrep -P "$MPID" | head -n 1)"
+	wait_bg
+	swarm_check "exit 143 on SIGTERM (rc=$RC)" test "$RC" = 143
+	nstate=$(find "$SWARM_DIR/state" -name '*.resume' | wc -l)
+	swarm_check "resume data saved for each torrent ($nstate files)" test "$nstate" = 2
+	swarm_check "no torrent marked as running (clean stop)" \
+		test -z "$(find "$SWARM_DIR/state" -name '*.running')"
+	start_bg run2 "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	wait_bg
+	total_bytes=$(du -sb --apparent-size "$SEED/alpha" "$SEED/beta" | awk '{ s += $1 } END { print s }')
+	got=$(done_bytes run2)
+	swarm_check "the rerun finishes (rc=$RC)" test "$RC" = 0
+	swarm_check "the rerun trusted the saved state (no unclean-stop line)" \
+		bash -c '! grep -q "did not stop cleanly" "$1"' _ "$SWARM_LOGS/run2.err"
+	swarm_check "the rerun downloaded only what was missing ($got of $total_bytes bytes)" \
+		test "$got" -lt "$((total_bytes * 85 / 100))"
 	for t in alpha beta; do
 		swarm_check "$t: every file has the right SHA-256" swarm_sha256_check "$SEED/$t" "$OUT/$t"
 	done
@@ -211,7 +256,7 @@ metatimeout)
 esac
 
 if ((SWARM_FAILED > 0)); then
-	for f in meerko.out meerko.err; do
+	for f in meerko.out meerko.err run1.out run1.err run2.out run2.err; do
 		printf '\n----- %s (last 40 lines) -----\n' "$f"
 		tail -n 40 "$SWARM_LOGS/$f" 2>/dev/null | cut -c1-300 || true
 	done
