@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2119,SC2016 # (SC2119: optional args; SC2016: bash -c scripts)
 # test_multi.sh - several torrents in one run, --json, and the magnet
 # metadata timeout, on a real swarm with the sandbox on (as root: the engine
 # runs as nobody). The seeder is python3-libtorrent (it serves metadata, so
