@@ -67,6 +67,8 @@ static void fail_torrent(struct sup *s, uint32_t id, int code, const char *fmt, 
 	jt->failed = code;
 	if (!s->job->first_failure)
 		s->job->first_failure = code;
+	if (s->phase == PH_STOPPING && s->exit_code == 0 && !s->error[0])
+		s->exit_code = code; /* failed while the rest was being saved: not a success */
 	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
 	if (v)
 		v->failed = true;
