@@ -75,6 +75,11 @@
 #                                  aria2c seeding on $SWARM_SEED_IP:$SWARM_SEED_PORT;
 #                                  returns once it verified the data, listens,
 #                                  and the tracker lists it as a seeder
+#   swarm_start_seeder_lt DATADIR TORRENT...
+#                                  python3-libtorrent (lt_seeder.py) seeding every
+#                                  TORRENT there instead; it serves metadata, so
+#                                  magnet links work (aria2c does not serve it)
+#   swarm_lt_seeder_peer_ips       distinct peer IPs that libtorrent seeder saw
 #   swarm_seeder_peer_ips [LOG]    distinct IPs that sent the seeder a BitTorrent
 #                                  handshake (aria2c "From: IP:port handshake"),
 #                                  the seeder's own IP excluded
