@@ -15,7 +15,7 @@
 #include "sanitize.h"
 
 enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN,
-       OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK };
+       OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK, OPT_JSON = 400, OPT_METADATA_TIMEOUT };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -28,6 +28,8 @@ static const struct option long_opts[] = {
 	{ "max-up", required_argument, NULL, OPT_MAX_UP },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "sandbox-check", no_argument, NULL, OPT_SANDBOX_CHECK },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "metadata-timeout", required_argument, NULL, OPT_METADATA_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -35,8 +37,9 @@ static const struct option long_opts[] = {
 
 void mk_cli_usage(FILE *out)
 {
-	fputs("usage: meerko-secure [options] FILE.torrent|MAGNET\n"
-	      "Download a torrent with every byte through a SOCKS5 proxy, from a sandbox.\n\n"
+	fputs("usage: meerko-secure [options] FILE.torrent|MAGNET...\n"
+	      "Download torrents (up to 16 at once) with every byte through a SOCKS5 proxy,\n"
+	      "from a sandbox.\n\n"
 	      "  -c, --config FILE      configuration file (default: $XDG_CONFIG_HOME/meerko/meerko.ini,\n"
 	      "                         then /etc/meerko/meerko.ini)\n"
 	      "  -o, --output DIR       save directory (default: [download] save_dir, else .)\n"
@@ -49,12 +52,17 @@ void mk_cli_usage(FILE *out)
 	      "      --max-up KIB       upload limit in KiB/s (0 = unlimited)\n"
 	      "      --sandbox MODE     required | off\n"
 	      "      --sandbox-check    report each sandbox layer and exit\n"
+	      "      --json             JSON lines on stdout (status ticks and events, see\n"
+	      "                         docs/json.md) instead of human progress\n"
+	      "      --metadata-timeout SEC  give up on a magnet whose metadata has not\n"
+	      "                         arrived after SEC seconds (default 120, 0 = never)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          version\n\n"
 	      "Exit codes: 0 done, 1 internal error, 2 usage/config, 3 bad torrent or magnet,\n"
 	      "4 proxy unreachable/refused, 5 disk or save dir, 6 sandbox unavailable,\n"
 	      "7 engine failure or confinement violation, 8 proxy outage too long,\n"
-	      "130 interrupted, 143 terminated.\n", out);
+	      "9 no metadata for a magnet in time, 130 interrupted, 143 terminated.\n"
+	      "Several torrents: 0 only when all completed, else the first failure's code.\n", out);
 }
 
 static int set_opt(struct mk_cli *cli, int opt, const char *arg)
@@ -70,6 +78,8 @@ static int set_opt(struct mk_cli *cli, int opt, const char *arg)
 	case OPT_MAX_UP: cli->max_up = arg; break;
 	case OPT_SANDBOX: cli->sandbox = arg; break;
 	case OPT_SANDBOX_CHECK: cli->sandbox_check = true; break;
+	case OPT_JSON: cli->json = true; break;
+	case OPT_METADATA_TIMEOUT: cli->metadata_timeout = arg; break;
 	case 'h': cli->help = true; break;
 	case 'V': cli->version = true; break;
 	default: return -1;
@@ -109,10 +119,6 @@ int mk_cli_parse(struct mk_cli *cli, int argc, char **argv, char *err, size_t er
 		return 0;
 	if (cli->n_inputs == 0) {
 		snprintf(err, errlen, "no torrent given: meerko-secure [options] FILE.torrent|MAGNET");
-		return -1;
-	}
-	if (cli->n_inputs > 1) {
-		snprintf(err, errlen, "one torrent at a time for now (got %zu)", cli->n_inputs);
 		return -1;
 	}
 	if (cli->no_proxy && cli->proxy) {
@@ -184,7 +190,8 @@ int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_
 	    apply(c, "download", "max_down", cli->max_down, "--max-down", err, errlen) ||
 	    apply(c, "download", "max_up", cli->max_up, "--max-up", err, errlen) ||
 	    apply(c, "ui", "progress", cli->progress, "--progress", err, errlen) ||
-	    apply(c, "sandbox", "mode", cli->sandbox, "--sandbox", err, errlen))
+	    apply(c, "sandbox", "mode", cli->sandbox, "--sandbox", err, errlen) ||
+	    apply(c, "download", "metadata_timeout", cli->metadata_timeout, "--metadata-timeout", err, errlen))
 		return -1;
 	return 0;
 }

@@ -27,6 +27,8 @@ struct mk_cli {
 	const char *max_up;        /* --max-up KiB/s */
 	const char *sandbox;       /* --sandbox required|off */
 	bool sandbox_check;        /* --sandbox-check */
+	bool json;                 /* --json */
+	const char *metadata_timeout; /* --metadata-timeout SECONDS */
 	bool help, version;
 	const char *inputs[MK_CLI_MAX_INPUTS];
 	size_t n_inputs;

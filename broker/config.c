@@ -358,6 +358,7 @@ static const struct mk_key key_table[] = {
 	K_TEXT("download", "save_dir", save_dir, parse_path),
 	K_INT("download", "max_down", max_down_kib, 0, 10000000, "a rate in KiB/s"),
 	K_INT("download", "max_up", max_up_kib, 0, 10000000, "a rate in KiB/s"),
+	K_INT("download", "metadata_timeout", metadata_timeout_s, 0, 86400, "a number of seconds"),
 	K_ENUM("ui", "progress", progress, mk_progress_mode, progress_modes),
 	K_INT("ui", "plain_interval", plain_interval_s, 1, 3600, "a number of seconds"),
 	K_ENUM("sandbox", "mode", sandbox, mk_sandbox_mode, sandbox_modes),
@@ -405,6 +406,7 @@ void mk_config_defaults(struct mk_config *c)
 	snprintf(c->save_dir, sizeof c->save_dir, "%s", ".");
 	c->max_down_kib = 0;
 	c->max_up_kib = 0;
+	c->metadata_timeout_s = 120;
 	c->progress = MK_PROGRESS_AUTO;
 	c->plain_interval_s = 5;
 	c->sandbox = MK_SANDBOX_REQUIRED;

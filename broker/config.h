@@ -40,6 +40,7 @@ struct mk_config {
 	char save_dir[PATH_MAX];          /* save_dir = (default ".") */
 	int max_down_kib;                 /* max_down = KiB/s, 0 = unlimited */
 	int max_up_kib;                   /* max_up = KiB/s, 0 = unlimited */
+	int metadata_timeout_s;           /* metadata_timeout = seconds a magnet may wait for metadata, 0 = forever (default 120) */
 	/* [ui] */
 	mk_progress_mode progress;        /* progress = auto | tty | plain | none */
 	int plain_interval_s;             /* plain_interval = seconds between piped lines (default 5) */

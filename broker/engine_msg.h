@@ -28,6 +28,7 @@ struct mk_torrent_view {
 	uint32_t peers, seeds;
 	uint64_t done, wanted, downloaded, uploaded;
 	char name[256];                  /* sanitised for the terminal */
+	bool complete, failed;           /* the broker's verdict (supervise), never the engine's */
 };
 
 struct mk_torrent_set {

@@ -75,6 +75,11 @@
 #                                  aria2c seeding on $SWARM_SEED_IP:$SWARM_SEED_PORT;
 #                                  returns once it verified the data, listens,
 #                                  and the tracker lists it as a seeder
+#   swarm_start_seeder_lt DATADIR TORRENT...
+#                                  python3-libtorrent (lt_seeder.py) seeding every
+#                                  TORRENT there instead; it serves metadata, so
+#                                  magnet links work (aria2c does not serve it)
+#   swarm_lt_seeder_peer_ips       distinct peer IPs that libtorrent seeder saw
 #   swarm_seeder_peer_ips [LOG]    distinct IPs that sent the seeder a BitTorrent
 #                                  handshake (aria2c "From: IP:port handshake"),
 #                                  the seeder's own IP excluded
@@ -898,4 +903,50 @@ swarm_check() {
 swarm_summary() {
 	printf '%d passed, %d failed\n' "$SWARM_PASSED" "$SWARM_FAILED"
 	((SWARM_FAILED == 0 && SWARM_PASSED > 0))
+}
+
+# ------------------------------------------------------------------ libtorrent seeder
+# swarm_start_seeder_lt DATADIR TORRENT...: python3-libtorrent (lt_seeder.py)
+# seeding every TORRENT from DATADIR on $SWARM_SEED_IP:$SWARM_SEED_PORT. It
+# serves metadata, so magnet links work (aria2c does not serve it). Returns
+# once every torrent seeds and the tracker lists it (<= $SWARM_SEED_READY_TIMEOUT,
+# 60 s). Its log ($SWARM_SEED_LOG) has a "peer IP" line per peer address.
+swarm_start_seeder_lt() {
+	local datadir=$1 t hashes=() py=/usr/bin/python3
+	shift
+	[[ -n $SWARM_DIR ]] || { swarm_die "swarm_start_seeder_lt before swarm_init"; return 1; }
+	[[ -d $datadir && $# -ge 1 ]] || { swarm_die "swarm_start_seeder_lt DATADIR TORRENT..."; return 1; }
+	"$py" -c 'import libtorrent' 2>/dev/null || { swarm_die "python3-libtorrent is not installed"; return 1; }
+	for t in "$@"; do
+		hashes+=("$(swarm_infohash "$t")") || return 1
+	done
+	_swarm_check_free "$SWARM_SEED_IP" "$SWARM_SEED_PORT" || return 1
+	swarm_spawn seeder-lt "$py" "$(dirname "${BASH_SOURCE[0]}")/lt_seeder.py" \
+		"$SWARM_SEED_IP" "$SWARM_SEED_PORT" "$datadir" "$@" || return 1
+	SWARM_SEED_PID=$SWARM_LAST_PID
+	SWARM_SEED_LOG=$SWARM_LOGS/seeder-lt.log
+	local limit=${SWARM_SEED_READY_TIMEOUT:-60}
+	if ! swarm_wait_for -t "$limit" -i 0.2 _swarm_lt_ready_or_dead "${hashes[@]}" ||
+		! _swarm_alive "$SWARM_SEED_PID"; then
+		swarm_die "libtorrent seeder not ready within ${limit}s (log: $SWARM_SEED_LOG)"
+		tail -n 20 "$SWARM_SEED_LOG" >&2 2>/dev/null || true
+		return 1
+	fi
+	swarm_log "libtorrent seeder ready: ${hashes[*]} on $SWARM_SEED_IP:$SWARM_SEED_PORT"
+}
+
+_swarm_lt_ready_or_dead() { # HASH...
+	! _swarm_alive "$SWARM_SEED_PID" && return 0
+	local h n
+	for h in "$@"; do
+		grep -qx "seeding $h" "$SWARM_SEED_LOG" 2>/dev/null || return 1
+		n=$(swarm_tracker_seeders "$h") || return 1
+		((n >= 1)) || return 1
+	done
+}
+
+# distinct peer addresses the libtorrent seeder saw, its own excluded
+swarm_lt_seeder_peer_ips() {
+	[[ -f $SWARM_SEED_LOG ]] || return 0
+	awk '$1 == "peer" { print $2 }' "$SWARM_SEED_LOG" | grep -vxF "$SWARM_SEED_IP" | sort -u || true
 }
