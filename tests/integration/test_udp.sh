@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# test_udp.sh - SOCKS5 UDP ASSOCIATE through the sandbox's relay, on a real
+# swarm (sandbox on, as root: engine as nobody in its own netns).
+#
+# Usage: test_udp.sh BUILD_DIR SCENARIO
+#   udptracker  the torrent's only tracker is udp://127.0.0.1:PORT/announce
+#               (opentracker, UDP), proxy danted: download completes, hashes
+#               match; the announce went over UDP through dante (dante logged
+#               a udpassociate; the capture shows UDP to the tracker port from
+#               the proxy 127.0.0.3 only; nothing else reached the tracker);
+#               the seeder saw only the proxy.
+#   dht         no tracker at all: a magnet without tr=, meerko with dht = on
+#               and [privacy] dht_bootstrap = the seeder's DHT node (python3
+#               libtorrent seeder with DHT on 127.0.1.4, plus a DHT-only
+#               helper node it announces to): download completes via DHT
+#               through dante's UDP relay, hashes match, and the DHT nodes saw
+#               meerko only as the proxy's address.
+#   nosupport   proxy microsocks (no UDP ASSOCIATE), config asks for dht and
+#               utp: the note is printed exactly once and an HTTP-tracker
+#               download still completes.
+# Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+BUILD_DIR=${1:?build dir}
+SCENARIO=${2:?scenario}
+MEERKO_BIN=${MEERKO_BIN:-$BUILD_DIR/bin/meerko-secure}
+MEERKO_TIMEOUT=${MEERKO_TIMEOUT:-120}
+# shellcheck source=../lib/swarm.sh
+. "$HERE/../lib/swarm.sh"
+
+case $SCENARIO in
+udptracker | dht) proxy_cmd=danted ;;
+nosupport) proxy_cmd=microsocks ;;
+*) echo "test_udp.sh: unknown scenario '$SCENARIO'" >&2; exit 2 ;;
+esac
+
+swarm_isolate "$@"
+swarm_require_root
+swarm_require_cmds opentracker "$proxy_cmd" aria2c mktorrent transmission-show tcpdump timeout sha256sum
+[[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
+if [[ $SCENARIO == dht ]]; then
+	python3 -c 'import libtorrent' 2>/dev/null ||
+		swarm_skip_or_fail "python3-libtorrent is missing (run scripts/deps.sh)"
+fi
+swarm_init
+
+SEED=$SWARM_DIR/seed
+PAYLOAD=$SEED/payload
+TORRENT=$SWARM_DIR/u.torrent
+OUT=$SWARM_DIR/out
+CONFIG=$SWARM_DIR/meerko.ini
+mkdir -p "$OUT"
+chown nobody "$OUT" # the sandboxed engine runs as nobody
+swarm_make_payload "$PAYLOAD" 2 6
+
+show_client() {
+	local f
+	for f in meerko.out meerko.err; do
+		printf -- '----- %s (last 40 lines)\n' "$f"
+		tail -n 40 "$SWARM_LOGS/$f" 2>/dev/null | cut -c1-300 || true
+	done
+}
+
+run_meerko() { # INPUT: sets RC and ELAPSED
+	local started
+	started=$(date +%s)
+	RC=0
+	swarm_run meerko "$MEERKO_TIMEOUT" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$1" || RC=$?
+	ELAPSED=$(($(date +%s) - started))
+}
+
+# --------------------------------------------------------------- udptracker
+# aria2c announces to UDP trackers only with its DHT on: the seeder gets the
+# same info dict with the HTTP announce of the same opentracker (same swarm).
+scenario_udptracker() {
+	local udp_torrent=$SWARM_DIR/udp-only.torrent
+	swarm_make_torrent "$PAYLOAD" "$TORRENT"
+	SWARM_ANNOUNCE_URL="udp://$SWARM_TRACKER_IP:$SWARM_TRACKER_PORT/announce" \
+		swarm_make_torrent "$PAYLOAD" "$udp_torrent"
+	[[ $(swarm_infohash "$udp_torrent") == $(swarm_infohash "$TORRENT") ]] ||
+		swarm_die "the UDP-tracker torrent has another info-hash"
+	swarm_start_tracker "$TORRENT"
+	swarm_start_dante
+	swarm_start_seeder_aria2 "$TORRENT" "$SEED"
+	swarm_meerko_config "$CONFIG" "[ui]" "progress = plain" "[sandbox]" "mode = required"
+	swarm_capture_start "port $SWARM_TRACKER_PORT or port $SWARM_SEED_PORT"
+	run_meerko "$udp_torrent"
+	local capture_ok=1 udp_ips tcp_ips seeder_ips
+	swarm_capture_stop || capture_ok=0
+	udp_ips=$(tcpdump -nn -r "$SWARM_CAPTURE_FILE" \
+		"udp and dst host $SWARM_TRACKER_IP and dst port $SWARM_TRACKER_PORT" 2>/dev/null |
+		awk '$2 == "IP" { n = split($3, a, "."); if (n == 5) print a[1] "." a[2] "." a[3] "." a[4] }' |
+		sort -u | grep -vxF "$SWARM_SEED_IP" || true)
+	tcp_ips=$(tcpdump -nn -r "$SWARM_CAPTURE_FILE" \
+		"tcp and dst host $SWARM_TRACKER_IP and dst port $SWARM_TRACKER_PORT" 2>/dev/null |
+		awk '$2 == "IP" { n = split($3, a, "."); if (n == 5) print a[1] "." a[2] "." a[3] "." a[4] }' |
+		sort -u | grep -vxF "$SWARM_SEED_IP" | grep -vxF 127.0.0.1 || true)
+	seeder_ips=$(swarm_seeder_peer_ips)
+	swarm_log "meerko exited $RC after ${ELAPSED}s; UDP to the tracker from: ${udp_ips//$'\n'/ }"
+	swarm_check "meerko-secure exited 0 (rc=$RC, ${ELAPSED}s)" test "$RC" -eq 0
+	swarm_check "every file arrived with the right SHA-256" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	swarm_check "the capture is complete" test "$capture_ok" = 1
+	swarm_check "capture: UDP announces reached the tracker, only from the proxy $SWARM_PROXY_IP" \
+		swarm_only_ips "$SWARM_PROXY_IP" "$udp_ips"
+	swarm_check "capture: no TCP from meerko's side reached the tracker" test -z "$tcp_ips"
+	swarm_check "dante logged a UDP association" \
+		grep -qi 'udpassociate\|udpreply' "$SWARM_LOGS/danted.dante.log"
+	swarm_check "the seeder saw peers, and only the proxy $SWARM_PROXY_IP" \
+		swarm_only_ips "$SWARM_PROXY_IP" "$seeder_ips"
+	swarm_check "no 'does not support UDP' note" \
+		bash -c "! grep -q 'does not support UDP' '$SWARM_LOGS/meerko.err'"
+}
+
+# --------------------------------------------------------------- nosupport
+scenario_nosupport() {
+	swarm_make_torrent "$PAYLOAD" "$TORRENT"
+	swarm_start_tracker "$TORRENT"
+	swarm_start_microsocks
+	swarm_start_seeder_aria2 "$TORRENT" "$SEED"
+	swarm_meerko_config "$CONFIG" "[privacy]" "dht = true" "utp = true" \
+		"[ui]" "progress = plain" "[sandbox]" "mode = required"
+	run_meerko "$TORRENT"
+	local notes
+	notes=$(grep -c 'the proxy does not support UDP ASSOCIATE: uTP, DHT and UDP trackers are off for this run' \
+		"$SWARM_LOGS/meerko.err" || true)
+	swarm_check "meerko-secure exited 0 (rc=$RC, ${ELAPSED}s)" test "$RC" -eq 0
+	swarm_check "every file arrived with the right SHA-256" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	swarm_check "the note was printed exactly once (got ${notes:-0})" test "${notes:-0}" -eq 1
+	swarm_check "the seeder saw peers, and only the proxy $SWARM_PROXY_IP" \
+		swarm_only_ips "$SWARM_PROXY_IP" "$(swarm_seeder_peer_ips)"
+}
+
+"scenario_$SCENARIO"
+((SWARM_FAILED == 0)) || show_client
+swarm_summary
