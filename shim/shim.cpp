@@ -71,6 +71,7 @@ constexpr size_t kMaxTorrentBytes = 8u << 20;  /* .torrent files */
 constexpr size_t kMaxResumeBytes = 16u << 20;  /* resume data embeds the info dict */
 constexpr size_t kMaxMagnetBytes = 64u << 10;
 constexpr int kPeerErrorsPerSecond = 5;        /* PEER_ERROR alerts beyond this are dropped */
+constexpr int kEarlyUdpRetries = 5;            /* quick UDP-tracker retries, see translate() */
 
 struct torrent_entry {
 	uint32_t id;
@@ -137,6 +138,7 @@ struct mk_session {
 	std::deque<queued_alert> queue;
 	std::chrono::steady_clock::time_point peer_err_window{};
 	int peer_err_count = 0;
+	int early_udp_retries = 0;
 
 	torrent_entry *find(uint32_t id)
 	{
@@ -474,6 +476,15 @@ void mk_session::translate(lt::alert *a)
 	} else if (t == lt::torrent_finished_alert::alert_type) {
 		q.type = MK_ALERT_FINISHED;
 	} else if (auto *te = lt::alert_cast<lt::tracker_error_alert>(a)) {
+		/* 2.0.8 sends UDP before its SOCKS5 UDP association is up and the
+		 * announce fails with EACCES; its own retry comes ~30 s later.
+		 * Retry in 1 s instead, a few times per session, silently. */
+		if (te->error == boost::system::errc::permission_denied &&
+		    strncmp(te->tracker_url(), "udp://", 6) == 0 && early_udp_retries < kEarlyUdpRetries) {
+			early_udp_retries++;
+			te->handle.force_reannounce(1, -1, lt::torrent_handle::ignore_min_interval);
+			return;
+		}
 		/* No URL: the error and the tracker's own failure reason only. */
 		q.type = MK_ALERT_TRACKER_ERROR;
 		q.message = te->error.message();
