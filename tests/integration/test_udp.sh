@@ -83,7 +83,7 @@ scenario_udptracker() {
 	swarm_start_tracker "$TORRENT"
 	swarm_start_dante
 	swarm_start_seeder_aria2 "$TORRENT" "$SEED"
-	swarm_meerko_config "$CONFIG" "[ui]" "progress = plain" "[sandbox]" "mode = required"
+	swarm_meerko_config "$CONFIG" "[ui]" "progress = plain" "[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
 	swarm_capture_start "port $SWARM_TRACKER_PORT or port $SWARM_SEED_PORT"
 	run_meerko "$udp_torrent"
 	local capture_ok=1 udp_ips tcp_ips seeder_ips
@@ -119,7 +119,7 @@ scenario_nosupport() {
 	swarm_start_microsocks
 	swarm_start_seeder_aria2 "$TORRENT" "$SEED"
 	swarm_meerko_config "$CONFIG" "[privacy]" "dht = true" "utp = true" \
-		"[ui]" "progress = plain" "[sandbox]" "mode = required"
+		"[ui]" "progress = plain" "[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
 	run_meerko "$TORRENT"
 	local notes
 	notes=$(grep -c 'the proxy does not support UDP ASSOCIATE: uTP, DHT and UDP trackers are off for this run' \
