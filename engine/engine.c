@@ -102,6 +102,7 @@ static mk_session *make_session(const Meerko__Configure *c)
 	s.pex = c->pex;
 	s.utp = c->utp;
 	s.listen_interfaces = c->listen_interfaces;
+	s.dht_bootstrap = c->dht_bootstrap;
 	s.download_rate_limit = c->download_rate_limit;
 	s.upload_rate_limit = c->upload_rate_limit;
 	mk_session *ses = mk_session_create(&s, err, sizeof err);

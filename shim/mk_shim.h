@@ -38,6 +38,7 @@ typedef struct {
 	bool anonymous_mode;
 	bool dht, lsd, upnp, natpmp, pex, utp;
 	const char *listen_interfaces;/* NULL or "" = libtorrent picks nothing public */
+	const char *dht_bootstrap;    /* "IPv4:PORT,..." or NULL/"": no bootstrap node */
 	int download_rate_limit;      /* bytes/s, 0 = unlimited */
 	int upload_rate_limit;
 } mk_settings;

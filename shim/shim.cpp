@@ -127,6 +127,24 @@ bool is_ip_literal(const char *s)
 	return s && (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1);
 }
 
+/* "ip:port,ip:port" with IP literals only, else "" (never a host name). */
+std::string bootstrap_ips_only(const char *list)
+{
+	std::string all = list ? list : "";
+	size_t start = 0;
+	while (start < all.size()) {
+		size_t end = all.find(',', start);
+		if (end == std::string::npos)
+			end = all.size();
+		std::string e = all.substr(start, end - start);
+		size_t colon = e.rfind(':');
+		if (colon == std::string::npos || !is_ip_literal(e.substr(0, colon).c_str()))
+			return "";
+		start = end + 1;
+	}
+	return all;
+}
+
 } // namespace
 
 struct mk_session {
@@ -208,8 +226,10 @@ lt::settings_pack make_settings(const mk_settings *s)
 	sp.set_bool(sp_t::enable_outgoing_utp, s->utp);
 	sp.set_bool(sp_t::enable_incoming_utp, s->utp);
 	/* The default bootstrap nodes are host names, resolved locally even with
-	 * a proxy (#6295). With DHT on, nodes come from peers' PORT messages. */
-	sp.set_str(sp_t::dht_bootstrap_nodes, "");
+	 * a proxy (#6295): only IP literals are ever set (the broker checked
+	 * them; checked again here). Without any, nodes come from peers' PORT
+	 * messages. */
+	sp.set_str(sp_t::dht_bootstrap_nodes, bootstrap_ips_only(s->dht_bootstrap));
 
 	sp.set_int(sp_t::download_rate_limit, s->download_rate_limit > 0 ? s->download_rate_limit : 0);
 	sp.set_int(sp_t::upload_rate_limit, s->upload_rate_limit > 0 ? s->upload_rate_limit : 0);
