@@ -353,6 +353,7 @@ static void run_loop(struct engine *e)
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_broker(e, &r))
 			e->shutting_down = 1;
 		if (now_ms() >= next_tick) {
+			mk_session_tick(e->session);
 			send_status(e);
 			next_tick = now_ms() + e->status_interval_ms;
 		}

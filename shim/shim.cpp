@@ -23,6 +23,10 @@
  *    it binds one UDP socket on 0.0.0.0:<random> (for SOCKS5 UDP ASSOCIATE).
  *  - mk_session_destroy pauses first so trackers get "stopped" (bounded wait,
  *    at most 3 s), then destroys the session (flushes and closes files).
+ *  - UDP through SOCKS5 (2.0.8): the UDP association comes up after the
+ *    session starts, and what is sent before fails with EACCES. A UDP
+ *    tracker that failed so is retried after 1 s (translate()); the DHT is
+ *    kicked for its first minute (mk_session_tick()).
  *  - Throughput: libtorrent's defaults already reach ~166 MiB/s through
  *    microsocks and ~270 MiB/s through dante on loopback (swarm.md), so no
  *    buffer/watermark settings are changed here.
@@ -72,6 +76,8 @@ constexpr size_t kMaxResumeBytes = 16u << 20;  /* resume data embeds the info di
 constexpr size_t kMaxMagnetBytes = 64u << 10;
 constexpr int kPeerErrorsPerSecond = 5;        /* PEER_ERROR alerts beyond this are dropped */
 constexpr int kEarlyUdpRetries = 5;            /* quick UDP-tracker retries, see translate() */
+constexpr int kDhtKickSeconds = 60;            /* DHT kicks, see mk_session_tick() */
+constexpr int kDhtKickEvery = 3;
 
 struct torrent_entry {
 	uint32_t id;
@@ -157,6 +163,9 @@ struct mk_session {
 	std::chrono::steady_clock::time_point peer_err_window{};
 	int peer_err_count = 0;
 	int early_udp_retries = 0;
+	std::vector<std::pair<std::string, int>> dht_nodes; /* bootstrap, IP literals */
+	std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
+	std::chrono::steady_clock::time_point next_kick{};
 
 	torrent_entry *find(uint32_t id)
 	{
@@ -564,6 +573,16 @@ mk_session *mk_session_create(const mk_settings *s, char *err, size_t errlen)
 		auto ms = std::make_unique<mk_session>();
 		ms->pex = s->pex;
 		ms->dht = s->dht;
+		std::string nodes = bootstrap_ips_only(s->dht_bootstrap);
+		for (size_t at = 0; at < nodes.size();) {
+			size_t end = nodes.find(',', at);
+			if (end == std::string::npos)
+				end = nodes.size();
+			std::string e = nodes.substr(at, end - at);
+			size_t colon = e.rfind(':'); /* bootstrap_ips_only saw one */
+			ms->dht_nodes.emplace_back(e.substr(0, colon), std::atoi(e.c_str() + colon + 1));
+			at = end + 1;
+		}
 		ms->lsd = s->lsd;
 
 		efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -737,6 +756,29 @@ int mk_torrent_resume(mk_session *s, uint32_t id)
 		 * ask for peers now rather than in a minute. */
 		h.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
 	});
+}
+
+void mk_session_tick(mk_session *s)
+{
+	using namespace std::chrono;
+	try {
+		auto const now = steady_clock::now();
+		if (!s || !s->dht || s->dht_nodes.empty() || now < s->next_kick ||
+		    now - s->created > seconds(kDhtKickSeconds))
+			return;
+		s->next_kick = now + seconds(kDhtKickEvery);
+		std::vector<lt::torrent_handle> lonely;
+		for (auto &kv : s->torrents)
+			if (kv.second->handle.is_valid() && kv.second->handle.status({}).num_peers == 0)
+				lonely.push_back(kv.second->handle);
+		if (lonely.empty())
+			return;
+		for (auto const &n : s->dht_nodes)
+			s->ses->add_dht_node(n); /* an ordinary node: pinged, then in the table */
+		for (auto &h : lonely)
+			h.force_dht_announce();
+	} catch (...) {
+	}
 }
 
 int mk_torrent_save_resume(mk_session *s, uint32_t id)

@@ -40,7 +40,7 @@ swarm_require_root
 swarm_require_cmds opentracker "$proxy_cmd" aria2c mktorrent transmission-show tcpdump timeout sha256sum
 [[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
 if [[ $SCENARIO == dht ]]; then
-	python3 -c 'import libtorrent' 2>/dev/null ||
+	/usr/bin/python3 -c 'import libtorrent' 2>/dev/null ||
 		swarm_skip_or_fail "python3-libtorrent is missing (run scripts/deps.sh)"
 fi
 swarm_init
@@ -110,6 +110,49 @@ scenario_udptracker() {
 		swarm_only_ips "$SWARM_PROXY_IP" "$seeder_ips"
 	swarm_check "no 'does not support UDP' note" \
 		bash -c "! grep -q 'does not support UDP' '$SWARM_LOGS/meerko.err'"
+}
+
+# --------------------------------------------------------------- dht
+# Other /24s than the proxy (127.0.0.3): libtorrent's routing table keeps
+# one node per /24 by default.
+DHT_SEED_IP=127.0.1.4
+DHT_HELPER_IP=127.0.2.5
+
+dht_ready() { ! _swarm_alive "$1" || [[ -s $2 ]]; }
+
+scenario_dht() {
+	local hash ready=$SWARM_DIR/dht.ready seed_port=$SWARM_SEED_PORT helper_port=$((SWARM_SEED_PORT + 1))
+	# no announce URL at all: only the DHT can find the seeder
+	mktorrent -l "$SWARM_PIECE_EXP" -o "$TORRENT" "$PAYLOAD" >/dev/null 2>&1 || swarm_die "mktorrent failed"
+	hash=$(swarm_infohash "$TORRENT")
+	swarm_start_dante
+	swarm_spawn dht /usr/bin/python3 "$HERE/../lib/dht_swarm.py" "$TORRENT" "$SEED" \
+		"$DHT_SEED_IP" "$seed_port" "$DHT_HELPER_IP" "$helper_port" "$ready"
+	local pid=$SWARM_LAST_PID
+	if ! swarm_wait_for -t 60 -i 0.2 dht_ready "$pid" "$ready" || [[ ! -s $ready ]]; then
+		swarm_die "the DHT seeder did not announce within 60 s (log: $SWARM_LOGS/dht.log)"
+		tail -n 20 "$SWARM_LOGS/dht.log" >&2 || true
+		return 1
+	fi
+	swarm_log "DHT seeder ready: $hash on $DHT_SEED_IP:$seed_port, helper $DHT_HELPER_IP:$helper_port"
+	local magnet="magnet:?xt=urn:btih:$hash&dn=payload"
+	swarm_meerko_config "$CONFIG" "[privacy]" "dht = true" "dht_bootstrap = $DHT_SEED_IP:$seed_port" \
+		"[ui]" "progress = plain" "[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
+	run_meerko "$magnet"
+	local dht_from peer_from
+	# packets between the seeder's and the helper's own nodes excluded
+	dht_from=$(awk '$1 == "dht-in" { split($3, a, ":"); print a[1] }' "$SWARM_LOGS/dht.log" |
+		grep -vxF -e "$DHT_SEED_IP" -e "$DHT_HELPER_IP" | sort -u || true)
+	peer_from=$(awk '$1 == "peer-in" { split($2, a, ":"); print a[1] }' "$SWARM_LOGS/dht.log" | sort -u || true)
+	swarm_log "meerko exited $RC after ${ELAPSED}s; DHT packets from: ${dht_from//$'\n'/ }; peers from: ${peer_from//$'\n'/ }"
+	swarm_check "meerko-secure exited 0 (rc=$RC, ${ELAPSED}s)" test "$RC" -eq 0
+	swarm_check "every file arrived with the right SHA-256" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	swarm_check "the DHT nodes got packets from meerko, only via the proxy $SWARM_PROXY_IP" \
+		swarm_only_ips "$SWARM_PROXY_IP" "$dht_from"
+	swarm_check "the seeder got peers, only the proxy $SWARM_PROXY_IP" \
+		swarm_only_ips "$SWARM_PROXY_IP" "$peer_from"
+	swarm_check "dante logged a UDP association" \
+		grep -qi 'udpassociate' "$SWARM_LOGS/danted.dante.log"
 }
 
 # --------------------------------------------------------------- nosupport
