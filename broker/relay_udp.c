@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dht_scrub.h"
 #include "relay_udp.h"
 
 #define ASSOC_TIMEOUT_MS 10000
@@ -260,8 +261,12 @@ static void from_engine(void)
 	if (n < 0 || from.ss_family != AF_INET)
 		return;
 	int i = owner((struct sockaddr_in *)&from);
-	if (i >= 0)
-		(void)send(g_live[i].ofd, g_buf, (size_t)n, MSG_DONTWAIT); /* UDP: a drop is fine */
+	if (i < 0)
+		return;
+	size_t hdr = 0;
+	(void)mk_socks5_parse_udp_header(g_buf, (size_t)n, &hdr); /* OK: recv_dgram checked */
+	size_t len = hdr + mk_dht_scrub(g_buf + hdr, (size_t)n - hdr); /* no client version */
+	(void)send(g_live[i].ofd, g_buf, len, MSG_DONTWAIT); /* UDP: a drop is fine */
 }
 
 static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b)

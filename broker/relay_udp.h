@@ -12,13 +12,14 @@
  *    (given in its request, else the first datagram's source), only with a
  *    valid header (RSV 0, FRAG 0 - fragments are dropped -, known ATYP,
  *    lengths; mk_socks5_parse_udp_header), sent only to the proxy's UDP
- *    relay address;
+ *    relay address, with the client version taken out of DHT messages
+ *    (dht_scrub.h; libtorrent 2.0.8 sends it even in anonymous mode);
  *  - proxy -> engine: only from the proxy's UDP relay address (the outside
  *    socket is connect()ed to it, and the source is checked again), only
  *    with a valid header, sent only to the association's engine address.
  * An association ends when either TCP control connection (engine's or the
  * proxy's) closes or carries any byte. At most MK_RELAY_UDP_MAX_ASSOC exist.
- * Payload is never interpreted; buffers are fixed (one datagram).
+ * Payload is otherwise never interpreted; buffers are fixed (one datagram).
  */
 #ifndef MEERKO_BROKER_RELAY_UDP_H
 #define MEERKO_BROKER_RELAY_UDP_H
