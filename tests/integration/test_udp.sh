@@ -14,8 +14,9 @@
 #               and [privacy] dht_bootstrap = the seeder's DHT node (python3
 #               libtorrent seeder with DHT on 127.0.1.4, plus a DHT-only
 #               helper node it announces to): download completes via DHT
-#               through dante's UDP relay, hashes match, and the DHT nodes saw
-#               meerko only as the proxy's address.
+#               through dante's UDP relay, hashes match, the DHT nodes saw
+#               meerko only as the proxy's address, and no DHT message of
+#               meerko's carried a client version "v" (the relay strips it).
 #   nosupport   proxy microsocks (no UDP ASSOCIATE), config asks for dht and
 #               utp: the note is printed exactly once and an HTTP-tracker
 #               download still completes.
@@ -153,6 +154,10 @@ scenario_dht() {
 		swarm_only_ips "$SWARM_PROXY_IP" "$peer_from"
 	swarm_check "dante logged a UDP association" \
 		grep -qi 'udpassociate' "$SWARM_LOGS/danted.dante.log"
+	local with_v
+	with_v=$(awk -v p="$SWARM_PROXY_IP:" '$1 == "dht-in" && index($3, p) == 1 && $4 == "v=yes"' \
+		"$SWARM_LOGS/dht.log" | wc -l)
+	swarm_check "no DHT message from meerko carried a client version (got $with_v)" test "$with_v" -eq 0
 }
 
 # --------------------------------------------------------------- nosupport

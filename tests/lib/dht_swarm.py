@@ -9,7 +9,8 @@
 #           so the seeder's announce lands somewhere (a lone DHT node has no
 #           one to announce to).
 # READY_FILE is written once the helper stored the seeder's announce. Every
-# DHT packet either node receives is logged as "dht-in NODE IP:PORT" and
+# DHT packet either node receives is logged as "dht-in NODE IP:PORT v=yes|no"
+# (whether it carried a client version "v") and
 # every incoming peer as "peer-in IP:PORT", on stdout, so the test can show
 # who reached the DHT and the seeder. Runs until killed (or 300 s).
 import re
@@ -52,9 +53,11 @@ while time.time() < deadline:
     for name, ses in (('helper', helper), ('seeder', seeder)):
         for a in ses.pop_alerts():
             if isinstance(a, lt.dht_pkt_alert):
-                m = INCOMING.match(a.message())  # the binding lacks .direction/.node
+                msg = a.message()  # the binding lacks .direction/.node
+                m = INCOMING.match(msg)
                 if m:
-                    print(f'dht-in {name} {m.group(1)}', flush=True)
+                    v = 'v=yes' if "'v':" in msg else 'v=no'  # client version sent?
+                    print(f'dht-in {name} {m.group(1)} {v}', flush=True)
             elif isinstance(a, lt.incoming_connection_alert):
                 print(f'peer-in {a.endpoint[0]}:{a.endpoint[1]}', flush=True)
             elif isinstance(a, lt.dht_announce_alert) and name == 'helper' and not ready_written:
