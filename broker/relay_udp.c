@@ -47,7 +47,7 @@ static int g_inside = -1, g_wake = -1;
 static struct sockaddr_in g_inside_addr;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct assoc g_pending[MK_RELAY_UDP_MAX_ASSOC];
-static int g_npending, g_nlive; /* g_nlive: live + pending, under g_lock */
+static int g_npending, g_nlive; /* under g_lock; g_nlive: reserved + pending + live */
 static struct assoc g_live[MK_RELAY_UDP_MAX_ASSOC]; /* the UDP thread's own */
 static int g_nlive_local;
 static uint64_t g_gen;
@@ -77,7 +77,8 @@ static int reply(int efd, uint8_t rep, const struct sockaddr_in *bnd)
 		memcpy(r + 4, &bnd->sin_addr, 4); /* network order, as on the wire */
 		memcpy(r + 8, &bnd->sin_port, 2);
 	}
-	return send(efd, r, sizeof r, MSG_NOSIGNAL) == (ssize_t)sizeof r ? 0 : -1;
+	/* 10 bytes on a connection that carried only the handshake: never blocks */
+	return send(efd, r, sizeof r, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof r ? 0 : -1;
 }
 
 /* What the engine said it will send from: IPv4, or IPv6 all-zeros ("not
@@ -143,23 +144,37 @@ static uint8_t associate_upstream(struct assoc *a)
 	return rep;
 }
 
-static int hand_over(const struct assoc *a)
+/* A slot in the table, taken before anything is opened upstream, so a full
+ * table costs the proxy nothing and the engine gets one clean failure. */
+static int reserve(void)
 {
 	int ok = 0;
 	pthread_mutex_lock(&g_lock);
-	if (g_nlive < MK_RELAY_UDP_MAX_ASSOC && g_npending < MK_RELAY_UDP_MAX_ASSOC) {
-		g_pending[g_npending] = *a;
-		g_pending[g_npending].gen = ++g_gen;
-		g_npending++;
+	if (g_nlive < MK_RELAY_UDP_MAX_ASSOC) {
 		g_nlive++;
 		ok = 1;
 	}
 	pthread_mutex_unlock(&g_lock);
-	if (ok) {
-		uint64_t one = 1;
-		(void)write(g_wake, &one, sizeof one);
-	}
 	return ok;
+}
+
+static void release(void)
+{
+	pthread_mutex_lock(&g_lock);
+	g_nlive--;
+	pthread_mutex_unlock(&g_lock);
+}
+
+/* Into the pending list (room is guaranteed by reserve()); wakes the thread. */
+static void hand_over(const struct assoc *a)
+{
+	uint64_t one = 1;
+	pthread_mutex_lock(&g_lock);
+	g_pending[g_npending] = *a;
+	g_pending[g_npending].gen = ++g_gen;
+	g_npending++;
+	pthread_mutex_unlock(&g_lock);
+	(void)write(g_wake, &one, sizeof one);
 }
 
 int mk_relay_udp_associate(int efd, int pfd, const struct mk_socks5_request *req)
@@ -173,17 +188,17 @@ int mk_relay_udp_associate(int efd, int pfd, const struct mk_socks5_request *req
 		reply(efd, MK_SOCKS5_REP_ATYP_UNSUPPORTED, NULL);
 		return 0;
 	}
+	if (!reserve()) {
+		reply(efd, MK_SOCKS5_REP_FAILURE, NULL);
+		return 0;
+	}
 	uint8_t rep = associate_upstream(&a);
 	if (rep != MK_SOCKS5_REP_OK) {
 		reply(efd, rep, NULL);
+		release();
 		return 0;
 	}
-	/* Answer before handing over: the thread may end it at once. */
-	if (reply(efd, MK_SOCKS5_REP_OK, &g_inside_addr) != 0 || !hand_over(&a)) {
-		reply(efd, MK_SOCKS5_REP_FAILURE, NULL); /* harmless if the first failed */
-		close(a.ofd);
-		return 0;
-	}
+	hand_over(&a); /* the UDP thread answers the engine (take_pending) */
 	return 1;
 }
 
@@ -195,20 +210,25 @@ static void end_assoc(int i)
 	close(g_live[i].pfd);
 	close(g_live[i].ofd);
 	g_live[i] = g_live[--g_nlive_local];
-	pthread_mutex_lock(&g_lock);
-	g_nlive--;
-	pthread_mutex_unlock(&g_lock);
+	release();
 }
 
+/* New associations go live, and only then is the engine told it may send:
+ * its first datagram can never arrive before its association exists. */
 static void take_pending(void)
 {
 	uint64_t n;
+	int first = g_nlive_local;
 	(void)read(g_wake, &n, sizeof n);
 	pthread_mutex_lock(&g_lock);
-	for (int i = 0; i < g_npending && g_nlive_local < MK_RELAY_UDP_MAX_ASSOC; i++)
+	/* live + pending <= MK_RELAY_UDP_MAX_ASSOC (reserve()): all fit */
+	for (int i = 0; i < g_npending; i++)
 		g_live[g_nlive_local++] = g_pending[i];
 	g_npending = 0;
 	pthread_mutex_unlock(&g_lock);
+	for (int i = g_nlive_local - 1; i >= first; i--)
+		if (reply(g_live[i].efd, MK_SOCKS5_REP_OK, &g_inside_addr) != 0)
+			end_assoc(i);
 }
 
 static bool wants(const struct assoc *a, const struct sockaddr_in *from)
@@ -315,13 +335,14 @@ void *mk_relay_udp_thread(void *arg)
 			continue; /* EINTR; nothing else can fail with a valid array */
 		if (p[1].revents & (POLLIN | POLLERR)) /* recvmsg also clears an error */
 			from_engine();
-		for (int i = n - 1; i >= 0; i--) { /* backwards: end_assoc moves the last */
+		/* backwards: end_assoc moves the last entry, which is then done */
+		for (int i = n - 1; i >= 0; i--) {
 			if (p[4 + 3 * i].revents & (POLLIN | POLLERR))
 				from_proxy(&g_live[i]);
 			if (control_event(p[2 + 3 * i].revents) || control_event(p[3 + 3 * i].revents))
 				end_assoc(i);
 		}
-		if (p[0].revents & POLLIN)
+		if (p[0].revents & POLLIN) /* after the loop: new entries have no revents */
 			take_pending();
 	}
 	return NULL;
