@@ -17,6 +17,8 @@
 #               through dante's UDP relay, hashes match, the DHT nodes saw
 #               meerko only as the proxy's address, and no DHT message of
 #               meerko's carried a client version "v" (the relay strips it).
+#   utp         as dht, with utp = true on both sides: dante relayed at least
+#               the payload's size over UDP to meerko (uTP through the relay).
 #   nosupport   proxy microsocks (no UDP ASSOCIATE), config asks for dht and
 #               utp: the note is printed exactly once and an HTTP-tracker
 #               download still completes.
@@ -31,7 +33,7 @@ MEERKO_TIMEOUT=${MEERKO_TIMEOUT:-120}
 . "$HERE/../lib/swarm.sh"
 
 case $SCENARIO in
-udptracker | dht) proxy_cmd=danted ;;
+udptracker | dht | utp) proxy_cmd=danted ;;
 nosupport) proxy_cmd=microsocks ;;
 *) echo "test_udp.sh: unknown scenario '$SCENARIO'" >&2; exit 2 ;;
 esac
@@ -40,7 +42,7 @@ swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker "$proxy_cmd" aria2c mktorrent transmission-show tcpdump timeout sha256sum
 [[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
-if [[ $SCENARIO == dht ]]; then
+if [[ $SCENARIO == dht || $SCENARIO == utp ]]; then
 	/usr/bin/python3 -c 'import libtorrent' 2>/dev/null ||
 		swarm_skip_or_fail "python3-libtorrent is missing (run scripts/deps.sh)"
 fi
@@ -121,14 +123,14 @@ DHT_HELPER_IP=127.0.2.5
 
 dht_ready() { ! _swarm_alive "$1" || [[ -s $2 ]]; }
 
-scenario_dht() {
-	local hash ready=$SWARM_DIR/dht.ready seed_port=$SWARM_SEED_PORT helper_port=$((SWARM_SEED_PORT + 1))
+scenario_dht() { # [utp]
+	local utp=${1:-} hash ready=$SWARM_DIR/dht.ready seed_port=$SWARM_SEED_PORT helper_port=$((SWARM_SEED_PORT + 1))
 	# no announce URL at all: only the DHT can find the seeder
 	mktorrent -l "$SWARM_PIECE_EXP" -o "$TORRENT" "$PAYLOAD" >/dev/null 2>&1 || swarm_die "mktorrent failed"
 	hash=$(swarm_infohash "$TORRENT")
 	swarm_start_dante
 	swarm_spawn dht /usr/bin/python3 "$HERE/../lib/dht_swarm.py" "$TORRENT" "$SEED" \
-		"$DHT_SEED_IP" "$seed_port" "$DHT_HELPER_IP" "$helper_port" "$ready"
+		"$DHT_SEED_IP" "$seed_port" "$DHT_HELPER_IP" "$helper_port" "$ready" $utp
 	local pid=$SWARM_LAST_PID
 	if ! swarm_wait_for -t 60 -i 0.2 dht_ready "$pid" "$ready" || [[ ! -s $ready ]]; then
 		swarm_die "the DHT seeder did not announce within 60 s (log: $SWARM_LOGS/dht.log)"
@@ -138,6 +140,7 @@ scenario_dht() {
 	swarm_log "DHT seeder ready: $hash on $DHT_SEED_IP:$seed_port, helper $DHT_HELPER_IP:$helper_port"
 	local magnet="magnet:?xt=urn:btih:$hash&dn=payload"
 	swarm_meerko_config "$CONFIG" "[privacy]" "dht = true" "dht_bootstrap = $DHT_SEED_IP:$seed_port" \
+		"utp = $([[ -n $utp ]] && echo true || echo false)" \
 		"[ui]" "progress = plain" "[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
 	run_meerko "$magnet"
 	local dht_from peer_from
@@ -158,7 +161,20 @@ scenario_dht() {
 	with_v=$(awk -v p="$SWARM_PROXY_IP:" '$1 == "dht-in" && index($3, p) == 1 && $4 == "v=yes"' \
 		"$SWARM_LOGS/dht.log" | wc -l)
 	swarm_check "no DHT message from meerko carried a client version (got $with_v)" test "$with_v" -eq 0
+	if [[ -n $utp ]]; then
+		# dante's end-of-association line: "udp/udpassociate ]: BYTES/PKTS -> client ..."
+		# counts what it relayed to the client: the payload came over uTP if
+		# that is at least the payload's size
+		local udp_bytes payload_bytes
+		udp_bytes=$(grep -o 'udp/udpassociate \]: [0-9]*' "$SWARM_LOGS/danted.dante.log" |
+			awk '{ print $3 }' | sort -n | tail -n 1)
+		payload_bytes=$(find "$PAYLOAD" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
+		swarm_check "the payload came over uTP: dante relayed ${udp_bytes:-0} UDP bytes to meerko (payload $payload_bytes)" \
+			test "${udp_bytes:-0}" -ge "$payload_bytes"
+	fi
 }
+
+scenario_utp() { scenario_dht utp; }
 
 # --------------------------------------------------------------- nosupport
 scenario_nosupport() {

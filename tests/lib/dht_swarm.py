@@ -1,8 +1,9 @@
 # tests/lib/dht_swarm.py - a two-node local DHT with a seeder, for
 # tests/integration/test_udp.sh (scenario dht). python3-libtorrent 2.0.8.
 #
-# usage: dht_swarm.py TORRENT SAVE_DIR SEED_IP SEED_PORT HELPER_IP HELPER_PORT READY_FILE
+# usage: dht_swarm.py TORRENT SAVE_DIR SEED_IP SEED_PORT HELPER_IP HELPER_PORT READY_FILE [utp]
 #
+# With "utp" the seeder also takes incoming uTP connections (else TCP only).
 #   seeder  SEED_IP:SEED_PORT (TCP peers + UDP DHT node), seeds TORRENT (which
 #           has no tracker) and announces it into the DHT every 2 s;
 #   helper  HELPER_IP:HELPER_PORT, a DHT node only: the seeder's one contact,
@@ -20,6 +21,7 @@ import time
 import libtorrent as lt
 
 torrent, save, seed_ip, seed_port, helper_ip, helper_port, ready = sys.argv[1:8]
+utp = sys.argv[8:9] == ['utp']
 cat = lt.alert.category_t
 INCOMING = re.compile(r'^\s*<==\s*\[?([0-9.]+:[0-9]+)')
 
@@ -28,7 +30,7 @@ def settings(ip, port):
     return {
         'listen_interfaces': f'{ip}:{port}', 'outgoing_interfaces': ip,
         'enable_dht': True, 'enable_lsd': False, 'enable_upnp': False, 'enable_natpmp': False,
-        'enable_outgoing_utp': False, 'enable_incoming_utp': False,
+        'enable_outgoing_utp': False, 'enable_incoming_utp': utp,
         'dht_bootstrap_nodes': '',
         # every node here is on 127.0.0.0/8: do not drop "neighbours"
         'dht_restrict_routing_ips': False, 'dht_restrict_search_ips': False,
