@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR
+# shellcheck source-path=SCRIPTDIR disable=SC2119 # (SC2119: optional args)
 # test_udp.sh - SOCKS5 UDP ASSOCIATE through the sandbox's relay, on a real
 # swarm (sandbox on, as root: engine as nobody in its own netns).
 #
@@ -130,7 +130,7 @@ scenario_dht() { # [utp]
 	hash=$(swarm_infohash "$TORRENT")
 	swarm_start_dante
 	swarm_spawn dht /usr/bin/python3 "$HERE/../lib/dht_swarm.py" "$TORRENT" "$SEED" \
-		"$DHT_SEED_IP" "$seed_port" "$DHT_HELPER_IP" "$helper_port" "$ready" $utp
+		"$DHT_SEED_IP" "$seed_port" "$DHT_HELPER_IP" "$helper_port" "$ready" ${utp:+"$utp"}
 	local pid=$SWARM_LAST_PID
 	if ! swarm_wait_for -t 60 -i 0.2 dht_ready "$pid" "$ready" || [[ ! -s $ready ]]; then
 		swarm_die "the DHT seeder did not announce within 60 s (log: $SWARM_LOGS/dht.log)"
