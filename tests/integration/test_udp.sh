@@ -5,9 +5,11 @@
 #
 # Usage: test_udp.sh BUILD_DIR SCENARIO
 #   udptracker  the torrent's only tracker is udp://127.0.0.1:PORT/announce
-#               (opentracker, UDP), proxy danted: download completes, hashes
-#               match; the announce went over UDP through dante (dante logged
-#               a udpassociate; the capture shows UDP to the tracker port from
+#               (opentracker, UDP), proxy danted with username/password (a
+#               temporary system user; the relay authenticates for UDP
+#               ASSOCIATE as for CONNECT): download completes, hashes
+#               match; the announce went over UDP through dante (dante relayed
+#               datagrams to meerko; the capture shows UDP to the tracker port from
 #               the proxy 127.0.0.3 only; nothing else reached the tracker);
 #               the seeder saw only the proxy.
 #   dht         no tracker at all: a magnet without tr=, meerko with dht = on
@@ -65,6 +67,12 @@ show_client() {
 	done
 }
 
+# dante logs "udp/udpassociate ]: BYTES/PKTS -> client ..." when an association
+# ends (the start-up probe's has 0 bytes); the relay's ends when meerko exits
+dante_relayed_udp() {
+	grep -qE 'udp/udpassociate \]: [1-9][0-9]*/' "$SWARM_LOGS/danted.dante.log"
+}
+
 run_meerko() { # INPUT: sets RC and ELAPSED
 	local started
 	started=$(date +%s)
@@ -84,9 +92,12 @@ scenario_udptracker() {
 	[[ $(swarm_infohash "$udp_torrent") == $(swarm_infohash "$TORRENT") ]] ||
 		swarm_die "the UDP-tracker torrent has another info-hash"
 	swarm_start_tracker "$TORRENT"
-	swarm_start_dante
+	# username auth: the relay authenticates its UDP ASSOCIATE like CONNECT
+	local user=mkudp$$ pass=pw-$RANDOM$RANDOM
+	swarm_start_dante "$user" "$pass"
 	swarm_start_seeder_aria2 "$TORRENT" "$SEED"
-	swarm_meerko_config "$CONFIG" "[ui]" "progress = plain" "[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
+	swarm_meerko_config "$CONFIG" "username = $user" "password = $pass" "[ui]" "progress = plain" \
+		"[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
 	swarm_capture_start "port $SWARM_TRACKER_PORT or port $SWARM_SEED_PORT"
 	run_meerko "$udp_torrent"
 	local capture_ok=1 udp_ips tcp_ips seeder_ips
@@ -107,8 +118,8 @@ scenario_udptracker() {
 	swarm_check "capture: UDP announces reached the tracker, only from the proxy $SWARM_PROXY_IP" \
 		swarm_only_ips "$SWARM_PROXY_IP" "$udp_ips"
 	swarm_check "capture: no TCP from meerko's side reached the tracker" test -z "$tcp_ips"
-	swarm_check "dante logged a UDP association" \
-		grep -qi 'udpassociate\|udpreply' "$SWARM_LOGS/danted.dante.log"
+	swarm_check "dante relayed datagrams to meerko (a UDP association with traffic)" \
+		swarm_wait_for -t 5 -i 0.2 dante_relayed_udp
 	swarm_check "the seeder saw peers, and only the proxy $SWARM_PROXY_IP" \
 		swarm_only_ips "$SWARM_PROXY_IP" "$seeder_ips"
 	swarm_check "no 'does not support UDP' note" \
@@ -155,16 +166,15 @@ scenario_dht() { # [utp]
 		swarm_only_ips "$SWARM_PROXY_IP" "$dht_from"
 	swarm_check "the seeder got peers, only the proxy $SWARM_PROXY_IP" \
 		swarm_only_ips "$SWARM_PROXY_IP" "$peer_from"
-	swarm_check "dante logged a UDP association" \
-		grep -qi 'udpassociate' "$SWARM_LOGS/danted.dante.log"
+	swarm_check "dante relayed datagrams to meerko (a UDP association with traffic)" \
+		swarm_wait_for -t 5 -i 0.2 dante_relayed_udp
 	local with_v
 	with_v=$(awk -v p="$SWARM_PROXY_IP:" '$1 == "dht-in" && index($3, p) == 1 && $4 == "v=yes"' \
 		"$SWARM_LOGS/dht.log" | wc -l)
 	swarm_check "no DHT message from meerko carried a client version (got $with_v)" test "$with_v" -eq 0
 	if [[ -n $utp ]]; then
-		# dante's end-of-association line: "udp/udpassociate ]: BYTES/PKTS -> client ..."
-		# counts what it relayed to the client: the payload came over uTP if
-		# that is at least the payload's size
+		# what dante relayed to the client (see dante_relayed_udp): the payload
+		# came over uTP if that is at least the payload's size
 		local udp_bytes payload_bytes
 		udp_bytes=$(grep -o 'udp/udpassociate \]: [0-9]*' "$SWARM_LOGS/danted.dante.log" |
 			awk '{ print $3 }' | sort -n | tail -n 1)
