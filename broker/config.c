@@ -271,6 +271,58 @@ static int parse_host(const struct mk_key *k, const char *v, void *field,
 	return 0;
 }
 
+/* One "a.b.c.d:port" of a DHT bootstrap list; s is not NUL-terminated at
+ * the end of the entry, n is its length. */
+static bool bootstrap_entry_ok(const char *s, size_t n)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr a;
+	const char *colon = memrchr(s, ':', n);
+	size_t iplen = colon ? (size_t)(colon - s) : 0, plen = colon ? n - iplen - 1 : 0;
+	long port = 0;
+
+	if (colon == NULL || iplen == 0 || iplen >= sizeof ip || plen == 0 || plen > 5)
+		return false;
+	memcpy(ip, s, iplen);
+	ip[iplen] = '\0';
+	for (size_t i = 0; i < plen; i++) {
+		if (!isdigit((unsigned char)colon[1 + i]))
+			return false;
+		port = port * 10 + (colon[1 + i] - '0');
+	}
+	return inet_pton(AF_INET, ip, &a) == 1 && port >= 1 && port <= 65535;
+}
+
+/* DHT bootstrap nodes: IPv4 literals only. libtorrent resolves bootstrap
+ * host names with the local resolver even behind a proxy (#6295), which
+ * would tell the local network that this machine uses DHT; and 2.0.8
+ * relays UDP through SOCKS5 over IPv4 only. Empty = no bootstrap node. */
+static int parse_bootstrap(const struct mk_key *k, const char *v, void *field,
+			   char *msg, size_t msglen)
+{
+	char sv[SHOWN_MAX];
+	const char *p = v;
+
+	if (check_text(v, k->size, msg, msglen) != 0)
+		return -1;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		if (!bootstrap_entry_ok(p, n)) {
+			set_err(msg, msglen, "'%s' is not a list of IPv4:PORT (e.g. 192.0.2.1:6881,"
+				"192.0.2.2:6881): host names are refused, they would be resolved "
+				"outside the proxy", shown(v, sv, sizeof sv));
+			return -1;
+		}
+		p += n;
+		if (*p == ',' && *++p == '\0') {
+			set_err(msg, msglen, "'%s' ends with a comma", shown(v, sv, sizeof sv));
+			return -1;
+		}
+	}
+	memcpy(field, v, strlen(v) + 1);
+	return 0;
+}
+
 /* Non-empty path; a leading "~" or "~/" is replaced by $HOME (the shell does
  * not expand "--save-dir=~/x", and INI files never do). */
 static int parse_path(const struct mk_key *k, const char *v, void *field,
@@ -355,6 +407,7 @@ static const struct mk_key key_table[] = {
 	K_BOOL("privacy", "natpmp", natpmp),
 	K_BOOL("privacy", "pex", pex),
 	K_BOOL("privacy", "utp", utp),
+	K_TEXT("privacy", "dht_bootstrap", dht_bootstrap, parse_bootstrap),
 	K_TEXT("download", "save_dir", save_dir, parse_path),
 	K_INT("download", "max_down", max_down_kib, 0, 10000000, "a rate in KiB/s"),
 	K_INT("download", "max_up", max_up_kib, 0, 10000000, "a rate in KiB/s"),
@@ -740,6 +793,7 @@ int mk_config_validate(const struct mk_config *c, char *err, size_t errlen)
 	if (!terminated(c->proxy_host, sizeof c->proxy_host) ||
 	    !terminated(c->proxy_user, sizeof c->proxy_user) ||
 	    !terminated(c->proxy_password, sizeof c->proxy_password) ||
+	    !terminated(c->dht_bootstrap, sizeof c->dht_bootstrap) ||
 	    !terminated(c->save_dir, sizeof c->save_dir)) {
 		set_err(err, errlen, "internal error: unterminated configuration string");
 		return -1;

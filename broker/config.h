@@ -36,6 +36,7 @@ struct mk_config {
 	bool anonymous_mode;              /* default true */
 	bool dht, lsd, upnp, natpmp, pex; /* default false */
 	bool utp;                         /* default false (TCP-only proxy path) */
+	char dht_bootstrap[MK_CFG_STR];   /* dht_bootstrap = IPv4:PORT[,IPv4:PORT...] (default empty) */
 	/* [download] */
 	char save_dir[PATH_MAX];          /* save_dir = (default ".") */
 	int max_down_kib;                 /* max_down = KiB/s, 0 = unlimited */

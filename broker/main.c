@@ -84,13 +84,24 @@ static int check_proxy(const struct mk_config *cfg, char *err, size_t errlen)
 	return r == MK_SOCKS_OK ? 0 : -1;
 }
 
-/* UDP cannot cross the TCP-only relay: say so once, and turn it off. */
-static void sandbox_udp_off(struct mk_config *cfg)
+/* Does the proxy relay UDP (SOCKS5 UDP ASSOCIATE)? uTP, DHT and UDP
+ * trackers need it, in the sandbox (through the relay) and without. If not,
+ * DHT and uTP are turned off, with one note when they were asked for.
+ * Returns whether the relay may offer UDP ASSOCIATE to the engine. */
+static bool check_proxy_udp(struct mk_config *cfg)
 {
+	char err[512];
+	uint8_t rep = 0;
+	if (cfg->proxy_type == MK_CFG_PROXY_NONE)
+		return false; /* no relay then: the sandbox needs a proxy */
+	if (mk_socks5_probe_udp(cfg->proxy_host, cfg->proxy_port, cfg->proxy_user,
+				cfg->proxy_password, MK_PROBE_TIMEOUT_MS, &rep, err, sizeof err) == MK_SOCKS_OK)
+		return true;
 	if (cfg->dht || cfg->utp)
-		fprintf(stderr, "meerko-secure: note: DHT and uTP need UDP, which the sandbox does not "
-				"relay yet: they are off for this run\n");
+		fprintf(stderr, "meerko-secure: note: the proxy does not support UDP ASSOCIATE: "
+				"uTP, DHT and UDP trackers are off for this run\n");
 	cfg->dht = cfg->utp = false;
+	return false;
 }
 
 /* The torrents of a run: static, as mk_state holds two PATH_MAX buffers each. */
@@ -163,6 +174,7 @@ struct run_state {
 	pid_t relay;
 	int relay_status[2];
 	int sigfd;
+	bool proxy_udp;             /* the proxy relays UDP (check_proxy_udp) */
 };
 
 static int start_relay(struct run_state *rs, const struct mk_config *cfg, const struct mk_sandbox *sb,
@@ -171,15 +183,18 @@ static int start_relay(struct run_state *rs, const struct mk_config *cfg, const 
 	struct mk_relay_upstream up = {
 		.ip = cfg->proxy_host, .port = cfg->proxy_port, .user = cfg->proxy_user,
 		.password = cfg->proxy_password, .drop_uid = sb->uid, .drop_gid = sb->gid,
+		.udp = rs->proxy_udp,
 	};
+	struct mk_relay_fds fds = { rs->eng.relay_listen_fd, rs->eng.relay_udp_fd };
 	if (pipe2(rs->relay_status, O_CLOEXEC | O_NONBLOCK) != 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;
 	}
-	rs->relay = mk_relay_start(rs->eng.relay_listen_fd, &up, rs->relay_status[1], err, errlen);
+	rs->relay = mk_relay_start(&fds, &up, rs->relay_status[1], err, errlen);
 	close(rs->eng.relay_listen_fd);
+	close(rs->eng.relay_udp_fd);
 	close(rs->relay_status[1]);
-	rs->eng.relay_listen_fd = rs->relay_status[1] = -1;
+	rs->eng.relay_listen_fd = rs->eng.relay_udp_fd = rs->relay_status[1] = -1;
 	return rs->relay > 0 ? 0 : -1;
 }
 
@@ -203,7 +218,6 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 	int r = mk_engine_spawn(engine, sb, &rs->eng, err, errlen);
 	if (r != 0)
 		return r == MK_SANDBOX_SAVEDIR ? MK_EXIT_DISK : MK_EXIT_SANDBOX;
-	sandbox_udp_off(cfg);
 	return start_relay(rs, cfg, sb, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
 }
 
@@ -293,7 +307,7 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 {
 	char err[1024], save[PATH_MAX];
 	struct mk_config cfg;
-	struct run_state rs = { .eng = { .pid = -1, .fd = -1, .relay_listen_fd = -1 },
+	struct run_state rs = { .eng = { .pid = -1, .fd = -1, .relay_listen_fd = -1, .relay_udp_fd = -1 },
 				.relay = -1, .relay_status = { -1, -1 }, .sigfd = -1 };
 	mk_secret_register(cfg.proxy_password, sizeof cfg.proxy_password);
 	if (load_config(cli, &cfg, err, sizeof err) != 0)
@@ -310,6 +324,7 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 	else if ((rs.sigfd = signals_fd()) < 0)
 		code = fail(MK_EXIT_INTERNAL, "cannot set up signal handling");
 	if (code == MK_EXIT_OK) {
+		rs.proxy_udp = check_proxy_udp(&cfg);
 		open_states(cli->n_inputs, &cfg, save);
 		job->cfg = &cfg;
 		job->save_path = save;

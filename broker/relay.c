@@ -7,7 +7,9 @@
  * exist. Only CONNECT is relayed; the destination is whatever the engine
  * asks, but it is reached *through the user's proxy*, never directly: the
  * relay itself only ever connects to the proxy's address. After the
- * handshake the relay never interprets payload; it splices bytes.
+ * handshake the relay never interprets payload; it splices bytes. UDP
+ * ASSOCIATE (only when the broker's probe found the proxy supports it) is
+ * handed to relay_udp.c, which has its own thread and contract.
  *
  * The relay runs in its own process (forked from the broker before any
  * thread exists), so the broker's main loop stays single-threaded and
@@ -30,6 +32,7 @@
 #include <unistd.h>
 
 #include "relay.h"
+#include "relay_udp.h"
 #include "socks5.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000
@@ -197,7 +200,8 @@ out0:
 	close(d[0].pipe[1]);
 }
 
-static void serve(int efd)
+/* Returns 1 when efd was handed to the UDP thread (do not close it). */
+static int serve(int efd)
 {
 	uint8_t buf[600];
 	size_t have = 0, used = 0;
@@ -205,25 +209,34 @@ static void serve(int efd)
 	struct mk_socks5_request req;
 	set_timeouts(efd, HANDSHAKE_TIMEOUT_MS);
 	if (read_msg(efd, buf, sizeof buf, &have, parse_greeting, &noauth, &used) != 0)
-		return;
+		return 0;
 	if (!noauth) {
 		(void)write_all(efd, (const uint8_t[]){ MK_SOCKS5_VER, MK_SOCKS5_METHOD_NONE }, 2);
-		return;
+		return 0;
 	}
 	if (write_all(efd, (const uint8_t[]){ MK_SOCKS5_VER, MK_SOCKS5_METHOD_NOAUTH }, 2) != 0)
-		return;
+		return 0;
 	memmove(buf, buf + used, have - used);
 	have -= used;
 	if (read_msg(efd, buf, sizeof buf, &have, parse_request, &req, &used) != 0)
-		return;
-	if (req.cmd != MK_SOCKS5_CMD_CONNECT) {
-		reply(efd, MK_SOCKS5_REP_CMD_UNSUPPORTED); /* no UDP/BIND in the sandbox */
-		return;
+		return 0;
+	bool udp = req.cmd == MK_SOCKS5_CMD_UDP && g_up->udp;
+	if (req.cmd != MK_SOCKS5_CMD_CONNECT && !udp) {
+		reply(efd, MK_SOCKS5_REP_CMD_UNSUPPORTED); /* no BIND; UDP only if the proxy can */
+		return 0;
 	}
+	if (udp && have != used)
+		return 0; /* nothing may follow a UDP ASSOCIATE request */
 	int pfd = upstream_open();
 	if (pfd < 0) {
 		reply(efd, MK_SOCKS5_REP_FAILURE);
-		return;
+		return 0;
+	}
+	if (udp) {
+		if (mk_relay_udp_associate(efd, pfd, &req))
+			return 1;
+		close(pfd);
+		return 0;
 	}
 	/* Forward the request and anything the engine pipelined after it; the
 	 * proxy's reply then flows back to the engine through the pump. */
@@ -232,6 +245,7 @@ static void serve(int efd)
 		pump(efd, pfd);
 	}
 	close(pfd);
+	return 0;
 }
 
 /* Periodic SOCKS5 greeting (and auth) to the real proxy, so an outage is
@@ -252,8 +266,8 @@ static void *health_thread(void *arg)
 static void *conn_thread(void *arg)
 {
 	int fd = (int)(intptr_t)arg;
-	serve(fd);
-	close(fd);
+	if (!serve(fd))
+		close(fd);
 	atomic_fetch_sub(&g_conns, 1);
 	return NULL;
 }
@@ -264,8 +278,10 @@ static void accept_loop(int lfd)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 128 * 1024);
-	pthread_t health;
+	pthread_t health, udp;
 	if (pthread_create(&health, &attr, health_thread, NULL) != 0)
+		_exit(1);
+	if (g_up->udp && pthread_create(&udp, &attr, mk_relay_udp_thread, NULL) != 0)
 		_exit(1);
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -283,22 +299,34 @@ static void accept_loop(int lfd)
 	}
 }
 
-/* Keeps only stdio, the listener and the status pipe: the relay must not
- * hold the engine socket or anything else the broker had open. */
-static void close_others(int a, int b)
+/* Keeps only stdio and the given descriptors: the relay must not hold the
+ * engine socket or anything else the broker had open. */
+static void close_others(const int *keep, int n)
 {
-	int lo = a < b ? a : b, hi = a < b ? b : a;
-	syscall(SYS_close_range, 3, lo - 1, 0);
-	if (hi > lo + 1)
-		syscall(SYS_close_range, lo + 1, hi - 1, 0);
-	syscall(SYS_close_range, hi + 1, ~0U, 0);
+	int lo = 3;
+	for (int k = 0; k < n; k++) {
+		int next = -1; /* the smallest kept fd >= lo */
+		for (int i = 0; i < n; i++)
+			if (keep[i] >= lo && (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0)
+			break;
+		if (next > lo)
+			syscall(SYS_close_range, lo, next - 1, 0);
+		lo = next + 1;
+	}
+	syscall(SYS_close_range, lo, ~0U, 0);
 }
 
-static void relay_main(int lfd, const struct mk_relay_upstream *up, int status_fd)
+static void relay_main(const struct mk_relay_fds *fds, const struct mk_relay_upstream *up,
+		       int status_fd)
 {
-	close_others(lfd, status_fd);
+	int keep[3] = { fds->listen_fd, status_fd, up->udp ? fds->udp_fd : -1 };
+	close_others(keep, 3); /* without UDP, the UDP socket is closed here too */
 	g_up = up;
 	g_status_fd = status_fd;
+	if (up->udp && mk_relay_udp_init(fds->udp_fd) != 0)
+		_exit(1);
 	pid_t broker = getppid();
 	signal(SIGPIPE, SIG_IGN);
 	if (geteuid() == 0)
@@ -314,11 +342,11 @@ static void relay_main(int lfd, const struct mk_relay_upstream *up, int status_f
 		_exit(1);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* it holds the proxy password */
-	accept_loop(lfd);
+	accept_loop(fds->listen_fd);
 }
 
-pid_t mk_relay_start(int listen_fd, const struct mk_relay_upstream *up, int status_fd,
-		     char *err, size_t errlen)
+pid_t mk_relay_start(const struct mk_relay_fds *fds, const struct mk_relay_upstream *up,
+		     int status_fd, char *err, size_t errlen)
 {
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -326,7 +354,7 @@ pid_t mk_relay_start(int listen_fd, const struct mk_relay_upstream *up, int stat
 		return -1;
 	}
 	if (pid == 0) {
-		relay_main(listen_fd, up, status_fd);
+		relay_main(fds, up, status_fd);
 		_exit(1);
 	}
 	return pid;

@@ -4,7 +4,8 @@
  * Contract: mk_relay_start() forks the relay process. It accepts on a
  * listener that lives inside the engine's network namespace and, for each
  * connection, speaks SOCKS5 to the engine (no-auth only), allows CONNECT
- * only (BIND and UDP ASSOCIATE get reply 0x07), then connects to the real
+ * and, when up->udp, UDP ASSOCIATE (relay_udp.h; BIND, and UDP without
+ * up->udp, get reply 0x07), then connects to the real
  * proxy from the host namespace, authenticates with the user's credentials
  * itself (the engine never sees the password), forwards the engine's
  * request, and copies bytes both ways with splice(). State changes of the
@@ -14,6 +15,7 @@
 #ifndef MEERKO_BROKER_RELAY_H
 #define MEERKO_BROKER_RELAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -29,11 +31,18 @@ struct mk_relay_upstream {
 	const char *password;
 	uid_t drop_uid;        /* when started as root: who the relay runs as */
 	gid_t drop_gid;
+	bool udp;              /* the proxy supports UDP ASSOCIATE: relay it */
 };
 
-/* Returns the relay's pid, or -1 with err. listen_fd and status_fd are
+/* The relay's sockets inside the engine's namespace (sandbox.h). */
+struct mk_relay_fds {
+	int listen_fd;         /* TCP listener */
+	int udp_fd;            /* UDP socket for UDP ASSOCIATE */
+};
+
+/* Returns the relay's pid, or -1 with err. The fds and status_fd are
  * owned by the relay afterwards (the parent should close its copies). */
-pid_t mk_relay_start(int listen_fd, const struct mk_relay_upstream *up, int status_fd,
-		     char *err, size_t errlen);
+pid_t mk_relay_start(const struct mk_relay_fds *fds, const struct mk_relay_upstream *up,
+		     int status_fd, char *err, size_t errlen);
 
 #endif

@@ -7,8 +7,9 @@
  *      reach any interface of the host. The namespace holds only `lo`.
  *   2. (userns) write setgroups=deny, uid_map and gid_map: a 1:1 map of our
  *      own ids, so files the engine writes belong to the user.
- *   3. bring `lo` up and bind the relay listener on 127.0.0.1 inside: this
- *      socket is the one door out; the broker's relay owns the other side.
+ *   3. bring `lo` up and bind the relay listener (TCP) and the relay's UDP
+ *      socket on 127.0.0.1 inside: these are the one door out; the broker's
+ *      relay owns the other side of both.
  *   4. (root) switch to the unprivileged uid/gid, dropping supplementary
  *      groups and the bounding set (capng_change_id); (userns) clear every
  *      capability set including bounding and ambient.
@@ -62,21 +63,22 @@ int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size
 	return 0;
 }
 
-/* Sends "OK" + the listener, or "E" + text. SOCK_SEQPACKET keeps it one message. */
-static void report(int fd, const char *text, int listen_fd)
+/* Sends "OK" + the relay's sockets (TCP listener, UDP socket), or "E" + text.
+ * SOCK_SEQPACKET keeps it one message. */
+static void report(int fd, const char *text, const int *fds, size_t nfds)
 {
-	char buf[CMSG_SPACE(sizeof(int))];
+	char buf[CMSG_SPACE(2 * sizeof(int))];
 	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (listen_fd >= 0) {
+	if (nfds > 0 && nfds <= 2) {
 		memset(buf, 0, sizeof buf);
 		msg.msg_control = buf;
-		msg.msg_controllen = sizeof buf;
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &listen_fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	(void)sendmsg(fd, &msg, MSG_NOSIGNAL);
 }
@@ -85,7 +87,7 @@ static int fail(int fd, const char *what)
 {
 	char line[256];
 	snprintf(line, sizeof line, "E%s: %s", what, strerror(errno));
-	report(fd, line, -1);
+	report(fd, line, NULL, 0);
 	return -1;
 }
 
@@ -137,16 +139,19 @@ static int loopback_up(void)
 	return r;
 }
 
-static int relay_listener(uint16_t port)
+/* SOCK_STREAM: the listener; SOCK_DGRAM: the relay's end of UDP ASSOCIATE
+ * (same address, same port number: TCP and UDP ports are distinct). */
+static int relay_socket(int type, uint16_t port)
 {
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -1;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	inet_pton(AF_INET, MK_RELAY_INSIDE_IP, &a.sin_addr);
 	int one = 1;
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 128) != 0) {
+	if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 ||
+	    (type == SOCK_STREAM && listen(s, 128) != 0)) {
 		int saved = errno;
 		close(s);
 		errno = saved;
@@ -181,9 +186,12 @@ int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd)
 		return fail(setup_fd, "cannot write the user namespace id maps");
 	if (loopback_up() != 0)
 		return fail(setup_fd, "cannot bring up lo in the engine's namespace");
-	int lfd = relay_listener(sb->relay_port);
-	if (lfd < 0)
+	int fds[2] = { relay_socket(SOCK_STREAM, sb->relay_port), -1 };
+	if (fds[0] < 0)
 		return fail(setup_fd, "cannot open the relay socket in the engine's namespace");
+	fds[1] = relay_socket(SOCK_DGRAM, sb->relay_port);
+	if (fds[1] < 0)
+		return fail(setup_fd, "cannot open the relay's UDP socket in the engine's namespace");
 	if (drop_privileges(sb) != 0)
 		return fail(setup_fd, "cannot drop privileges for the engine");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
@@ -193,22 +201,35 @@ int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd)
 		/* "S": the caller maps this to the save-dir exit code, not a sandbox failure. */
 		snprintf(what, sizeof what, "Ssave dir %s is not writable by the sandboxed engine (uid %u): %s",
 			 sb->save_dir, (unsigned)sb->uid, strerror(errno));
-		report(setup_fd, what, -1);
+		report(setup_fd, what, NULL, 0);
 		return -1;
 	}
-	report(setup_fd, "OK", lfd);
-	close(lfd);
+	report(setup_fd, "OK", fds, 2);
+	close(fds[0]);
+	close(fds[1]);
 	return 0;
 }
 
-int mk_sandbox_wait(int setup_fd, int timeout_ms, int *listen_fd, char *err, size_t errlen)
+/* Takes the descriptors out of an SCM_RIGHTS message (at most 2). */
+static void take_fds(struct msghdr *msg, int fds[2])
+{
+	struct cmsghdr *c = CMSG_FIRSTHDR(msg);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		return;
+	size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	memcpy(fds, CMSG_DATA(c), (n > 2 ? 2 : n) * sizeof(int));
+}
+
+int mk_sandbox_wait(int setup_fd, int timeout_ms, int *listen_fd, int *udp_fd, char *err,
+		    size_t errlen)
 {
 	struct pollfd p = { .fd = setup_fd, .events = POLLIN };
-	char text[512], cbuf[CMSG_SPACE(sizeof(int))];
+	char text[512], cbuf[CMSG_SPACE(2 * sizeof(int))];
 	struct iovec iov = { .iov_base = text, .iov_len = sizeof text - 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 			      .msg_controllen = sizeof cbuf };
-	*listen_fd = -1;
+	int fds[2] = { -1, -1 };
+	*listen_fd = *udp_fd = -1;
 	if (poll(&p, 1, timeout_ms) <= 0) {
 		snprintf(err, errlen, "sandbox setup did not answer within %d ms", timeout_ms);
 		return -1;
@@ -219,14 +240,15 @@ int mk_sandbox_wait(int setup_fd, int timeout_ms, int *listen_fd, char *err, siz
 		return -1;
 	}
 	text[n] = '\0';
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-		memcpy(listen_fd, CMSG_DATA(c), sizeof(int));
-	if (strcmp(text, "OK") == 0 && *listen_fd >= 0)
+	take_fds(&msg, fds);
+	if (strcmp(text, "OK") == 0 && fds[0] >= 0 && fds[1] >= 0) {
+		*listen_fd = fds[0];
+		*udp_fd = fds[1];
 		return 0;
-	if (*listen_fd >= 0)
-		close(*listen_fd);
-	*listen_fd = -1;
+	}
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	if (text[0] == 'S') {
 		snprintf(err, errlen, "%s", text + 1);
 		return MK_SANDBOX_SAVEDIR;

@@ -6,8 +6,10 @@
  * root through a new network namespace and a switch to an unprivileged
  * uid/gid (SUDO_UID/SUDO_GID, else nobody). mk_sandbox_enter() runs in the
  * forked child before exec: it builds the namespace (only `lo`, up), opens
- * the relay's listening socket inside it, drops every capability, and sends
- * the listener to the parent over setup_fd (SCM_RIGHTS), or an error line.
+ * the relay's listening TCP socket and its UDP socket (for SOCKS5 UDP
+ * ASSOCIATE) inside it, both on 127.0.0.1:relay_port, drops every
+ * capability, and sends both to the parent over setup_fd (SCM_RIGHTS), or
+ * an error line.
  * It never falls back to running without the namespace.
  */
 #ifndef MEERKO_BROKER_SANDBOX_H
@@ -39,8 +41,10 @@ int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd);
 #define MK_SANDBOX_SAVEDIR (-2)
 
 /* Parent side: waits (bounded) for the child's report. On success *listen_fd
- * is the relay listener inside the engine's namespace. Returns 0, -1, or
- * MK_SANDBOX_SAVEDIR when only the save dir is the problem. */
-int mk_sandbox_wait(int setup_fd, int timeout_ms, int *listen_fd, char *err, size_t errlen);
+ * is the relay listener and *udp_fd the relay's UDP socket, both inside the
+ * engine's namespace. Returns 0, -1, or MK_SANDBOX_SAVEDIR when only the
+ * save dir is the problem. */
+int mk_sandbox_wait(int setup_fd, int timeout_ms, int *listen_fd, int *udp_fd, char *err,
+		    size_t errlen);
 
 #endif

@@ -106,8 +106,9 @@ int mk_sandbox_check(FILE *out)
 				"user namespace", (unsigned)sb.uid);
 		snprintf(err, sizeof err, "engine runs as uid %u, only lo", (unsigned)sb.uid);
 		line(out, "network namespace", true, err);
-		line(out, "relay", true, "the only way out: 127.0.0.1:1080 inside -> your proxy");
+		line(out, "relay", true, "the only way out: 127.0.0.1:1080 (TCP, UDP) inside -> your proxy");
 		close(p.relay_listen_fd);
+		close(p.relay_udp_fd);
 		Meerko__EngineToBroker *r = ask_ready(p.fd);
 		if (!r)
 			line(out, "engine", false, "did not report its confinement");

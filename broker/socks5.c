@@ -351,6 +351,129 @@ mk_socks_result mk_socks5_probe(const char *ip, uint16_t port,
 	return res;
 }
 
+/* ---- UDP ASSOCIATE (client side) ---- */
+
+/* ATYP + ADDR + PORT of an inet sockaddr; returns the bytes written (7 or
+ * 19), 0 for another family. out has room for 19. */
+static size_t put_addr(const struct sockaddr_storage *ss, uint8_t *out)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+		out[0] = MK_SOCKS5_ATYP_IPV4;
+		memcpy(out + 1, &a->sin_addr, 4);
+		memcpy(out + 5, &a->sin_port, 2); /* both in network order */
+		return 7;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+		out[0] = MK_SOCKS5_ATYP_IPV6;
+		memcpy(out + 1, &a->sin6_addr, 16);
+		memcpy(out + 17, &a->sin6_port, 2);
+		return 19;
+	}
+	return 0;
+}
+
+/* Reads the rest of a reply after VER REP RSV ATYP: the bound address. */
+static enum io_res read_bound(int fd, uint8_t atyp, struct sockaddr_storage *out,
+			      long long deadline)
+{
+	uint8_t b[18];
+	size_t alen = atyp == MK_SOCKS5_ATYP_IPV4 ? 4 : 16;
+	enum io_res r = recv_exact(fd, b, alen + 2, deadline);
+	if (r != IO_OK)
+		return r;
+	memset(out, 0, sizeof *out);
+	if (atyp == MK_SOCKS5_ATYP_IPV4) {
+		struct sockaddr_in *a = (struct sockaddr_in *)out;
+		a->sin_family = AF_INET;
+		memcpy(&a->sin_addr, b, 4);
+		memcpy(&a->sin_port, b + 4, 2);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)out;
+		a->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, b, 16);
+		memcpy(&a->sin6_port, b + 16, 2);
+	}
+	return IO_OK;
+}
+
+/* BND.ADDR 0.0.0.0 / :: means "the address you reached me at". */
+static void fill_unspecified(int fd, struct sockaddr_storage *relay)
+{
+	struct sockaddr_storage peer;
+	socklen_t sl = sizeof peer;
+	static const uint8_t zero[16];
+	bool unspec = relay->ss_family == AF_INET
+		? ((struct sockaddr_in *)relay)->sin_addr.s_addr == 0
+		: memcmp(&((struct sockaddr_in6 *)relay)->sin6_addr, zero, 16) == 0;
+	if (!unspec || getpeername(fd, (struct sockaddr *)&peer, &sl) != 0 ||
+	    peer.ss_family != relay->ss_family)
+		return;
+	if (peer.ss_family == AF_INET)
+		((struct sockaddr_in *)relay)->sin_addr = ((struct sockaddr_in *)&peer)->sin_addr;
+	else
+		((struct sockaddr_in6 *)relay)->sin6_addr = ((struct sockaddr_in6 *)&peer)->sin6_addr;
+}
+
+mk_socks_result mk_socks5_udp_associate(int fd, const struct sockaddr_storage *client,
+					struct sockaddr_storage *relay, uint8_t *rep,
+					int timeout_ms, char *err, size_t errlen)
+{
+	char ep[ENDPOINT_LEN];
+	peer_name(fd, ep);
+	uint8_t req[3 + 19] = { MK_SOCKS5_VER, MK_SOCKS5_CMD_UDP, 0 };
+	size_t n = put_addr(client, req + 3);
+	if (n == 0) {
+		set_err(err, errlen, "UDP ASSOCIATE: client address is not IPv4/IPv6");
+		return MK_SOCKS_PROTOCOL;
+	}
+	long long deadline = deadline_in(timeout_ms);
+	uint8_t head[4];
+	enum io_res r = send_all(fd, req, 3 + n, deadline);
+	if (r == IO_OK)
+		r = recv_exact(fd, head, sizeof head, deadline);
+	if (r != IO_OK)
+		return io_fail(r, ep, timeout_ms, err, errlen);
+	*rep = head[1];
+	if (head[0] != MK_SOCKS5_VER) {
+		set_err(err, errlen, "proxy %s sent a malformed UDP ASSOCIATE reply", ep);
+		return MK_SOCKS_PROTOCOL;
+	}
+	if (head[1] != MK_SOCKS5_REP_OK) {
+		set_err(err, errlen, "proxy %s refused UDP ASSOCIATE (reply 0x%02x)", ep, head[1]);
+		return MK_SOCKS_REFUSED;
+	}
+	if (head[3] != MK_SOCKS5_ATYP_IPV4 && head[3] != MK_SOCKS5_ATYP_IPV6) {
+		set_err(err, errlen, "proxy %s gave its UDP relay as a name or unknown type "
+			"(ATYP 0x%02x)", ep, head[3]);
+		return MK_SOCKS_PROTOCOL;
+	}
+	r = read_bound(fd, head[3], relay, deadline);
+	if (r != IO_OK)
+		return io_fail(r, ep, timeout_ms, err, errlen);
+	fill_unspecified(fd, relay);
+	return MK_SOCKS_OK;
+}
+
+mk_socks_result mk_socks5_probe_udp(const char *ip, uint16_t port, const char *user,
+				    const char *pass, int timeout_ms, uint8_t *rep,
+				    char *err, size_t errlen)
+{
+	struct sockaddr_storage any, relay;
+	memset(&any, 0, sizeof any);
+	any.ss_family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	*rep = 0;
+	int fd = mk_socks5_connect_proxy(ip, port, timeout_ms, err, errlen);
+	if (fd < 0)
+		return MK_SOCKS_UNREACHABLE;
+	mk_socks_result res = mk_socks5_client_auth(fd, user, pass, timeout_ms, err, errlen);
+	if (res == MK_SOCKS_OK)
+		res = mk_socks5_udp_associate(fd, &any, &relay, rep, timeout_ms, err, errlen);
+	close(fd);
+	return res;
+}
+
 /* ---- server-side parsers (hostile input) ---- */
 
 mk_socks5_parse_status mk_socks5_parse_greeting(const uint8_t *buf,
@@ -446,4 +569,24 @@ size_t mk_socks5_build_reply(uint8_t rep, uint8_t out[MK_SOCKS5_REPLY_LEN])
 	out[1] = rep;
 	out[3] = MK_SOCKS5_ATYP_IPV4;
 	return MK_SOCKS5_REPLY_LEN;
+}
+
+mk_socks5_parse_status mk_socks5_parse_udp_header(const uint8_t *buf, size_t len,
+						  size_t *hdr_len)
+{
+	/* RSV RSV FRAG ATYP: a fragment (FRAG != 0) is never reassembled. */
+	if (len < 4 || buf[0] != 0 || buf[1] != 0 || buf[2] != 0)
+		return MK_SOCKS5_PARSE_BAD;
+	size_t off = 0, alen = 0;
+	if (addr_span(buf, len, &off, &alen) != MK_SOCKS5_PARSE_OK)
+		return MK_SOCKS5_PARSE_BAD; /* unknown ATYP, empty name, or cut */
+	if (len < off + alen + 2)
+		return MK_SOCKS5_PARSE_BAD;
+	/* off + alen <= len - 2, checked just above */
+	if (buf[3] == MK_SOCKS5_ATYP_DOMAIN && memchr(buf + off, 0, alen) != NULL)
+		return MK_SOCKS5_PARSE_BAD;
+	if (buf[off + alen] == 0 && buf[off + alen + 1] == 0)
+		return MK_SOCKS5_PARSE_BAD; /* port 0 */
+	*hdr_len = off + alen + 2;
+	return MK_SOCKS5_PARSE_OK;
 }

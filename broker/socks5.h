@@ -24,6 +24,7 @@ typedef enum {
 	MK_SOCKS_AUTH_REQUIRED = 2, /* proxy accepts none of our methods (0xFF) */
 	MK_SOCKS_AUTH_FAILED = 3,   /* proxy rejected the username/password */
 	MK_SOCKS_PROTOCOL = 4,      /* not SOCKS5, garbage, closed, or timeout */
+	MK_SOCKS_REFUSED = 5,       /* the proxy answered a request with REP != 0 */
 } mk_socks_result;
 
 /* Outcome of a server-side parser. */
@@ -92,6 +93,36 @@ mk_socks_result mk_socks5_client_auth(int fd, const char *user,
 mk_socks_result mk_socks5_probe(const char *ip, uint16_t port,
 				const char *user, const char *pass,
 				int timeout_ms, char *err, size_t errlen);
+
+/*
+ * UDP ASSOCIATE (RFC 1928 section 4, CMD 3) on an fd that passed
+ * mk_socks5_client_auth. client is the address our datagrams will come from
+ * (IPv4/IPv6; 0.0.0.0:0 when not known yet). On OK, *relay is where to send
+ * datagrams: the reply's BND.ADDR/PORT, with an all-zeros BND.ADDR replaced
+ * by the proxy's own address (the fd's peer). A reply with REP != 0 gives
+ * MK_SOCKS_REFUSED and *rep = REP (0x07: command not supported). A domain
+ * BND.ADDR is refused (MK_SOCKS_PROTOCOL): resolving it would need DNS. The
+ * fd must stay open for as long as the association is used.
+ */
+struct sockaddr_storage;
+mk_socks_result mk_socks5_udp_associate(int fd, const struct sockaddr_storage *client,
+					struct sockaddr_storage *relay, uint8_t *rep,
+					int timeout_ms, char *err, size_t errlen);
+
+/* connect + auth + UDP ASSOCIATE(0.0.0.0:0) + close: does the proxy relay
+ * UDP? MK_SOCKS_OK yes, MK_SOCKS_REFUSED no (*rep says why), else the proxy
+ * could not be used at all (as mk_socks5_probe). */
+mk_socks_result mk_socks5_probe_udp(const char *ip, uint16_t port, const char *user,
+				    const char *pass, int timeout_ms, uint8_t *rep,
+				    char *err, size_t errlen);
+
+/* Header of a UDP datagram (RFC 1928 section 7): RSV=0x0000, FRAG=0,
+ * ATYP 1/3/4, DST.ADDR, DST.PORT, then the payload. Datagrams come whole,
+ * so there is no NEED_MORE: OK with *hdr_len (the payload starts there), or
+ * BAD. FRAG != 0 is BAD (fragments are dropped, never reassembled), as is
+ * a domain of length 0 or with a NUL, and DST.PORT 0. */
+mk_socks5_parse_status mk_socks5_parse_udp_header(const uint8_t *buf, size_t len,
+						  size_t *hdr_len);
 
 /* Greeting: VER=5, NMETHODS >= 1, METHODS. *offers_noauth says whether
  * method 0x00 is among them. On OK, *consumed = 2 + NMETHODS. */

@@ -80,7 +80,7 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 	if (sb && !sb->enabled)
 		sb = NULL;
 	p->pid = -1;
-	p->fd = p->relay_listen_fd = -1;
+	p->fd = p->relay_listen_fd = p->relay_udp_fd = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -1;
@@ -108,7 +108,7 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 	p->fd = sv[0];
 	if (!sb)
 		return 0;
-	int r = mk_sandbox_wait(setup[0], 5000, &p->relay_listen_fd, err, errlen);
+	int r = mk_sandbox_wait(setup[0], 5000, &p->relay_listen_fd, &p->relay_udp_fd, err, errlen);
 	close(setup[0]);
 	if (r != 0) {
 		kill(pid, SIGKILL);

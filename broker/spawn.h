@@ -21,6 +21,7 @@ struct mk_engine_proc {
 	pid_t pid;
 	int fd;
 	int relay_listen_fd;     /* sandbox on: the listener inside the engine's netns */
+	int relay_udp_fd;        /* sandbox on: the relay's UDP socket in there */
 };
 
 /* Finds meerko-engine: beside this executable (build tree, relocatable

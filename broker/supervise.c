@@ -85,6 +85,7 @@ static void send_configure(struct sup *s)
 	cf.download_rate_limit = c->max_down_kib * 1024;
 	cf.upload_rate_limit = c->max_up_kib * 1024;
 	cf.listen_interfaces = (char *)"127.0.0.1:0";
+	cf.dht_bootstrap = (char *)c->dht_bootstrap;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
 	m.configure = &cf;
 	send(s, &m);

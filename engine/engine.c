@@ -102,6 +102,7 @@ static mk_session *make_session(const Meerko__Configure *c)
 	s.pex = c->pex;
 	s.utp = c->utp;
 	s.listen_interfaces = c->listen_interfaces;
+	s.dht_bootstrap = c->dht_bootstrap;
 	s.download_rate_limit = c->download_rate_limit;
 	s.upload_rate_limit = c->upload_rate_limit;
 	mk_session *ses = mk_session_create(&s, err, sizeof err);
@@ -352,6 +353,7 @@ static void run_loop(struct engine *e)
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_broker(e, &r))
 			e->shutting_down = 1;
 		if (now_ms() >= next_tick) {
+			mk_session_tick(e->session);
 			send_status(e);
 			next_tick = now_ms() + e->status_interval_ms;
 		}

@@ -18,7 +18,7 @@
 
 volatile sig_atomic_t lt_interrupted;
 
-enum kind { K_PLAIN, K_KILL, K_WRONGPW, K_MAGNET, K_DHT, K_NEG };
+enum kind { K_PLAIN, K_KILL, K_WRONGPW, K_MAGNET, K_DHT, K_UDP, K_NEG };
 
 static const struct {
 	const char *name, *title;
@@ -28,6 +28,7 @@ static const struct {
 	{ "wrong-password", "the proxy wants a password; Meerko's is wrong (must exit 4)" },
 	{ "magnet", "magnet link (metadata from the seeder) through the proxy" },
 	{ "dht-lsd-upnp", "config asks for DHT, LSD, UPnP, NAT-PMP, PEX and uTP" },
+	{ "udp-tracker", "magnet whose only tracker is udp://, with DHT and uTP on (SOCKS5 UDP)" },
 	{ "negative-control", "aria2c downloads straight from the swarm, no proxy: must be caught" },
 };
 
@@ -66,11 +67,11 @@ static int write_config(const struct lt_run *run, int k, const char *path, char 
 	if (k == K_WRONGPW)
 		fprintf(f, "username = %s\npassword = wrong-%s\n", run->sw.proxy_user,
 			run->sw.proxy_pass + 8);
-	const char *on = k == K_DHT ? "true" : "false";
+	const char *on = k == K_DHT ? "true" : "false", *udp = k == K_DHT || k == K_UDP ? "true" : "false";
 	fprintf(f,
 		"[privacy]\nanonymous_mode = true\ndht = %s\nlsd = %s\nupnp = %s\nnatpmp = %s\npex = %s\n"
 		"utp = %s\n",
-		on, on, on, on, on, on);
+		udp, on, on, on, on, udp);
 	if (k == K_KILL) /* slow enough to kill the proxy in the middle */
 		fprintf(f, "[download]\nmax_down = %llu\n",
 			(unsigned long long)(run->sw.total_bytes / 1024 / 20 + 1));
@@ -101,11 +102,12 @@ static void add_needles(const struct lt_run *run, struct lt_scan *s)
 	}
 }
 
-static void build_magnet(const struct lt_run *run, char *out, size_t len)
+/* scheme "http" or "udp": opentracker answers both on the same port */
+static void build_magnet(const struct lt_run *run, const char *scheme, char *out, size_t len)
 {
 	char s[64];
-	snprintf(out, len, "magnet:?xt=urn:btih:%s&dn=payload&tr=http%%3A%%2F%%2F%s%%3A%d%%2Fannounce",
-		 run->sw.hash, lt_addr_str(&run->lab.h[LT_HOST_SWARM].v4, s, sizeof(s)),
+	snprintf(out, len, "magnet:?xt=urn:btih:%s&dn=payload&tr=%s%%3A%%2F%%2F%s%%3A%d%%2Fannounce",
+		 run->sw.hash, scheme, lt_addr_str(&run->lab.h[LT_HOST_SWARM].v4, s, sizeof(s)),
 		 LT_TRACKER_PORT);
 }
 
@@ -248,6 +250,7 @@ static void check_expectations(struct lt_run *run, int k, const char *out, struc
 	case K_PLAIN:
 	case K_MAGNET:
 	case K_DHT:
+	case K_UDP:
 		snprintf(res->expect, sizeof(res->expect), "exit 0 and every file identical");
 		if (res->client_exit != 0) {
 			res->expect_ok = 0;
@@ -344,8 +347,8 @@ void lt_scenario_run(struct lt_run *run, int k, struct lt_result *res)
 		argv[n++] = ini;
 		argv[n++] = (char *)"-o";
 		argv[n++] = out;
-		if (k == K_MAGNET) {
-			build_magnet(run, magnet, sizeof(magnet));
+		if (k == K_MAGNET || k == K_UDP) {
+			build_magnet(run, k == K_UDP ? "udp" : "http", magnet, sizeof(magnet));
 			argv[n++] = magnet;
 		} else {
 			argv[n++] = run->sw.torrent;

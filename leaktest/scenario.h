@@ -44,7 +44,7 @@ struct lt_run {
 
 extern volatile sig_atomic_t lt_interrupted;
 
-#define LT_SCENARIO_COUNT 6
+#define LT_SCENARIO_COUNT 7
 const char *lt_scenario_name(int i);
 const char *lt_scenario_title(int i);
 int lt_scenario_find(const char *name);

@@ -177,7 +177,8 @@ static const struct mk_sc_rule rules[] = {
 	ALLOW(ppoll, "as poll (arm64 form)"),
 
 	/* --- network: only IPv4/IPv6 TCP or UDP sockets can exist; the network
-	 * namespace holds only lo, where only the broker's relay listens --- */
+	 * namespace holds only lo, where only the broker's relay listens (TCP)
+	 * and takes SOCKS5 UDP datagrams (its UDP socket, same port) --- */
 	ALLOW_IF2(socket, ARG_EQ(0, AF_INET), ARG_EQ(2, 0), "IPv4, default protocol"),
 	ALLOW_IF2(socket, ARG_EQ(0, AF_INET), ARG_EQ(2, IPPROTO_TCP), "IPv4 TCP (asio)"),
 	ALLOW_IF2(socket, ARG_EQ(0, AF_INET), ARG_EQ(2, IPPROTO_UDP), "IPv4 UDP (asio)"),
@@ -198,8 +199,8 @@ static const struct mk_sc_rule rules[] = {
 	ALLOW(getpeername, "asio endpoints"),
 	ALLOW(getsockopt, "SO_ERROR after connect"),
 	ALLOW(setsockopt, "keepalive, TOS, buffer sizes"),
-	ALLOW(sendto, "send() on sockets and the broker socket"),
-	ALLOW(recvfrom, "recv() on sockets"),
+	ALLOW(sendto, "send() on sockets and the broker socket; UDP datagrams to the relay"),
+	ALLOW(recvfrom, "recv() on sockets; asio's UDP receive_from (uTP, DHT, UDP trackers)"),
 	ALLOW(sendmsg, "asio scatter-gather writes"),
 
 	/* --- information about ourselves --- */

@@ -38,6 +38,7 @@ typedef struct {
 	bool anonymous_mode;
 	bool dht, lsd, upnp, natpmp, pex, utp;
 	const char *listen_interfaces;/* NULL or "" = libtorrent picks nothing public */
+	const char *dht_bootstrap;    /* "IPv4:PORT,..." or NULL/"": no bootstrap node */
 	int download_rate_limit;      /* bytes/s, 0 = unlimited */
 	int upload_rate_limit;
 } mk_settings;
@@ -104,6 +105,12 @@ int mk_torrent_pause(mk_session *s, uint32_t id);
 int mk_torrent_resume(mk_session *s, uint32_t id);
 /* Asks for resume data; it arrives as a RESUME_DATA or RESUME_DATA_FAILED alert. */
 int mk_torrent_save_resume(mk_session *s, uint32_t id);
+
+/* Call about once a second. For the first minute of a session with DHT on
+ * and bootstrap nodes set, while a torrent has no peer, it pings the
+ * bootstrap nodes again and re-announces to the DHT (2.0.8 sends its first
+ * DHT packets before the SOCKS5 UDP association is up, and they are lost). */
+void mk_session_tick(mk_session *s);
 
 /* An fd that becomes readable when alerts are pending (eventfd written from
  * libtorrent's alert notify callback). Poll it, then call mk_pop_alerts. */

@@ -23,6 +23,10 @@
  *    it binds one UDP socket on 0.0.0.0:<random> (for SOCKS5 UDP ASSOCIATE).
  *  - mk_session_destroy pauses first so trackers get "stopped" (bounded wait,
  *    at most 3 s), then destroys the session (flushes and closes files).
+ *  - UDP through SOCKS5 (2.0.8): the UDP association comes up after the
+ *    session starts, and what is sent before fails with EACCES. A UDP
+ *    tracker that failed so is retried after 1 s (translate()); the DHT is
+ *    kicked for its first minute (mk_session_tick()).
  *  - Throughput: libtorrent's defaults already reach ~166 MiB/s through
  *    microsocks and ~270 MiB/s through dante on loopback (swarm.md), so no
  *    buffer/watermark settings are changed here.
@@ -71,6 +75,9 @@ constexpr size_t kMaxTorrentBytes = 8u << 20;  /* .torrent files */
 constexpr size_t kMaxResumeBytes = 16u << 20;  /* resume data embeds the info dict */
 constexpr size_t kMaxMagnetBytes = 64u << 10;
 constexpr int kPeerErrorsPerSecond = 5;        /* PEER_ERROR alerts beyond this are dropped */
+constexpr int kEarlyUdpRetries = 5;            /* quick UDP-tracker retries, see translate() */
+constexpr int kDhtKickSeconds = 60;            /* DHT kicks, see mk_session_tick() */
+constexpr int kDhtKickEvery = 3;
 
 struct torrent_entry {
 	uint32_t id;
@@ -126,6 +133,24 @@ bool is_ip_literal(const char *s)
 	return s && (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1);
 }
 
+/* "ip:port,ip:port" with IP literals only, else "" (never a host name). */
+std::string bootstrap_ips_only(const char *list)
+{
+	std::string all = list ? list : "";
+	size_t start = 0;
+	while (start < all.size()) {
+		size_t end = all.find(',', start);
+		if (end == std::string::npos)
+			end = all.size();
+		std::string e = all.substr(start, end - start);
+		size_t colon = e.rfind(':');
+		if (colon == std::string::npos || !is_ip_literal(e.substr(0, colon).c_str()))
+			return "";
+		start = end + 1;
+	}
+	return all;
+}
+
 } // namespace
 
 struct mk_session {
@@ -137,6 +162,10 @@ struct mk_session {
 	std::deque<queued_alert> queue;
 	std::chrono::steady_clock::time_point peer_err_window{};
 	int peer_err_count = 0;
+	int early_udp_retries = 0;
+	std::vector<std::pair<std::string, int>> dht_nodes; /* bootstrap, IP literals */
+	std::chrono::steady_clock::time_point created = std::chrono::steady_clock::now();
+	std::chrono::steady_clock::time_point next_kick{};
 
 	torrent_entry *find(uint32_t id)
 	{
@@ -206,8 +235,10 @@ lt::settings_pack make_settings(const mk_settings *s)
 	sp.set_bool(sp_t::enable_outgoing_utp, s->utp);
 	sp.set_bool(sp_t::enable_incoming_utp, s->utp);
 	/* The default bootstrap nodes are host names, resolved locally even with
-	 * a proxy (#6295). With DHT on, nodes come from peers' PORT messages. */
-	sp.set_str(sp_t::dht_bootstrap_nodes, "");
+	 * a proxy (#6295): only IP literals are ever set (the broker checked
+	 * them; checked again here). Without any, nodes come from peers' PORT
+	 * messages. */
+	sp.set_str(sp_t::dht_bootstrap_nodes, bootstrap_ips_only(s->dht_bootstrap));
 
 	sp.set_int(sp_t::download_rate_limit, s->download_rate_limit > 0 ? s->download_rate_limit : 0);
 	sp.set_int(sp_t::upload_rate_limit, s->upload_rate_limit > 0 ? s->upload_rate_limit : 0);
@@ -474,6 +505,15 @@ void mk_session::translate(lt::alert *a)
 	} else if (t == lt::torrent_finished_alert::alert_type) {
 		q.type = MK_ALERT_FINISHED;
 	} else if (auto *te = lt::alert_cast<lt::tracker_error_alert>(a)) {
+		/* 2.0.8 sends UDP before its SOCKS5 UDP association is up and the
+		 * announce fails with EACCES; its own retry comes ~30 s later.
+		 * Retry in 1 s instead, a few times per session, silently. */
+		if (te->error == boost::system::errc::permission_denied &&
+		    strncmp(te->tracker_url(), "udp://", 6) == 0 && early_udp_retries < kEarlyUdpRetries) {
+			early_udp_retries++;
+			te->handle.force_reannounce(1, -1, lt::torrent_handle::ignore_min_interval);
+			return;
+		}
 		/* No URL: the error and the tracker's own failure reason only. */
 		q.type = MK_ALERT_TRACKER_ERROR;
 		q.message = te->error.message();
@@ -533,6 +573,16 @@ mk_session *mk_session_create(const mk_settings *s, char *err, size_t errlen)
 		auto ms = std::make_unique<mk_session>();
 		ms->pex = s->pex;
 		ms->dht = s->dht;
+		std::string nodes = bootstrap_ips_only(s->dht_bootstrap);
+		for (size_t at = 0; at < nodes.size();) {
+			size_t end = nodes.find(',', at);
+			if (end == std::string::npos)
+				end = nodes.size();
+			std::string e = nodes.substr(at, end - at);
+			size_t colon = e.rfind(':'); /* bootstrap_ips_only saw one */
+			ms->dht_nodes.emplace_back(e.substr(0, colon), std::atoi(e.c_str() + colon + 1));
+			at = end + 1;
+		}
 		ms->lsd = s->lsd;
 
 		efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -706,6 +756,29 @@ int mk_torrent_resume(mk_session *s, uint32_t id)
 		 * ask for peers now rather than in a minute. */
 		h.force_reannounce(0, -1, lt::torrent_handle::ignore_min_interval);
 	});
+}
+
+void mk_session_tick(mk_session *s)
+{
+	using namespace std::chrono;
+	try {
+		auto const now = steady_clock::now();
+		if (!s || !s->dht || s->dht_nodes.empty() || now < s->next_kick ||
+		    now - s->created > seconds(kDhtKickSeconds))
+			return;
+		s->next_kick = now + seconds(kDhtKickEvery);
+		std::vector<lt::torrent_handle> lonely;
+		for (auto &kv : s->torrents)
+			if (kv.second->handle.is_valid() && kv.second->handle.status({}).num_peers == 0)
+				lonely.push_back(kv.second->handle);
+		if (lonely.empty())
+			return;
+		for (auto const &n : s->dht_nodes)
+			s->ses->add_dht_node(n); /* an ordinary node: pinged, then in the table */
+		for (auto &h : lonely)
+			h.force_dht_announce();
+	} catch (...) {
+	}
 }
 
 int mk_torrent_save_resume(mk_session *s, uint32_t id)

@@ -5,7 +5,7 @@
 #   bash tests/fuzz/run.sh [SECONDS] [TARGET...]
 #
 # SECONDS per target (default 10); TARGET names (engine_msg, frame_reader,
-# socks5, config, cli, input, sanitize, json) select targets, default all.
+# socks5, udp, config, cli, input, sanitize, json) select targets, default all.
 # Environment:
 #   FUZZ_BUILD_DIR    build dir (default <repo>/build-fuzz)
 #   FUZZ_KEEP_CORPUS  a dir: the grown corpora are kept there (<dir>/<target>)
@@ -25,13 +25,14 @@ SECONDS_PER=${1:-10}
 shift || true
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 CC=${CC:-clang}
-ALL=(engine_msg frame_reader socks5 config cli input sanitize json)
+ALL=(engine_msg frame_reader socks5 udp config cli input sanitize json)
 
 # -max_len per target: the largest input that still means something
 declare -A MAXLEN=(
 	[engine_msg]=16384   # a few frames of Status/Event (text <= 1024, names <= 4096)
 	[frame_reader]=8192  # 2 seed bytes + a stream of many small frames
 	[socks5]=300         # a request is at most 262 bytes
+	[udp]=2048           # SOCKS5 UDP header + a DHT message
 	[config]=8192        # meerko.ini.example is ~6 KiB
 	[cli]=1024           # argv, NUL-separated
 	[input]=4096         # small .torrent files and magnet links

@@ -2,7 +2,7 @@
 # shellcheck source-path=SCRIPTDIR
 # test_lab.sh - meerko-leaktest end to end, as root:
 #   1. `meerko-leaktest lab` (every scenario: plain, proxy-kill,
-#      wrong-password, magnet, dht-lsd-upnp) must exit 0: Meerko leaked
+#      wrong-password, magnet, dht-lsd-upnp, udp-tracker) must exit 0: Meerko leaked
 #      nothing, and did what each scenario expects;
 #   2. `meerko-leaktest lab --negative-control` (aria2c straight to the
 #      swarm, no proxy) must exit 1 and list the leaks: direct flows, the
@@ -145,7 +145,7 @@ run_tool lab "$LAB_LIMIT" lab --meerko "$MEERKO_BIN" --json="$WORK/lab.json"
 lab_pid=${RUN_PIDS[-1]}
 show lab
 check "meerko-leaktest lab exits 0 (rc=$RC)" test "$RC" -eq 0
-for s in plain proxy-kill wrong-password magnet dht-lsd-upnp; do
+for s in plain proxy-kill wrong-password magnet dht-lsd-upnp udp-tracker; do
 	check "scenario $s: CLEAN" grep -qE "^  $s +CLEAN" "$WORK/lab.out"
 done
 check "the report shows captured packets and flows" has lab "packets (not flows)"

@@ -187,6 +187,7 @@ static void test_defaults_are_privacy_safe(void **state)
 	assert_false(c->natpmp);
 	assert_false(c->pex);
 	assert_false(c->utp);
+	assert_string_equal(c->dht_bootstrap, ""); /* never libtorrent's router.* names */
 	assert_string_equal(c->save_dir, ".");
 	assert_int_equal(c->max_down_kib, 0);
 	assert_int_equal(c->max_up_kib, 0);
@@ -419,6 +420,36 @@ static void test_hostname_rejected_ips_accepted(void **state)
 		assert_int_equal(mk_config_set(&f->c, "proxy", "host", good[i], "t", f->err, ERRLEN), 0);
 		assert_string_equal(f->c.proxy_host, good[i]);
 	}
+}
+
+static void test_dht_bootstrap(void **state)
+{
+	struct fixture *f = *state;
+	const char *good[] = { "", "127.0.1.4:6881", "192.0.2.1:1,198.51.100.7:65535",
+			       "10.0.0.1:6881,10.0.0.2:6882,10.0.0.3:6883" };
+	const char *bad[] = { "router.bittorrent.com:6881", "127.0.0.1", "127.0.0.1:", ":6881",
+			      "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:123456", "127.0.0.1:-1",
+			      "127.0.0.1:6881,", ",127.0.0.1:6881", "127.0.0.1:6881,,10.0.0.1:1",
+			      "127.0.0.1:6881 ,10.0.0.1:1", "[::1]:6881", "::1:6881",
+			      "127.0.0.1:68x1", "1.2.3:6881", "127.0.0.1:6881,dht.example:6881" };
+	size_t i;
+
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		assert_int_equal(mk_config_set(&f->c, "privacy", "dht_bootstrap", good[i], "t", f->err,
+					       ERRLEN), 0);
+		assert_string_equal(f->c.dht_bootstrap, good[i]);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		strcpy(f->c.dht_bootstrap, "1.1.1.1:1");
+		assert_int_equal(mk_config_set(&f->c, "privacy", "dht_bootstrap", bad[i], "t", f->err,
+					       ERRLEN), -1);
+		assert_non_null(strstr(f->err, "t: [privacy] dht_bootstrap: "));
+		assert_string_equal(f->c.dht_bootstrap, "1.1.1.1:1"); /* unchanged */
+	}
+	expect_load_error(f, "[privacy]\ndht_bootstrap = router.utorrent.com:6881\n", 2,
+			  "[privacy] dht_bootstrap: 'router.utorrent.com:6881' is not a list of "
+			  "IPv4:PORT (e.g. 192.0.2.1:6881,192.0.2.2:6881): host names are refused, "
+			  "they would be resolved outside the proxy");
 }
 
 static void test_control_char_rejected(void **state)
@@ -1035,6 +1066,7 @@ int main(void)
 		T(test_cli_prefix),
 		T(test_message_canonical_form),
 		T(test_hostname_rejected_ips_accepted),
+		T(test_dht_bootstrap),
 		T(test_control_char_rejected),
 		T(test_echo_is_sanitized),
 		T(test_overlong_values_rejected),
