@@ -11,6 +11,10 @@
  *  - Inside, datagrams go only to the engine address the association
  *    learned; the inside socket lives in the engine's namespace, which
  *    holds nothing but the engine.
+ *  - The one payload it rewrites: a datagram that is exactly one bencoded
+ *    dictionary (a DHT message) loses its top-level "v" key (dht_scrub.c),
+ *    because libtorrent 2.0.8 names itself there even in anonymous mode.
+ *    The rewrite only ever shortens, and is bounded and allocation-free.
  *  - One thread, one poll() over a fixed table; one datagram buffer.
  *    Connection threads only add to a mutex-protected pending list and
  *    wake the thread through an eventfd.
