@@ -12,10 +12,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "filespec.h"
 #include "sanitize.h"
 
 enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN,
        OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK };
+/* --list, --files, --sequential, limits and seeding (numbered apart). */
+enum { OPT_LIST = 300, OPT_FILES, OPT_SEQUENTIAL, OPT_MAX_CONN, OPT_SEED_RATIO, OPT_SEED_TIME };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -28,6 +31,12 @@ static const struct option long_opts[] = {
 	{ "max-up", required_argument, NULL, OPT_MAX_UP },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "sandbox-check", no_argument, NULL, OPT_SANDBOX_CHECK },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "files", required_argument, NULL, OPT_FILES },
+	{ "sequential", no_argument, NULL, OPT_SEQUENTIAL },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
+	{ "seed-ratio", required_argument, NULL, OPT_SEED_RATIO },
+	{ "seed-time", required_argument, NULL, OPT_SEED_TIME },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -47,6 +56,14 @@ void mk_cli_usage(FILE *out)
 	      "      --progress MODE    auto | tty | plain | none\n"
 	      "      --max-down KIB     download limit in KiB/s (0 = unlimited)\n"
 	      "      --max-up KIB       upload limit in KiB/s (0 = unlimited)\n"
+	      "      --max-connections N  peer connections in all (0 = libtorrent's 200)\n"
+	      "      --list             print the torrent's files (index, size, path) and exit;\n"
+	      "                         a magnet's metadata is fetched, no payload\n"
+	      "      --files SPEC       download only these files: indexes, ranges, globs,\n"
+	      "                         comma-separated, e.g. 0,2-4,'*.iso' (see --list)\n"
+	      "      --sequential       download pieces in order\n"
+	      "      --seed-ratio R     after the download, seed until uploaded/size >= R\n"
+	      "      --seed-time MIN    ... or for MIN minutes, whichever first (default: no seeding)\n"
 	      "      --sandbox MODE     required | off\n"
 	      "      --sandbox-check    report each sandbox layer and exit\n"
 	      "  -h, --help             this help\n"
@@ -70,6 +87,12 @@ static int set_opt(struct mk_cli *cli, int opt, const char *arg)
 	case OPT_MAX_UP: cli->max_up = arg; break;
 	case OPT_SANDBOX: cli->sandbox = arg; break;
 	case OPT_SANDBOX_CHECK: cli->sandbox_check = true; break;
+	case OPT_LIST: cli->list = true; break;
+	case OPT_FILES: cli->files = arg; break;
+	case OPT_SEQUENTIAL: cli->sequential = true; break;
+	case OPT_MAX_CONN: cli->max_connections = arg; break;
+	case OPT_SEED_RATIO: cli->seed_ratio = arg; break;
+	case OPT_SEED_TIME: cli->seed_time = arg; break;
 	case 'h': cli->help = true; break;
 	case 'V': cli->version = true; break;
 	default: return -1;
@@ -186,5 +209,26 @@ int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_
 	    apply(c, "ui", "progress", cli->progress, "--progress", err, errlen) ||
 	    apply(c, "sandbox", "mode", cli->sandbox, "--sandbox", err, errlen))
 		return -1;
+	return mk_cli_apply_files(cli, c, err, errlen);
+}
+
+/* --list, --files, --sequential, --max-connections, --seed-*. */
+int mk_cli_apply_files(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
+{
+	struct mk_filespec fs;
+	if (apply(c, "download", "sequential", cli->sequential ? "true" : NULL, "--sequential", err, errlen) ||
+	    apply(c, "download", "max_connections", cli->max_connections, "--max-connections", err, errlen) ||
+	    apply(c, "seed", "ratio", cli->seed_ratio, "--seed-ratio", err, errlen) ||
+	    apply(c, "seed", "time", cli->seed_time, "--seed-time", err, errlen))
+		return -1;
+	c->list_only = cli->list;
+	if (cli->list)
+		c->progress = MK_PROGRESS_NONE; /* stdout is the list alone */
+	if (!cli->files)
+		return 0;
+	/* Checked now, so a typo fails before anything starts. */
+	if (mk_filespec_parse(&fs, cli->files, err, errlen) != 0)
+		return -1;
+	snprintf(c->files_spec, sizeof c->files_spec, "%s", cli->files);
 	return 0;
 }

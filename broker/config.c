@@ -191,6 +191,33 @@ static int parse_port(const struct mk_key *k, const char *v, void *field,
 	return 0;
 }
 
+/* A ratio: digits, optionally '.' and 1-3 more digits ("1", "0.5",
+ * "2.125"), stored in thousandths; within [k->min, k->max] thousandths. */
+static int parse_ratio(const struct mk_key *k, const char *v, void *field,
+		       char *msg, size_t msglen)
+{
+	char sv[SHOWN_MAX];
+	long whole = 0, frac = 0;
+	size_t i = 0, nd = 0, nf = 0;
+
+	for (; isdigit((unsigned char)v[i]) && nd < 7; i++, nd++)
+		whole = whole * 10 + (v[i] - '0');
+	if (v[i] == '.' && nd > 0) {
+		for (i++; isdigit((unsigned char)v[i]) && nf < 3; i++, nf++)
+			frac = frac * 10 + (v[i] - '0');
+		for (size_t f = nf; f < 3; f++)
+			frac *= 10;
+	}
+	long milli = whole * 1000 + frac;
+	if (nd == 0 || v[i] != '\0' || (v[i - 1] == '.') || milli < k->min || milli > k->max) {
+		set_err(msg, msglen, "'%s' is not a ratio (0-%ld, at most 3 decimals, e.g. 1.5)",
+			shown(v, sv, sizeof sv), k->max / 1000);
+		return -1;
+	}
+	*(int *)field = (int)milli;
+	return 0;
+}
+
 /* Enum names are matched case-insensitively, like booleans. */
 static int parse_enum(const struct mk_key *k, const char *v, void *field,
 		      char *msg, size_t msglen)
@@ -339,6 +366,7 @@ static const struct mk_enum_name on_loss_modes[] = {
 #define K_INT(s, n, m, lo, hi, what) { s, n, parse_int, FIELD(m, int), lo, hi, what, NULL }
 #define K_PORT(s, n, m) { s, n, parse_port, FIELD(m, uint16_t), 1, 65535, "a port number", NULL }
 #define K_ENUM(s, n, m, t, names) { s, n, parse_enum, FIELD(m, t), 0, 0, NULL, names }
+#define K_RATIO(s, n, m, hi) { s, n, parse_ratio, FIELD(m, int), 0, hi, "a ratio", NULL }
 #define K_TEXT(s, n, m, fn) { s, n, fn, FIELD(m, char *), 0, 0, NULL, NULL }
 
 static const struct mk_key key_table[] = {
@@ -358,6 +386,10 @@ static const struct mk_key key_table[] = {
 	K_TEXT("download", "save_dir", save_dir, parse_path),
 	K_INT("download", "max_down", max_down_kib, 0, 10000000, "a rate in KiB/s"),
 	K_INT("download", "max_up", max_up_kib, 0, 10000000, "a rate in KiB/s"),
+	K_BOOL("download", "sequential", sequential),
+	K_INT("download", "max_connections", max_connections, 0, 65535, "a number of connections"),
+	K_RATIO("seed", "ratio", seed_ratio_milli, 1000000),
+	K_INT("seed", "time", seed_time_min, 0, 5256000, "a number of minutes"),
 	K_ENUM("ui", "progress", progress, mk_progress_mode, progress_modes),
 	K_INT("ui", "plain_interval", plain_interval_s, 1, 3600, "a number of seconds"),
 	K_ENUM("sandbox", "mode", sandbox, mk_sandbox_mode, sandbox_modes),
@@ -405,6 +437,10 @@ void mk_config_defaults(struct mk_config *c)
 	snprintf(c->save_dir, sizeof c->save_dir, "%s", ".");
 	c->max_down_kib = 0;
 	c->max_up_kib = 0;
+	c->sequential = false;
+	c->max_connections = 0;         /* libtorrent's default (200) */
+	c->seed_ratio_milli = 0;        /* no seeding goal: stop once complete */
+	c->seed_time_min = 0;
 	c->progress = MK_PROGRESS_AUTO;
 	c->plain_interval_s = 5;
 	c->sandbox = MK_SANDBOX_REQUIRED;

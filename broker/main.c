@@ -250,7 +250,9 @@ static int run(const struct mk_cli *cli)
 		code = fail(MK_EXIT_PROXY, err);
 	else if ((rs.sigfd = signals_fd()) < 0)
 		code = fail(MK_EXIT_INTERNAL, "cannot set up signal handling");
-	if (code == MK_EXIT_OK &&
+	if (cfg.list_only)
+		st = NULL; /* --list downloads nothing: no resume data to keep */
+	else if (code == MK_EXIT_OK &&
 	    mk_state_open(&state, cfg.state_dir, in.bytes ? (const void *)in.bytes : in.magnet,
 			  in.bytes ? in.len : strlen(in.magnet), save, err, sizeof err) != 0) {
 		fprintf(stderr, "meerko-secure: warning: %s: resume data will not be kept\n", err);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "done.h"
 #include "progress.h"
 
 void mk_progress_init(struct mk_progress *p, mk_progress_mode mode, int interval_s, FILE *out)
@@ -71,9 +72,15 @@ void mk_progress_format(const struct mk_torrent_view *t, const char *note, char 
 	mk_format_rate(t->down_rate, down, sizeof down);
 	mk_format_rate(t->up_rate, up, sizeof up);
 	format_eta(t, eta, sizeof eta);
-	snprintf(buf, len, "%5.1f%%  down %s  up %s  peers %" PRIu32 " (seeds %" PRIu32 ")  ETA %s  %s  %.60s%s%s",
+	char ratio[40] = "";
+	if (mk_torrent_complete(t)) { /* seeding: how far towards a ratio goal */
+		uint64_t r = mk_ratio_milli(t);
+		if (r != UINT64_MAX)
+			snprintf(ratio, sizeof ratio, " ratio %" PRIu64 ".%02" PRIu64, r / 1000, r % 1000 / 10);
+	}
+	snprintf(buf, len, "%5.1f%%  down %s  up %s  peers %" PRIu32 " (seeds %" PRIu32 ")  ETA %s  %s%s  %.60s%s%s",
 		 (double)t->progress_ppm / 10000.0, down, up, t->peers, t->seeds, eta,
-		 state_word(t->state), t->name, note && *note ? "  " : "", note ? note : "");
+		 state_word(t->state), ratio, t->name, note && *note ? "  " : "", note ? note : "");
 }
 
 void mk_progress_update(struct mk_progress *p, const struct mk_torrent_view *t, int64_t now_ms)

@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "done.h"
 #include "engine_msg.h"
+#include "files.h"
 #include "exitcodes.h"
 #include "ipc.h"
 #include "progress.h"
@@ -104,6 +106,7 @@ static void send_configure(struct sup *s)
 	cf.download_rate_limit = c->max_down_kib * 1024;
 	cf.upload_rate_limit = c->max_up_kib * 1024;
 	cf.listen_interfaces = (char *)"127.0.0.1:0";
+	cf.connections_limit = c->max_connections;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
 	m.configure = &cf;
 	send(s, &m);
@@ -128,6 +131,7 @@ static void send_add(struct sup *s)
 	s->resume_sent = resume != NULL;
 	s->set.t[0].id = a.id;
 	s->set.n = 1;
+	mk_files_prepare_add(&a, s->job->cfg, &s->set.t[0]);
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
 	m.add = &a;
 	send(s, &m);
@@ -213,16 +217,33 @@ static void on_event(struct sup *s, const Meerko__Event *ev)
 	}
 }
 
-static int all_complete(const struct mk_torrent_set *set)
+static int all_complete(struct mk_torrent_set *set, const struct mk_config *c)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		const struct mk_torrent_view *t = &set->t[i];
-		if (!t->have_status || t->progress_ppm < 1000000 ||
-		    (t->state != MEERKO__TORRENT_STATE__STATE_FINISHED &&
-		     t->state != MEERKO__TORRENT_STATE__STATE_SEEDING))
-			return 0;
+	const struct mk_seed_goal goal = { c->seed_ratio_milli, c->seed_time_min };
+	int done = set->n > 0;
+	for (size_t i = 0; i < set->n; i++) /* every one: each records when it completed */
+		done &= mk_torrent_done(&set->t[i], &goal, now_ms());
+	return done;
+}
+
+/* --list prints and stops; --files answers with the priorities. */
+static void on_file_list(struct sup *s, const Meerko__FileList *fl)
+{
+	Meerko__SetFilePriorities sp;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	char err[512];
+	mk_progress_break(&s->prog);
+	int r = mk_files_on_list(s->job->cfg, fl, stdout, &sp, err, sizeof err);
+	if (r == MK_FILES_SELECT) {
+		m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES;
+		m.set_files = &sp;
+		send(s, &m);
+		mk_files_free_reply(&sp);
+		return;
 	}
-	return set->n > 0;
+	if (r < 0)
+		set_error(s, MK_EXIT_USAGE, "%s", err);
+	start_stopping(s, r < 0 ? MK_EXIT_USAGE : MK_EXIT_OK);
 }
 
 static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
@@ -246,7 +267,7 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 			s->prog.status_note[0] = '\0';
 		if (s->set.n)
 			mk_progress_update(&s->prog, &s->set.t[0], now_ms());
-		if (s->phase == PH_RUNNING && all_complete(&s->set))
+		if (s->phase == PH_RUNNING && all_complete(&s->set, s->job->cfg))
 			start_stopping(s, MK_EXIT_OK);
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_EVENT:
@@ -254,6 +275,10 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
 		s->got_shutdown_done = 1;
+		break;
+	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST:
+		if (s->phase == PH_RUNNING)
+			on_file_list(s, m->file_list);
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME:
 		if (s->job->state && mk_state_save(s->job->state, m->resume->data.data, m->resume->data.len) != 0)
@@ -492,7 +517,7 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	job->downloaded = s.set.n ? s.set.t[0].downloaded : 0;
 	if (s.error[0])
 		fprintf(stderr, "meerko-secure: %s\n", s.error);
-	else if (s.exit_code == MK_EXIT_OK && s.set.n)
+	else if (s.exit_code == MK_EXIT_OK && s.set.n && !job->cfg->list_only)
 		printf("done: %s saved in %s (%llu bytes downloaded this run)\n", s.set.t[0].name,
 		       job->save_path, (unsigned long long)s.set.t[0].downloaded);
 	return s.exit_code;
