@@ -272,6 +272,7 @@ static void send_status(struct engine *e)
 	mk_status st[MK_MAX_TORRENTS];
 	size_t n = 0;
 	for (size_t i = 0; i < e->n_ids; i++) {
+		mk_engine_files_poll(e->session, e->ids[i], &e->files[i]); /* before the status */
 		if (mk_torrent_status(e->session, e->ids[i], &st[n]) != 0)
 			continue;
 		Meerko__TorrentStatus *t = &ts[n];

@@ -5,7 +5,8 @@
  * broker asked for it, and only with metadata (a magnet sends it when the
  * metadata arrived). The torrent was added with every file at priority 0
  * (hold_files), so nothing is downloaded before the broker answers with
- * SetFilePriorities, and nothing at all for --list. Priorities that do not
+ * SetFilePriorities, and nothing at all for --list. files_selected is
+ * reported only once libtorrent shows the priorities applied. Priorities that do not
  * match the torrent's file count are refused: the broker is trusted, so
  * that is a bug and the caller ends the engine.
  */
@@ -86,8 +87,21 @@ int mk_engine_files_set(mk_session *ses, struct mk_engine_files *f,
 	for (size_t i = 0; i < sp->n_priorities; i++)
 		prio[i] = sp->priorities[i] > 7 ? 0xff : (uint8_t)sp->priorities[i];
 	int rc = mk_torrent_set_priorities(ses, sp->id, prio, sp->n_priorities);
-	free(prio);
-	if (rc == 0)
-		f->selected = true;
+	free(f->prio);
+	f->prio = rc == 0 ? prio : NULL;
+	f->n_prio = rc == 0 ? sp->n_priorities : 0;
+	if (rc != 0)
+		free(prio);
+	f->selected = false;
 	return rc;
+}
+
+void mk_engine_files_poll(mk_session *ses, uint32_t id, struct mk_engine_files *f)
+{
+	if (!f->prio || mk_torrent_priorities_applied(ses, id, f->prio, f->n_prio) != 1)
+		return;
+	f->selected = true;
+	free(f->prio);
+	f->prio = NULL;
+	f->n_prio = 0;
 }

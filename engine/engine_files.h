@@ -16,7 +16,9 @@
 struct mk_engine_files {
 	bool want_list;   /* AddTorrent asked for list_only or select_files */
 	bool sent;        /* the FileList went out */
-	bool selected;    /* a SetFilePriorities was applied */
+	bool selected;    /* libtorrent applied the broker's priorities */
+	uint8_t *prio;    /* what the broker asked for, until applied */
+	size_t n_prio;
 };
 
 void mk_engine_files_opts(const Meerko__AddTorrent *a, mk_add_opts *o);
@@ -29,5 +31,8 @@ int mk_engine_files_send(int fd, mk_session *ses, uint32_t id, struct mk_engine_
 /* Applies priorities (one per file). -1 if they do not fit the torrent. */
 int mk_engine_files_set(mk_session *ses, struct mk_engine_files *f,
 			const Meerko__SetFilePriorities *sp);
+/* Before each Status: sets f->selected once libtorrent applied them, so a
+ * Status saying files_selected already counts only the wanted files. */
+void mk_engine_files_poll(mk_session *ses, uint32_t id, struct mk_engine_files *f);
 
 #endif

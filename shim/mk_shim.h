@@ -129,6 +129,10 @@ int mk_torrent_files(mk_session *s, uint32_t id, mk_file **out, size_t *n);
 void mk_files_free(mk_file *f, size_t n);
 /* Sets every file's priority (0 = skip .. 7); n must be the file count. */
 int mk_torrent_set_priorities(mk_session *s, uint32_t id, const uint8_t *prio, size_t n);
+/* 1 once libtorrent applied exactly these priorities (it does so after a
+ * disk-thread round trip: status() counts the old ones until then), 0 not
+ * yet, -1 on error. */
+int mk_torrent_priorities_applied(mk_session *s, uint32_t id, const uint8_t *prio, size_t n);
 
 int mk_torrent_status(mk_session *s, uint32_t id, mk_status *out);
 int mk_torrent_pause(mk_session *s, uint32_t id);

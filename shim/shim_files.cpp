@@ -106,10 +106,28 @@ int mk_torrent_set_priorities(mk_session *s, uint32_t id, const uint8_t *prio, s
 				return -1;
 			v.emplace_back(prio[i]);
 		}
-		/* Queued on libtorrent's thread before any later status() call, so
-		 * the next status already counts only the wanted files. */
+		/* Applied after a disk-thread round trip: see
+		 * mk_torrent_priorities_applied. */
 		h.prioritize_files(v);
 		return 0;
+	} catch (...) {
+		return -1;
+	}
+}
+
+int mk_torrent_priorities_applied(mk_session *s, uint32_t id, const uint8_t *prio, size_t n)
+{
+	try {
+		lt::torrent_handle h = mk_shim_handle(s, id);
+		if (!h.is_valid())
+			return -1;
+		std::vector<lt::download_priority_t> const have = h.get_file_priorities();
+		if (have.size() != n)
+			return 0;
+		for (size_t i = 0; i < n; i++)
+			if (static_cast<uint8_t>(have[i]) != prio[i])
+				return 0;
+		return 1;
 	} catch (...) {
 		return -1;
 	}

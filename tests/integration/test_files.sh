@@ -184,14 +184,25 @@ files_index() {
 	swarm_check "[files_index/$target] exit 0 (rc=$rc)" test "$rc" -eq 0
 	swarm_check "[files_index/$target] only file-1.bin and sub/file-4.iso, identical" \
 		only_these file-1.bin sub/file-4.iso
-	swarm_check "[files_index/$target] progress reached 100% of the wanted bytes" \
-		grep -q '^100.0%' "$SWARM_LOGS/files.out"
+	swarm_check "[files_index/$target] only the wanted bytes were fetched" \
+		fetched_at_most "$(stat -c %s "$PAYLOAD/file-1.bin" "$PAYLOAD/sub/file-4.iso" | awk '{ s += $1 } END { print s }')"
+}
+
+# "done: ... (N bytes downloaded this run)": at most the selected bytes plus
+# the pieces they share with neighbours (2 per file), and less than all
+fetched_at_most() { # SELECTED_BYTES
+	local got slack=$((4 << SWARM_PIECE_EXP))
+	got=$(sed -n 's/.*(\([0-9]*\) bytes downloaded this run).*/\1/p' "$SWARM_LOGS/files.out")
+	swarm_log "fetched ${got:-?} bytes for $1 selected of $TOTAL"
+	[[ -n $got ]] && ((got <= $1 + slack && got < TOTAL))
 }
 
 files_glob() {
 	meerko files --files '*.iso' "$TORRENT"
 	swarm_check "[files_glob] exit 0 (rc=$rc)" test "$rc" -eq 0
 	swarm_check "[files_glob] only the two .iso files, identical" only_these file-2.iso sub/file-4.iso
+	swarm_check "[files_glob] only the wanted bytes were fetched" \
+		fetched_at_most "$(stat -c %s "$PAYLOAD/file-2.iso" "$PAYLOAD/sub/file-4.iso" | awk '{ s += $1 } END { print s }')"
 }
 
 sequential() {
