@@ -237,7 +237,7 @@ seed() {
 	swarm_check "[seed] the leecher's files identical (got them from meerko only)" \
 		swarm_sha256_check "$PAYLOAD" "$B_DIR/payload"
 	swarm_check "[seed] the leecher's only peer was the proxy $SWARM_PROXY_IP" \
-		swarm_only_ips "$SWARM_PROXY_IP" "$(awk '$1 == "peer" { split($2, a, ":"); print a[1] }' \
+		swarm_only_ips "$SWARM_PROXY_IP" "$(awk -v me="$B_IP" '$1 == "peer" && $2 != me { print $2 }' \
 			"$SWARM_LOGS/leecher.log" | sort -u)"
 	swarm_check "[seed] progress showed seeding with a ratio" \
 		grep -qE 'seeding ratio [0-9]+\.[0-9]{2}' "$SWARM_LOGS/seed.out"

@@ -5,7 +5,8 @@
 # Listens on IP:PORT and connects out from IP (so the tracker records IP),
 # refuses every connection to or from BLOCK_IP (the original seeder), no
 # proxy, DHT/LSD/UPnP/NAT-PMP/uTP off. Prints "announced" after the first
-# tracker reply and each peer's address once; writes MARKER when every
+# tracker reply and "peer IP" once per address it connected with (its own
+# address shows too: the tracker lists it back, libtorrent drops the loop); writes MARKER when every
 # piece is downloaded and verified; exits after MAX_SECONDS (bounded).
 import sys
 import time
@@ -36,7 +37,7 @@ while time.monotonic() < deadline:
             announced = True
             print('announced', flush=True)
         elif isinstance(a, lt.peer_connect_alert) or isinstance(a, lt.incoming_connection_alert):
-            addr = str(getattr(a, 'endpoint', getattr(a, 'ip', '')))
+            addr = a.endpoint[0] if isinstance(a.endpoint, tuple) else str(a.endpoint)
             if addr not in seen:
                 seen.add(addr)
                 print('peer', addr, flush=True)
