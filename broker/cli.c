@@ -68,7 +68,8 @@ void mk_cli_usage(FILE *out)
 	      "      --sandbox-check    report each sandbox layer and exit\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          version\n\n"
-	      "Exit codes: 0 done, 1 internal error, 2 usage/config, 3 bad torrent or magnet,\n"
+	      "Exit codes: 0 done, 1 internal error, 2 usage/config (also --files not fitting\n"
+	      "the torrent), 3 bad torrent or magnet,\n"
 	      "4 proxy unreachable/refused, 5 disk or save dir, 6 sandbox unavailable,\n"
 	      "7 engine failure or confinement violation, 8 proxy outage too long,\n"
 	      "130 interrupted, 143 terminated.\n", out);

@@ -158,6 +158,11 @@ list_torrent() {
 	swarm_check "[list] nothing written in the state dir" empty_dir "$XDG_STATE_HOME"
 	swarm_check "[list] no peer contacted (a .torrent needs no network)" no_seeder_contact
 	swarm_check "[list] stderr is empty" test ! -s "$SWARM_LOGS/list.err"
+	meerko listsel --list --files '*.iso' "$TORRENT"
+	swarm_check "[list] with --files, exactly the .iso files are marked" \
+		test "$(awk '$1 == "*" { print $NF }' "$SWARM_LOGS/listsel.out" | sort | tr '\n' ' ')" = \
+		"payload/file-2.iso payload/sub/file-4.iso "
+	swarm_check "[list] still nothing in the save dir" empty_dir "$OUT"
 }
 
 list_magnet() {
