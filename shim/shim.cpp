@@ -613,14 +613,6 @@ void mk_session_destroy(mk_session *s)
 	}
 }
 
-int mk_add_torrent(mk_session *s, uint32_t id, const void *torrent, size_t torrent_len,
-		   const char *magnet, const char *save_path, const void *resume,
-		   size_t resume_len, char *err, size_t errlen)
-{
-	return mk_add_torrent2(s, id, torrent, torrent_len, magnet, save_path, resume, resume_len,
-			       nullptr, err, errlen);
-}
-
 int mk_add_torrent2(mk_session *s, uint32_t id, const void *torrent, size_t torrent_len,
 		    const char *magnet, const char *save_path, const void *resume,
 		    size_t resume_len, const mk_add_opts *opts, char *err, size_t errlen)

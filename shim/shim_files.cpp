@@ -44,6 +44,14 @@ void mk_shim_apply_opts(lt::add_torrent_params &p, const mk_add_opts *o)
 
 extern "C" {
 
+int mk_add_torrent(mk_session *s, uint32_t id, const void *torrent, size_t torrent_len,
+		   const char *magnet, const char *save_path, const void *resume,
+		   size_t resume_len, char *err, size_t errlen)
+{
+	return mk_add_torrent2(s, id, torrent, torrent_len, magnet, save_path, resume, resume_len,
+			       nullptr, err, errlen);
+}
+
 void mk_files_free(mk_file *f, size_t n)
 {
 	if (!f)
