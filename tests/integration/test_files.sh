@@ -22,6 +22,9 @@
 #                 first; meerko downloads from A, learns B from the tracker,
 #                 uploads to B through the proxy and exits 0 at ratio 1.0;
 #                 B's files are identical; progress showed "seeding" + ratio
+#   seed_time     --seed-time 1: exits 0 about a minute after completing
+# files_index also reruns the same command (resume data: nothing fetched),
+# then runs without --files (the rest arrives).
 #
 # Usage: test_files.sh BUILD_DIR SCENARIO
 #   MEERKO_BIN overrides the binary; MEERKO_TEST_SANDBOX=off runs unconfined
@@ -194,6 +197,15 @@ files_index() {
 		only_these file-1.bin sub/file-4.iso
 	swarm_check "[files_index/$target] only the wanted bytes were fetched" \
 		fetched_at_most "$(stat -c %s "$PAYLOAD/file-1.bin" "$PAYLOAD/sub/file-4.iso" | awk '{ s += $1 } END { print s }')"
+	[[ $target == torrent ]] || return 0
+	# the same command again: resume data says complete, nothing is fetched
+	meerko files --files "$a,$b" "$TORRENT"
+	swarm_check "[files_index/rerun] exit 0, nothing fetched again (rc=$rc)" \
+		grep -q '(0 bytes downloaded this run)' "$SWARM_LOGS/files.out"
+	# without --files: the rest arrives, every file identical
+	meerko all "$TORRENT"
+	swarm_check "[files_index/rest] exit 0 (rc=$rc)" test "$rc" -eq 0
+	swarm_check "[files_index/rest] then every file identical" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
 }
 
 # "done: ... (N bytes downloaded this run)": at most the selected bytes plus
@@ -251,6 +263,15 @@ seed() {
 		grep -qE 'seeding ratio [0-9]+\.[0-9]{2}' "$SWARM_LOGS/seed.out"
 }
 
+seed_time() {
+	meerko seedtime --seed-time 1 "$TORRENT"
+	swarm_check "[seed_time] exit 0 (rc=$rc)" test "$rc" -eq 0
+	swarm_check "[seed_time] every file identical" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	swarm_check "[seed_time] kept seeding for a minute, not much longer (${elapsed_ms} ms)" \
+		test "$elapsed_ms" -ge 60000 -a "$elapsed_ms" -le 75000
+	swarm_check "[seed_time] progress showed seeding" grep -q 'seeding ratio' "$SWARM_LOGS/seedtime.out"
+}
+
 case $SCENARIO in
 list) list_torrent ;;
 list_magnet) list_magnet ;;
@@ -260,6 +281,7 @@ files_glob) files_glob ;;
 sequential) sequential ;;
 maxdown) maxdown ;;
 seed) seed ;;
+seed_time) seed_time ;;
 *) swarm_die "unknown scenario '$SCENARIO'"; exit 2 ;;
 esac
 show_logs_on_failure
