@@ -18,7 +18,8 @@
 enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN,
        OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK };
 /* --list, --files, --sequential, limits and seeding (numbered apart). */
-enum { OPT_LIST = 300, OPT_FILES, OPT_SEQUENTIAL, OPT_MAX_CONN, OPT_SEED_RATIO, OPT_SEED_TIME };
+enum { OPT_LIST = 300, OPT_FILES, OPT_SEQUENTIAL, OPT_MAX_CONN, OPT_SEED_RATIO, OPT_SEED_TIME,
+       OPT_MAX_CONN_TORRENT };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -35,6 +36,7 @@ static const struct option long_opts[] = {
 	{ "files", required_argument, NULL, OPT_FILES },
 	{ "sequential", no_argument, NULL, OPT_SEQUENTIAL },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
+	{ "max-connections-per-torrent", required_argument, NULL, OPT_MAX_CONN_TORRENT },
 	{ "seed-ratio", required_argument, NULL, OPT_SEED_RATIO },
 	{ "seed-time", required_argument, NULL, OPT_SEED_TIME },
 	{ "help", no_argument, NULL, 'h' },
@@ -57,6 +59,7 @@ void mk_cli_usage(FILE *out)
 	      "      --max-down KIB     download limit in KiB/s (0 = unlimited)\n"
 	      "      --max-up KIB       upload limit in KiB/s (0 = unlimited)\n"
 	      "      --max-connections N  peer connections in all (0 = libtorrent's 200)\n"
+	      "      --max-connections-per-torrent N  ... per torrent (0 = no own limit)\n"
 	      "      --list             print the torrent's files (index, size, path) and exit;\n"
 	      "                         a magnet's metadata is fetched, no payload\n"
 	      "      --files SPEC       download only these files: indexes, ranges, globs,\n"
@@ -92,6 +95,7 @@ static int set_opt(struct mk_cli *cli, int opt, const char *arg)
 	case OPT_FILES: cli->files = arg; break;
 	case OPT_SEQUENTIAL: cli->sequential = true; break;
 	case OPT_MAX_CONN: cli->max_connections = arg; break;
+	case OPT_MAX_CONN_TORRENT: cli->max_conn_torrent = arg; break;
 	case OPT_SEED_RATIO: cli->seed_ratio = arg; break;
 	case OPT_SEED_TIME: cli->seed_time = arg; break;
 	case 'h': cli->help = true; break;
@@ -213,12 +217,14 @@ int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_
 	return mk_cli_apply_files(cli, c, err, errlen);
 }
 
-/* --list, --files, --sequential, --max-connections, --seed-*. */
+/* --list, --files, --sequential, --max-connections*, --seed-*. */
 int mk_cli_apply_files(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
 {
 	struct mk_filespec fs;
 	if (apply(c, "download", "sequential", cli->sequential ? "true" : NULL, "--sequential", err, errlen) ||
 	    apply(c, "download", "max_connections", cli->max_connections, "--max-connections", err, errlen) ||
+	    apply(c, "download", "max_connections_per_torrent", cli->max_conn_torrent,
+		  "--max-connections-per-torrent", err, errlen) ||
 	    apply(c, "seed", "ratio", cli->seed_ratio, "--seed-ratio", err, errlen) ||
 	    apply(c, "seed", "time", cli->seed_time, "--seed-time", err, errlen))
 		return -1;

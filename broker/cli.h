@@ -31,6 +31,7 @@ struct mk_cli {
 	const char *files;         /* --files SPEC */
 	bool sequential;           /* --sequential */
 	const char *max_connections; /* --max-connections N */
+	const char *max_conn_torrent; /* --max-connections-per-torrent N */
 	const char *seed_ratio;    /* --seed-ratio R */
 	const char *seed_time;     /* --seed-time MINUTES */
 	bool help, version;

@@ -388,6 +388,8 @@ static const struct mk_key key_table[] = {
 	K_INT("download", "max_up", max_up_kib, 0, 10000000, "a rate in KiB/s"),
 	K_BOOL("download", "sequential", sequential),
 	K_INT("download", "max_connections", max_connections, 0, 65535, "a number of connections"),
+	K_INT("download", "max_connections_per_torrent", max_connections_torrent, 0, 65535,
+	      "a number of connections"),
 	K_RATIO("seed", "ratio", seed_ratio_milli, 1000000),
 	K_INT("seed", "time", seed_time_min, 0, 5256000, "a number of minutes"),
 	K_ENUM("ui", "progress", progress, mk_progress_mode, progress_modes),
@@ -439,6 +441,7 @@ void mk_config_defaults(struct mk_config *c)
 	c->max_up_kib = 0;
 	c->sequential = false;
 	c->max_connections = 0;         /* libtorrent's default (200) */
+	c->max_connections_torrent = 0; /* no per-torrent limit */
 	c->seed_ratio_milli = 0;        /* no seeding goal: stop once complete */
 	c->seed_time_min = 0;
 	c->progress = MK_PROGRESS_AUTO;

@@ -42,6 +42,7 @@ struct mk_config {
 	int max_up_kib;                   /* max_up = KiB/s, 0 = unlimited */
 	bool sequential;                  /* sequential = pieces in order (default false) */
 	int max_connections;              /* max_connections = session peer connections, 0 = libtorrent's 200 */
+	int max_connections_torrent;      /* max_connections_per_torrent = per torrent, 0 = no own limit */
 	/* [seed] */
 	int seed_ratio_milli;             /* ratio = upload/wanted goal in 1/1000, 0 = none (default) */
 	int seed_time_min;                /* time = minutes of seeding, 0 = none (default) */

@@ -23,6 +23,7 @@ void mk_files_prepare_add(Meerko__AddTorrent *a, const struct mk_config *c,
 	a->list_only = c->list_only;
 	a->select_files = !c->list_only && c->files_spec[0] != '\0';
 	a->sequential = c->sequential;
+	a->max_connections = c->max_connections_torrent;
 	v->want_files = a->list_only || a->select_files;
 }
 

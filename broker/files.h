@@ -12,7 +12,8 @@
 
 enum { MK_FILES_LISTED = 1, MK_FILES_SELECT = 2 };
 
-/* Sets list_only / select_files / sequential on a, and v->want_files. */
+/* Sets list_only / select_files / sequential / max_connections on a, and
+ * v->want_files. */
 void mk_files_prepare_add(Meerko__AddTorrent *a, const struct mk_config *c,
 			  struct mk_torrent_view *v);
 

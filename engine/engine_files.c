@@ -22,6 +22,7 @@ void mk_engine_files_opts(const Meerko__AddTorrent *a, mk_add_opts *o)
 	/* Listing a .torrent needs no peer: it never leaves the machine. */
 	o->paused = a->list_only && a->torrent_data.len > 0;
 	o->sequential = a->sequential;
+	o->max_connections = a->max_connections > 0 ? a->max_connections : 0;
 }
 
 void mk_engine_files_init(struct mk_engine_files *f, const Meerko__AddTorrent *a)

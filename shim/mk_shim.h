@@ -105,6 +105,7 @@ typedef struct {
 	bool hold_files;   /* every file starts at priority 0 (default_dont_download) */
 	bool paused;       /* add paused: no tracker, no peer (listing a .torrent) */
 	bool sequential;   /* sequential_download */
+	int max_connections; /* this torrent; 0 = only the session's limit */
 } mk_add_opts;
 
 /* mk_add_torrent with options (NULL = none). Resume data never decides file

@@ -40,6 +40,7 @@ void mk_shim_apply_opts(lt::add_torrent_params &p, const mk_add_opts *o)
 		p.flags |= lt::torrent_flags::paused;
 	if (o->sequential)
 		p.flags |= lt::torrent_flags::sequential_download;
+	p.max_connections = o->max_connections > 0 ? o->max_connections : -1; /* -1: none */
 }
 
 extern "C" {

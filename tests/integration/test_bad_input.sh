@@ -363,6 +363,8 @@ row ini-seed-ratio-bad 2 "[seed] ratio: 'lots' is not a ratio" --config "[seed]
 ratio = lots" -- -o @SAVE@ "$FIX/good.torrent"
 row max-connections-bad 2 "--max-connections: [download] max_connections: '70000' is not a number of connections" \
 	-- -o @SAVE@ --max-connections 70000 "$FIX/good.torrent"
+row max-connections-per-torrent-bad 2 "--max-connections-per-torrent: [download] max_connections_per_torrent: 'x' is not a number" \
+	-- -o @SAVE@ --max-connections-per-torrent x "$FIX/good.torrent"
 row ini-sequential-bad 2 "[download] sequential: 'maybe' is not a boolean" --config "[download]
 sequential = maybe" -- -o @SAVE@ "$FIX/good.torrent"
 

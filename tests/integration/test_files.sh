@@ -15,7 +15,7 @@
 #   files_index   --files by index (from --list): only those files exist,
 #                 SHA-256 right, exit 0 once the wanted bytes are complete
 #   files_glob    --files '*.iso': the same by glob
-#   sequential    --sequential: completes, SHA-256 right
+#   sequential    --sequential (and connection limits): completes, SHA-256 right
 #   maxdown       --max-down 1024 on a 12 MiB torrent: average rate over the
 #                 download <= 1.3 x the limit (a functional check)
 #   seed          leecher B (python3-libtorrent, blocks A's address) starts
@@ -226,8 +226,8 @@ files_glob() {
 }
 
 sequential() {
-	meerko seq --sequential "$TORRENT"
-	swarm_check "[sequential] exit 0 (rc=$rc)" test "$rc" -eq 0
+	meerko seq --sequential --max-connections 10 --max-connections-per-torrent 2 "$TORRENT"
+	swarm_check "[sequential] exit 0, with connection limits (rc=$rc)" test "$rc" -eq 0
 	swarm_check "[sequential] every file identical" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
 }
 

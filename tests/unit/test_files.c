@@ -229,8 +229,9 @@ static void cli_files_flags(void **st)
 	struct mk_config c;
 	char err[256];
 	char *argv[] = { "meerko-secure", "--list", "--files", "0,*.iso", "--sequential", "--seed-ratio",
-			 "1.5", "--seed-time", "30", "--max-connections", "50", "x.torrent", NULL };
-	assert_int_equal(mk_cli_parse(&cli, 12, argv, err, sizeof err), 0);
+			 "1.5", "--seed-time", "30", "--max-connections", "50",
+			 "--max-connections-per-torrent", "20", "x.torrent", NULL };
+	assert_int_equal(mk_cli_parse(&cli, 14, argv, err, sizeof err), 0);
 	mk_config_defaults(&c);
 	assert_int_equal(mk_cli_apply(&cli, &c, err, sizeof err), 0);
 	assert_true(c.list_only && c.sequential);
@@ -238,6 +239,7 @@ static void cli_files_flags(void **st)
 	assert_int_equal(c.seed_ratio_milli, 1500);
 	assert_int_equal(c.seed_time_min, 30);
 	assert_int_equal(c.max_connections, 50);
+	assert_int_equal(c.max_connections_torrent, 20);
 	char *bad[] = { "meerko-secure", "--files", "2-1", "x.torrent", NULL };
 	assert_int_equal(mk_cli_parse(&cli, 4, bad, err, sizeof err), 0);
 	mk_config_defaults(&c);
