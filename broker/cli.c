@@ -16,7 +16,7 @@
 #include "sanitize.h"
 
 enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN,
-       OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK };
+       OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK, OPT_JSON = 400, OPT_METADATA_TIMEOUT };
 /* --list, --files, --sequential, limits and seeding (numbered apart). */
 enum { OPT_LIST = 300, OPT_FILES, OPT_SEQUENTIAL, OPT_MAX_CONN, OPT_SEED_RATIO, OPT_SEED_TIME,
        OPT_MAX_CONN_TORRENT };
@@ -39,6 +39,8 @@ static const struct option long_opts[] = {
 	{ "max-connections-per-torrent", required_argument, NULL, OPT_MAX_CONN_TORRENT },
 	{ "seed-ratio", required_argument, NULL, OPT_SEED_RATIO },
 	{ "seed-time", required_argument, NULL, OPT_SEED_TIME },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "metadata-timeout", required_argument, NULL, OPT_METADATA_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -46,8 +48,9 @@ static const struct option long_opts[] = {
 
 void mk_cli_usage(FILE *out)
 {
-	fputs("usage: meerko-secure [options] FILE.torrent|MAGNET\n"
-	      "Download a torrent with every byte through a SOCKS5 proxy, from a sandbox.\n\n"
+	fputs("usage: meerko-secure [options] FILE.torrent|MAGNET...\n"
+	      "Download torrents (up to 16 at once) with every byte through a SOCKS5 proxy,\n"
+	      "from a sandbox.\n\n"
 	      "  -c, --config FILE      configuration file (default: $XDG_CONFIG_HOME/meerko/meerko.ini,\n"
 	      "                         then /etc/meerko/meerko.ini)\n"
 	      "  -o, --output DIR       save directory (default: [download] save_dir, else .)\n"
@@ -60,22 +63,28 @@ void mk_cli_usage(FILE *out)
 	      "      --max-up KIB       upload limit in KiB/s (0 = unlimited)\n"
 	      "      --max-connections N  peer connections in all (0 = libtorrent's 200)\n"
 	      "      --max-connections-per-torrent N  ... per torrent (0 = no own limit)\n"
-	      "      --list             print the torrent's files (index, size, path) and exit;\n"
+	      "      --list             print each torrent's files (index, size, path) and exit;\n"
 	      "                         a magnet's metadata is fetched, no payload\n"
 	      "      --files SPEC       download only these files: indexes, ranges, globs,\n"
-	      "                         comma-separated, e.g. 0,2-4,'*.iso' (see --list)\n"
+	      "                         comma-separated, e.g. 0,2-4,'*.iso' (see --list);\n"
+	      "                         one torrent only (refused with several inputs)\n"
 	      "      --sequential       download pieces in order\n"
 	      "      --seed-ratio R     after the download, seed until uploaded/size >= R\n"
 	      "      --seed-time MIN    ... or for MIN minutes, whichever first (default: no seeding)\n"
 	      "      --sandbox MODE     required | off\n"
 	      "      --sandbox-check    report each sandbox layer and exit\n"
+	      "      --json             JSON lines on stdout (status ticks and events, see\n"
+	      "                         docs/json.md) instead of human progress\n"
+	      "      --metadata-timeout SEC  give up on a magnet whose metadata has not\n"
+	      "                         arrived after SEC seconds (default 120, 0 = never)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          version\n\n"
 	      "Exit codes: 0 done, 1 internal error, 2 usage/config (also --files not fitting\n"
 	      "the torrent), 3 bad torrent or magnet,\n"
 	      "4 proxy unreachable/refused, 5 disk or save dir, 6 sandbox unavailable,\n"
 	      "7 engine failure or confinement violation, 8 proxy outage too long,\n"
-	      "130 interrupted, 143 terminated.\n", out);
+	      "9 no metadata for a magnet in time, 130 interrupted, 143 terminated.\n"
+	      "Several torrents: 0 only when all completed, else the first failure's code.\n", out);
 }
 
 static int set_opt(struct mk_cli *cli, int opt, const char *arg)
@@ -98,6 +107,8 @@ static int set_opt(struct mk_cli *cli, int opt, const char *arg)
 	case OPT_MAX_CONN_TORRENT: cli->max_conn_torrent = arg; break;
 	case OPT_SEED_RATIO: cli->seed_ratio = arg; break;
 	case OPT_SEED_TIME: cli->seed_time = arg; break;
+	case OPT_JSON: cli->json = true; break;
+	case OPT_METADATA_TIMEOUT: cli->metadata_timeout = arg; break;
 	case 'h': cli->help = true; break;
 	case 'V': cli->version = true; break;
 	default: return -1;
@@ -139,12 +150,14 @@ int mk_cli_parse(struct mk_cli *cli, int argc, char **argv, char *err, size_t er
 		snprintf(err, errlen, "no torrent given: meerko-secure [options] FILE.torrent|MAGNET");
 		return -1;
 	}
-	if (cli->n_inputs > 1) {
-		snprintf(err, errlen, "one torrent at a time for now (got %zu)", cli->n_inputs);
-		return -1;
-	}
 	if (cli->no_proxy && cli->proxy) {
 		snprintf(err, errlen, "--proxy and --no-proxy contradict each other");
+		return -1;
+	}
+	if (cli->files && cli->n_inputs > 1) {
+		/* Indexes and globs name one torrent's files: never guess which. */
+		snprintf(err, errlen, "--files selects the files of one torrent: give one input (got %zu)",
+			 cli->n_inputs);
 		return -1;
 	}
 	return 0;
@@ -212,7 +225,8 @@ int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_
 	    apply(c, "download", "max_down", cli->max_down, "--max-down", err, errlen) ||
 	    apply(c, "download", "max_up", cli->max_up, "--max-up", err, errlen) ||
 	    apply(c, "ui", "progress", cli->progress, "--progress", err, errlen) ||
-	    apply(c, "sandbox", "mode", cli->sandbox, "--sandbox", err, errlen))
+	    apply(c, "sandbox", "mode", cli->sandbox, "--sandbox", err, errlen) ||
+	    apply(c, "download", "metadata_timeout", cli->metadata_timeout, "--metadata-timeout", err, errlen))
 		return -1;
 	return mk_cli_apply_files(cli, c, err, errlen);
 }

@@ -34,6 +34,8 @@ struct mk_cli {
 	const char *max_conn_torrent; /* --max-connections-per-torrent N */
 	const char *seed_ratio;    /* --seed-ratio R */
 	const char *seed_time;     /* --seed-time MINUTES */
+	bool json;                 /* --json */
+	const char *metadata_timeout; /* --metadata-timeout SECONDS */
 	bool help, version;
 	const char *inputs[MK_CLI_MAX_INPUTS];
 	size_t n_inputs;

@@ -386,6 +386,7 @@ static const struct mk_key key_table[] = {
 	K_TEXT("download", "save_dir", save_dir, parse_path),
 	K_INT("download", "max_down", max_down_kib, 0, 10000000, "a rate in KiB/s"),
 	K_INT("download", "max_up", max_up_kib, 0, 10000000, "a rate in KiB/s"),
+	K_INT("download", "metadata_timeout", metadata_timeout_s, 0, 86400, "a number of seconds"),
 	K_BOOL("download", "sequential", sequential),
 	K_INT("download", "max_connections", max_connections, 0, 65535, "a number of connections"),
 	K_INT("download", "max_connections_per_torrent", max_connections_torrent, 0, 65535,
@@ -439,6 +440,7 @@ void mk_config_defaults(struct mk_config *c)
 	snprintf(c->save_dir, sizeof c->save_dir, "%s", ".");
 	c->max_down_kib = 0;
 	c->max_up_kib = 0;
+	c->metadata_timeout_s = 120;
 	c->sequential = false;
 	c->max_connections = 0;         /* libtorrent's default (200) */
 	c->max_connections_torrent = 0; /* no per-torrent limit */

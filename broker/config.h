@@ -46,6 +46,7 @@ struct mk_config {
 	/* [seed] */
 	int seed_ratio_milli;             /* ratio = upload/wanted goal in 1/1000, 0 = none (default) */
 	int seed_time_min;                /* time = minutes of seeding, 0 = none (default) */
+	int metadata_timeout_s;           /* metadata_timeout = seconds a magnet may wait for metadata, 0 = forever (default 120) */
 	/* [ui] */
 	mk_progress_mode progress;        /* progress = auto | tty | plain | none */
 	int plain_interval_s;             /* plain_interval = seconds between piped lines (default 5) */

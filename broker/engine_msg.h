@@ -38,6 +38,9 @@ struct mk_torrent_view {
 	/* seeding goal (done.c) */
 	bool complete_seen;
 	int64_t complete_since_ms;
+	bool complete, failed;           /* the broker's verdict (torrents.c), never the engine's */
+	bool seeding;                    /* downloaded, seeding towards the [seed] goal */
+	bool listed;                     /* --list: its files were printed */
 };
 
 struct mk_torrent_set {

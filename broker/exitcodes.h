@@ -1,6 +1,8 @@
 /*
  * exitcodes.h - the one place meerko-secure's exit codes are defined.
- * Documented in README.md ("Exit codes"); keep both in step.
+ * Documented in README.md ("Exit codes") and docs/meerko-secure.1; keep
+ * them in step. With several torrents, a run-wide error's code wins; else
+ * the code of the first torrent that failed; 0 only when all completed.
  */
 #ifndef MEERKO_BROKER_EXITCODES_H
 #define MEERKO_BROKER_EXITCODES_H
@@ -16,6 +18,7 @@ enum mk_exit {
 	MK_EXIT_SANDBOX = 6,      /* a required sandbox layer is unavailable */
 	MK_EXIT_ENGINE = 7,       /* engine crashed, violated the protocol or confinement */
 	MK_EXIT_OUTAGE = 8,       /* proxy down longer than [killswitch] max_outage */
+	MK_EXIT_METADATA = 9,     /* a magnet's metadata did not arrive within [download] metadata_timeout */
 	MK_EXIT_SIGINT = 130,     /* interrupted (SIGINT), resume data saved */
 	MK_EXIT_SIGTERM = 143,    /* terminated (SIGTERM), resume data saved */
 };

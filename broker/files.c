@@ -44,7 +44,7 @@ static void human(uint64_t b, char *buf, size_t len)
 
 /* One line per file (pad files left out): index, bytes, size, path; then
  * the total. With a SPEC, '*' marks the files it selects. */
-static void print_list(const Meerko__FileList *fl, const bool *want, FILE *out)
+void mk_files_print(const Meerko__FileList *fl, const bool *want, FILE *out)
 {
 	char path[MK_MAX_PATH + 1], hs[32];
 	uint64_t total = 0, chosen = 0;
@@ -74,7 +74,7 @@ static void print_list(const Meerko__FileList *fl, const bool *want, FILE *out)
 }
 
 /* want[i] for the files c->files_spec selects; NULL (err set) on error. */
-static bool *select_files(const struct mk_config *c, const Meerko__FileList *fl, char *err, size_t errlen)
+static bool *select_files_of(const struct mk_config *c, const Meerko__FileList *fl, char *err, size_t errlen)
 {
 	struct mk_filespec fs;
 	size_t n = fl->n_files;
@@ -99,30 +99,45 @@ static bool *select_files(const struct mk_config *c, const Meerko__FileList *fl,
 	return want;
 }
 
-int mk_files_on_list(const struct mk_config *c, const Meerko__FileList *fl, FILE *out,
-		     Meerko__SetFilePriorities *sp, char *err, size_t errlen)
+int mk_files_select(const struct mk_config *c, const Meerko__FileList *fl, bool **want,
+		    char *err, size_t errlen)
 {
-	bool *want = NULL;
-	if (c->files_spec[0] && !(want = select_files(c, fl, err, errlen)))
-		return -1;
-	if (c->list_only) {
-		print_list(fl, want, out);
-		free(want);
-		return MK_FILES_LISTED;
-	}
+	*want = NULL;
+	if (!c->files_spec[0])
+		return 0;
+	*want = select_files_of(c, fl, err, errlen);
+	return *want ? 0 : -1;
+}
+
+int mk_files_priorities(const Meerko__FileList *fl, const bool *want, Meerko__SetFilePriorities *sp,
+			char *err, size_t errlen)
+{
 	meerko__set_file_priorities__init(sp);
 	sp->id = fl->torrent_id;
 	sp->n_priorities = fl->n_files;
 	sp->priorities = calloc(fl->n_files ? fl->n_files : 1, sizeof *sp->priorities);
 	if (!sp->priorities) {
-		free(want);
 		snprintf(err, errlen, "out of memory for the file priorities");
 		return -1;
 	}
-	for (size_t i = 0; i < fl->n_files; i++)
-		sp->priorities[i] = want[i] ? 4 : 0; /* libtorrent's default_priority / dont_download */
+	for (size_t i = 0; i < fl->n_files; i++) /* libtorrent's default_priority / dont_download */
+		sp->priorities[i] = !want || want[i] ? 4 : 0;
+	return 0;
+}
+
+int mk_files_on_list(const struct mk_config *c, const Meerko__FileList *fl, FILE *out,
+		     Meerko__SetFilePriorities *sp, char *err, size_t errlen)
+{
+	bool *want = NULL;
+	if (mk_files_select(c, fl, &want, err, errlen) != 0)
+		return -1;
+	int r = MK_FILES_LISTED;
+	if (c->list_only)
+		mk_files_print(fl, want, out);
+	else
+		r = mk_files_priorities(fl, want, sp, err, errlen) == 0 ? MK_FILES_SELECT : -1;
 	free(want);
-	return MK_FILES_SELECT;
+	return r;
 }
 
 void mk_files_free_reply(Meerko__SetFilePriorities *sp)

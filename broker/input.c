@@ -5,6 +5,7 @@
  * non-empty, <= MK_MAX_TORRENT_FILE) and read through the same descriptor, so
  * a swap between check and read cannot make us read a device or a huge file.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -88,6 +89,92 @@ void mk_input_free(struct mk_input *in)
 	free(in->bytes);
 	in->bytes = NULL;
 	in->len = 0;
+}
+
+/* 0..31 for a base32 digit (RFC 4648, either case), else -1. */
+static int b32(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a';
+	return c >= '2' && c <= '7' ? c - '2' + 26 : -1;
+}
+
+static int from_base32(const char *v, char hex[41])
+{
+	uint8_t raw[20];
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t o = 0;
+	for (size_t i = 0; i < 32; i++) {
+		int d = b32(v[i]);
+		if (d < 0)
+			return -1;
+		acc = (acc << 5) | (uint32_t)d;
+		bits += 5;
+		if (bits >= 8) {
+			raw[o++] = (uint8_t)(acc >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	for (size_t i = 0; i < 20; i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	return 1;
+}
+
+int mk_magnet_btih(const char *magnet, char hex[41])
+{
+	const char *p = magnet;
+	while ((p = strstr(p, "xt=urn:btih:")) != NULL && (p == magnet || (p[-1] != '?' && p[-1] != '&')))
+		p++;
+	if (!p)
+		return 0;
+	const char *v = p + strlen("xt=urn:btih:");
+	size_t n = strcspn(v, "&");
+	if (n == 32)
+		return from_base32(v, hex);
+	if (n != 40)
+		return -1;
+	for (size_t i = 0; i < 40; i++) {
+		if (!isxdigit((unsigned char)v[i]))
+			return -1;
+		hex[i] = (char)tolower((unsigned char)v[i]);
+	}
+	hex[40] = '\0';
+	return 1;
+}
+
+static int same_torrent(const struct mk_input *a, const struct mk_input *b)
+{
+	char ha[41], hb[41];
+	if (a->bytes && b->bytes)
+		return a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
+	if (a->magnet && b->magnet)
+		return strcmp(a->magnet, b->magnet) == 0 ||
+		       (mk_magnet_btih(a->magnet, ha) == 1 && mk_magnet_btih(b->magnet, hb) == 1 &&
+			strcmp(ha, hb) == 0);
+	return 0; /* a .torrent and a magnet: only the engine can tell (it refuses the second) */
+}
+
+int mk_inputs_check(const struct mk_input *in, size_t n, char *err, size_t errlen)
+{
+	char a[256], b[256], hex[41];
+	for (size_t i = 0; i < n; i++) {
+		if (in[i].magnet && mk_magnet_btih(in[i].magnet, hex) < 0) {
+			snprintf(err, errlen, "%s: not a valid magnet link (the btih info-hash must be "
+				 "40 hex or 32 base32 characters)", shown_arg(in[i].arg, a, sizeof a));
+			return -1;
+		}
+		for (size_t k = 0; k < i; k++) {
+			if (!same_torrent(&in[k], &in[i]))
+				continue;
+			snprintf(err, errlen, "%s: the same torrent as %s: give each torrent once",
+				 shown_arg(in[i].arg, a, sizeof a), shown_arg(in[k].arg, b, sizeof b));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int mkdir_parents(char *path)

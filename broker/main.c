@@ -2,10 +2,12 @@
  * main.c - meerko-secure: the broker.
  *
  * Contract: the only Meerko process the user runs. In order: parse flags,
- * load and validate the configuration, read the torrent (bytes only, never
- * parsed here), prepare the save dir, check the proxy answers SOCKS5, start
- * the engine, supervise it to the end. Each failure prints one line on
- * stderr and exits with a code from exitcodes.h.
+ * load and validate the configuration, read every torrent (bytes only,
+ * never parsed here) and check them all (no duplicates, well-formed magnet
+ * hashes) before anything starts, prepare the save dir, check the proxy
+ * answers SOCKS5, start one engine for all torrents, supervise it to the
+ * end. Each failure prints one line on stderr and exits with a code from
+ * exitcodes.h; with --json the last stdout line is an "exit" object.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include "config.h"
 #include "exitcodes.h"
 #include "input.h"
+#include "jsonout.h"
 #include "relay.h"
 #include "sandbox.h"
 #include "sandbox_check.h"
@@ -88,6 +91,70 @@ static void sandbox_udp_off(struct mk_config *cfg)
 		fprintf(stderr, "meerko-secure: note: DHT and uTP need UDP, which the sandbox does not "
 				"relay yet: they are off for this run\n");
 	cfg->dht = cfg->utp = false;
+}
+
+/* The torrents of a run: static, as mk_state holds two PATH_MAX buffers each. */
+static struct mk_input inputs[MK_CLI_MAX_INPUTS];
+static struct mk_state states[MK_CLI_MAX_INPUTS];
+static struct mk_job_torrent torrents[MK_CLI_MAX_INPUTS];
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads every input and checks them together: one bad input stops the run
+ * before any network activity. */
+static int load_inputs(const struct mk_cli *cli, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cli->n_inputs; i++) {
+		if (mk_input_load(&inputs[i], cli->inputs[i], err, errlen) != 0)
+			return -1;
+		torrents[i].input = &inputs[i];
+	}
+	return mk_inputs_check(inputs, cli->n_inputs, err, errlen);
+}
+
+/* One state file per torrent (its bytes or magnet + the save dir). */
+static void open_states(size_t n, const struct mk_config *cfg, const char *save)
+{
+	char err[1024];
+	for (size_t i = 0; i < n; i++) {
+		const struct mk_input *in = &inputs[i];
+		if (mk_state_open(&states[i], cfg->state_dir, in->bytes ? (const void *)in->bytes : in->magnet,
+				  in->bytes ? in->len : strlen(in->magnet), save, err, sizeof err) == 0)
+			torrents[i].state = &states[i];
+		else
+			fprintf(stderr, "meerko-secure: warning: %s: resume data will not be kept\n", err);
+	}
+}
+
+/* The unclean-stop rule, per torrent: trust saved resume data only when
+ * that torrent's last run ended cleanly. */
+static void judge_resume(struct mk_job *job)
+{
+	size_t unclean = 0;
+	for (size_t i = 0; i < job->n_torrents; i++) {
+		struct mk_job_torrent *t = &job->torrents[i];
+		t->trust_resume = t->state && mk_state_was_clean(t->state);
+		unclean += t->state && !t->trust_resume;
+	}
+	if (unclean)
+		fprintf(stderr, "meerko-secure: the last run did not stop cleanly: verifying the files "
+				"on disk instead of trusting saved state\n");
+}
+
+static void mark_states(const struct mk_job *job, int running)
+{
+	for (size_t i = 0; i < job->n_torrents; i++) {
+		const struct mk_state *st = job->torrents[i].state;
+		if (st && running)
+			mk_state_mark_running(st); /* an engine now writes the files */
+		else if (st)
+			mk_state_end_clean(st);
+	}
 }
 
 /* Everything that needs cleaning up after a run. */
@@ -186,37 +253,32 @@ static int may_restart(const struct mk_config *cfg, int64_t *times, int *n)
 
 /* Starts the engine (and relay), supervises it, and restarts it from saved
  * state when it crashes, within the configured limits. */
-static int run_engine(struct run_state *rs, struct mk_config *cfg, const struct mk_input *in,
-		      const char *save, const struct mk_state *state)
+static int run_engine(struct run_state *rs, struct mk_config *cfg, struct mk_job *job)
 {
 	char err[1024];
 	int64_t times[MK_MAX_RESTARTS];
 	int n_restarts = 0;
-	struct mk_job job = { .cfg = cfg, .input = in, .save_path = save, .state = state };
-	job.trust_resume = state && mk_state_was_clean(state);
-	if (state && !job.trust_resume)
-		fprintf(stderr, "meerko-secure: the last run did not stop cleanly: verifying the files "
-				"on disk instead of trusting saved state\n");
+	judge_resume(job);
 	for (;;) {
 		struct mk_sandbox sb = { .enabled = false };
-		int code = start_engine(rs, cfg, save, &sb, err, sizeof err);
+		int code = start_engine(rs, cfg, job->save_path, &sb, err, sizeof err);
 		if (code != 0) {
 			stop_relay(rs);
 			return fail(code, err);
 		}
-		if (state)
-			mk_state_mark_running(state); /* an engine now writes the files */
-		job.sigfd = rs->sigfd;
-		job.relay_status_fd = rs->relay_status[0];
-		job_proxy(&job, cfg, &sb);
-		code = mk_supervise(&job, &rs->eng);
+		mark_states(job, 1);
+		job->sigfd = rs->sigfd;
+		job->relay_status_fd = rs->relay_status[0];
+		job_proxy(job, cfg, &sb);
+		code = mk_supervise(job, &rs->eng);
 		stop_relay(rs);
-		if (!job.crashed) {
-			if (state && job.clean_stop)
-				mk_state_end_clean(state);
+		if (!job->crashed) {
+			if (job->clean_stop)
+				mark_states(job, 0);
 			return code;
 		}
-		job.trust_resume = 0; /* saved state may be stale: verify the files */
+		for (size_t i = 0; i < job->n_torrents; i++)
+			job->torrents[i].trust_resume = 0; /* saved state may be stale: verify the files */
 		if (!may_restart(cfg, times, &n_restarts)) {
 			fprintf(stderr, "meerko-secure: the engine failed %d times within %d s: giving up "
 					"(state saved, rerun to continue)\n", cfg->max_restarts + 1, cfg->restart_window_s);
@@ -227,21 +289,18 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, const struct 
 	}
 }
 
-static int run(const struct mk_cli *cli)
+static int run(const struct mk_cli *cli, struct mk_job *job)
 {
 	char err[1024], save[PATH_MAX];
 	struct mk_config cfg;
-	struct mk_input in;
-	struct mk_state state;
 	struct run_state rs = { .eng = { .pid = -1, .fd = -1, .relay_listen_fd = -1 },
 				.relay = -1, .relay_status = { -1, -1 }, .sigfd = -1 };
 	mk_secret_register(cfg.proxy_password, sizeof cfg.proxy_password);
 	if (load_config(cli, &cfg, err, sizeof err) != 0)
 		return fail(MK_EXIT_USAGE, err);
-	if (mk_input_load(&in, cli->inputs[0], err, sizeof err) != 0)
+	if (load_inputs(cli, err, sizeof err) != 0)
 		return fail(MK_EXIT_INPUT, err);
 	int code = MK_EXIT_OK;
-	const struct mk_state *st = &state;
 	if (mk_savedir_prepare(cfg.save_dir, save, sizeof save, err, sizeof err) != 0)
 		code = fail(MK_EXIT_DISK, err);
 	else if (mk_savedir_check_private(save, cfg.source, err, sizeof err) != 0)
@@ -250,18 +309,27 @@ static int run(const struct mk_cli *cli)
 		code = fail(MK_EXIT_PROXY, err);
 	else if ((rs.sigfd = signals_fd()) < 0)
 		code = fail(MK_EXIT_INTERNAL, "cannot set up signal handling");
-	if (cfg.list_only)
-		st = NULL; /* --list downloads nothing: no resume data to keep */
-	else if (code == MK_EXIT_OK &&
-	    mk_state_open(&state, cfg.state_dir, in.bytes ? (const void *)in.bytes : in.magnet,
-			  in.bytes ? in.len : strlen(in.magnet), save, err, sizeof err) != 0) {
-		fprintf(stderr, "meerko-secure: warning: %s: resume data will not be kept\n", err);
-		st = NULL;
+	if (code == MK_EXIT_OK) {
+		if (!cfg.list_only) /* --list downloads nothing: no resume data to keep */
+			open_states(cli->n_inputs, &cfg, save);
+		job->cfg = &cfg;
+		job->save_path = save;
+		job->n_torrents = cli->n_inputs;
+		code = run_engine(&rs, &cfg, job);
 	}
-	if (code == MK_EXIT_OK)
-		code = run_engine(&rs, &cfg, &in, save, st);
-	mk_input_free(&in);
 	explicit_bzero(cfg.proxy_password, sizeof cfg.proxy_password);
+	return code;
+}
+
+/* Runs, then frees the inputs; with --json the last line says how it ended. */
+static int run_all(const struct mk_cli *cli)
+{
+	struct mk_job job = { .torrents = torrents, .json = cli->json, .start_ms = mono_ms() };
+	int code = run(cli, &job);
+	if (cli->json)
+		mk_jsonout_exit(stdout, mono_ms() - job.start_ms, code, torrents, job.n_torrents);
+	for (size_t i = 0; i < cli->n_inputs; i++)
+		mk_input_free(&inputs[i]);
 	return code;
 }
 
@@ -284,5 +352,5 @@ int main(int argc, char **argv)
 	}
 	if (cli.sandbox_check)
 		return mk_sandbox_check(stdout);
-	return run(&cli);
+	return run_all(&cli);
 }

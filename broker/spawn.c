@@ -29,11 +29,18 @@
 
 int mk_engine_path(char *out, size_t outlen, char *err, size_t errlen)
 {
+	/* Beside meerko-secure (a build tree), then PREFIX/libexec/meerko relative
+	 * to it (a relocated install), then the configured libexec dir. All are
+	 * as writable as meerko-secure itself, so none is weaker than the binary. */
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
 	if (n > 0) {
 		self[n] = '\0';
-		snprintf(out, outlen, "%s/meerko-engine", dirname(self));
+		const char *dir = dirname(self);
+		snprintf(out, outlen, "%s/meerko-engine", dir);
+		if (access(out, X_OK) == 0)
+			return 0;
+		snprintf(out, outlen, "%s/../libexec/meerko/meerko-engine", dir);
 		if (access(out, X_OK) == 0)
 			return 0;
 	}

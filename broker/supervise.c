@@ -1,9 +1,11 @@
 /*
  * supervise.c - drive one engine from Configure to ShutdownDone.
  *
- * Flow: send Configure -> wait Ready -> send AddTorrent -> loop on Status and
- * Events -> on completion, error or signal send Shutdown(save_resume) ->
- * wait ShutdownDone and the engine's exit -> return an exit code.
+ * Flow: send Configure -> wait Ready -> send one AddTorrent per torrent ->
+ * loop on Status and Events -> when every torrent is settled, on a run-wide
+ * error or a signal send Shutdown(save_resume) -> wait ShutdownDone and the
+ * engine's exit -> return an exit code. What happens to each torrent is in
+ * torrents.c; --json lines are written by jsonout.c.
  * Every engine message is validated (engine_msg.c) before anything uses it;
  * a violation kills the engine. Deadlines: Ready within MK_READY_MS, a
  * message at least every MK_SILENCE_MS, shutdown within MK_SHUTDOWN_MS.
@@ -21,42 +23,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "done.h"
 #include "engine_msg.h"
-#include "files.h"
 #include "exitcodes.h"
 #include "ipc.h"
+#include "jsonout.h"
 #include "progress.h"
 #include "sanitize.h"
-#include "supervise.h"
+#include "supervise_int.h"
 
 #define MK_READY_MS 30000
 #define MK_SILENCE_MS 30000
 #define MK_SHUTDOWN_MS 30000
 #define MK_STATUS_INTERVAL_MS 500
 #define MK_MAX_WARNINGS 5
-
-enum phase { PH_STARTING, PH_RUNNING, PH_STOPPING, PH_DONE };
-
-struct sup {
-	struct mk_job *job;
-	struct mk_engine_proc *eng;
-	struct mk_torrent_set set;
-	struct mk_progress prog;
-	enum phase phase;
-	int exit_code;              /* decided when stopping starts */
-	char error[512];            /* printed once at the end, if set */
-	int64_t phase_start_ms, last_msg_ms;
-	int warnings;
-	int got_shutdown_done;
-	int sigints;
-	int relay_gone;
-	int user_stop;              /* stopping because of a signal */
-	int resume_sent;            /* AddTorrent carried saved resume data */
-	int64_t next_resume_ms;
-	int64_t outage_start_ms;    /* 0 = proxy up */
-	int paused_for_outage;
-};
 
 static int64_t now_ms(void)
 {
@@ -112,32 +91,6 @@ static void send_configure(struct sup *s)
 	send(s, &m);
 }
 
-static void send_add(struct sup *s)
-{
-	const struct mk_input *in = s->job->input;
-	Meerko__AddTorrent a = MEERKO__ADD_TORRENT__INIT;
-	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
-	a.id = 1;
-	if (in->magnet)
-		a.magnet_uri = (char *)in->magnet;
-	a.torrent_data.data = in->bytes;
-	a.torrent_data.len = in->bytes ? in->len : 0;
-	a.save_path = (char *)s->job->save_path;
-	size_t rlen = 0;
-	uint8_t *resume = s->resume_sent < 0 || !s->job->state || !s->job->trust_resume ? NULL
-			  : mk_state_load(s->job->state, MK_MAX_RESUME, &rlen);
-	a.resume_data.data = resume;
-	a.resume_data.len = resume ? rlen : 0;
-	s->resume_sent = resume != NULL;
-	s->set.t[0].id = a.id;
-	s->set.n = 1;
-	mk_files_prepare_add(&a, s->job->cfg, &s->set.t[0]);
-	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
-	m.add = &a;
-	send(s, &m);
-	free(resume);
-}
-
 static void send_ref(struct sup *s, int which, uint32_t id)
 {
 	Meerko__TorrentRef r = MEERKO__TORRENT_REF__INIT;
@@ -155,8 +108,7 @@ static void send_ref(struct sup *s, int which, uint32_t id)
 
 static void send_all(struct sup *s, int which)
 {
-	for (size_t i = 0; i < s->set.n; i++)
-		send_ref(s, which, s->set.t[i].id);
+	mk_tor_send_all(s, which); /* every torrent that has not failed */
 }
 
 static void start_stopping(struct sup *s, int code)
@@ -185,67 +137,6 @@ static void warn(struct sup *s, const char *what, const char *text)
 	fprintf(stderr, "meerko-secure: warning: %s: %s\n", what, clean);
 }
 
-static void on_event(struct sup *s, const Meerko__Event *ev)
-{
-	char clean[MK_MAX_TEXT], arg[512];
-	mk_sanitize(ev->message, strlen(ev->message), clean, sizeof clean);
-	switch (ev->type) {
-	case MEERKO__EVENT_TYPE__EVENT_ADD_FAILED:
-		if (s->resume_sent == 1) {
-			/* Saved state unusable (other torrent, corrupt): start afresh;
-			 * libtorrent still rechecks what is on disk. */
-			warn(s, "saved resume data not usable, checking files instead", clean);
-			s->resume_sent = -1;
-			send_add(s);
-			break;
-		}
-		/* the argument too: a file name or magnet can hold a newline or ESC */
-		mk_sanitize(s->job->input->arg, strlen(s->job->input->arg), arg, sizeof arg);
-		set_error(s, MK_EXIT_INPUT, "%s: %s", arg, clean);
-		start_stopping(s, MK_EXIT_INPUT);
-		break;
-	case MEERKO__EVENT_TYPE__EVENT_FILE_ERROR:
-	case MEERKO__EVENT_TYPE__EVENT_TORRENT_ERROR:
-		set_error(s, MK_EXIT_DISK, "cannot write the download: %s (what was verified is kept)", clean);
-		start_stopping(s, MK_EXIT_DISK);
-		break;
-	case MEERKO__EVENT_TYPE__EVENT_TRACKER_ERROR:
-		warn(s, "tracker", clean);
-		break;
-	default:
-		break;
-	}
-}
-
-static int all_complete(struct mk_torrent_set *set, const struct mk_config *c)
-{
-	const struct mk_seed_goal goal = { c->seed_ratio_milli, c->seed_time_min };
-	int done = set->n > 0;
-	for (size_t i = 0; i < set->n; i++) /* every one: each records when it completed */
-		done &= mk_torrent_done(&set->t[i], &goal, now_ms());
-	return done;
-}
-
-/* --list prints and stops; --files answers with the priorities. */
-static void on_file_list(struct sup *s, const Meerko__FileList *fl)
-{
-	Meerko__SetFilePriorities sp;
-	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
-	char err[512];
-	mk_progress_break(&s->prog);
-	int r = mk_files_on_list(s->job->cfg, fl, stdout, &sp, err, sizeof err);
-	if (r == MK_FILES_SELECT) {
-		m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES;
-		m.set_files = &sp;
-		send(s, &m);
-		mk_files_free_reply(&sp);
-		return;
-	}
-	if (r < 0)
-		set_error(s, MK_EXIT_USAGE, "%s", err);
-	start_stopping(s, r < 0 ? MK_EXIT_USAGE : MK_EXIT_OK);
-}
-
 static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 {
 	switch (m->msg_case) {
@@ -253,7 +144,7 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 		if (s->phase != PH_STARTING)
 			break;
 		s->phase = PH_RUNNING;
-		send_add(s);
+		mk_tor_add_all(s);
 		if (s->outage_start_ms) { /* restarted during an outage: stay paused */
 			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
 			s->paused_for_outage = 1;
@@ -265,25 +156,31 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 				 (long long)((now_ms() - s->outage_start_ms) / 1000));
 		else
 			s->prog.status_note[0] = '\0';
-		if (s->set.n)
-			mk_progress_update(&s->prog, &s->set.t[0], now_ms());
-		if (s->phase == PH_RUNNING && all_complete(&s->set, s->job->cfg))
-			start_stopping(s, MK_EXIT_OK);
+		mk_tor_after_status(s);
+		if (s->phase == PH_STOPPING && !s->final_drawn++)
+			s->prog.last_plain_ms = -1; /* piped output also shows how it ended */
+		if (s->job->json)
+			mk_jsonout_status(stdout, s->job, &s->set, now_ms() - s->job->start_ms, s->prog.status_note);
+		else
+			mk_progress_update_set(&s->prog, &s->set, now_ms());
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_EVENT:
-		on_event(s, m->event);
+		mk_tor_on_event(s, m->event);
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
 		s->got_shutdown_done = 1;
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST:
 		if (s->phase == PH_RUNNING)
-			on_file_list(s, m->file_list);
+			mk_tor_on_file_list(s, m->file_list);
 		break;
-	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME:
-		if (s->job->state && mk_state_save(s->job->state, m->resume->data.data, m->resume->data.len) != 0)
-			warn(s, "cannot save resume data", s->job->state->file);
+	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME: {
+		/* the id names a torrent we added (engine_msg.c), so index id - 1 exists */
+		const struct mk_state *st = s->job->torrents[m->resume->torrent_id - 1].state;
+		if (st && mk_state_save(st, m->resume->data.data, m->resume->data.len) != 0)
+			warn(s, "cannot save resume data", st->file);
 		break;
+	}
 	default:
 		break;
 	}
@@ -366,6 +263,8 @@ static void proxy_down(struct sup *s, const char *why)
 	mk_progress_break(&s->prog);
 	fprintf(stderr, "meerko-secure: proxy down (%s): %s\n", why,
 		s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT ? "stopping" : "torrents paused until it is back");
+	if (s->job->json)
+		mk_jsonout_event(stdout, s->outage_start_ms - s->job->start_ms, "proxy_down", 0, NULL, NULL, why, 0);
 	if (s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT) {
 		set_error(s, MK_EXIT_OUTAGE, "proxy lost and [killswitch] on_proxy_loss = exit: state saved");
 		start_stopping(s, MK_EXIT_OUTAGE);
@@ -382,9 +281,13 @@ static void proxy_up(struct sup *s)
 	if (!s->outage_start_ms)
 		return;
 	mk_progress_break(&s->prog);
+	int64_t now = now_ms();
 	fprintf(stderr, "meerko-secure: proxy back after %llds: resuming\n",
-		(long long)((now_ms() - s->outage_start_ms) / 1000));
+		(long long)((now - s->outage_start_ms) / 1000));
+	if (s->job->json)
+		mk_jsonout_event(stdout, now - s->job->start_ms, "proxy_up", 0, NULL, NULL, NULL, 0);
 	s->outage_start_ms = 0;
+	mk_tor_proxy_back(s, now);
 	s->prog.status_note[0] = '\0';
 	if (s->paused_for_outage && s->phase == PH_RUNNING)
 		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME);
@@ -423,6 +326,7 @@ static void check_deadlines(struct sup *s)
 			  "state saved, rerun to continue", s->job->cfg->max_outage_s);
 		start_stopping(s, MK_EXIT_OUTAGE);
 	}
+	mk_tor_check_deadlines(s, now);
 	if (s->phase == PH_RUNNING && now >= s->next_resume_ms) {
 		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
 		s->next_resume_ms = now + s->job->cfg->resume_interval_s * 1000LL;
@@ -485,6 +389,46 @@ static void reap(struct sup *s)
 	s->eng->pid = -1;
 }
 
+/* After a run that was not cut short: a line per complete torrent, and a
+ * summary when some of several failed (each failure had its own line). */
+static void say_done(const struct sup *s)
+{
+	const struct mk_job *job = s->job;
+	size_t failed = 0;
+	for (size_t i = 0; i < job->n_torrents; i++) {
+		const struct mk_job_torrent *jt = &job->torrents[i];
+		failed += jt->failed != 0;
+		if (jt->complete && !job->json)
+			printf("done: %s saved in %s (%llu bytes downloaded this run)\n", jt->name,
+			       job->save_path, (unsigned long long)jt->downloaded);
+	}
+	if (failed && job->n_torrents > 1 && s->exit_code == job->first_failure)
+		fprintf(stderr, "meerko-secure: %zu of %zu torrents failed (exit code %d: the first failure's)\n",
+			failed, job->n_torrents, s->exit_code);
+}
+
+/* For torrents.c (supervise_int.h). */
+int64_t mk_sup_now_ms(void)
+{
+	return now_ms();
+}
+
+void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
+{
+	if (s->error[0])
+		return; /* the first error is the one that matters */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof s->error, fmt, ap);
+	va_end(ap);
+	s->exit_code = code;
+}
+
+int mk_sup_send(struct sup *s, Meerko__BrokerToEngine *m) { return send(s, m); }
+void mk_sup_send_ref(struct sup *s, int which, uint32_t id) { send_ref(s, which, id); }
+void mk_sup_start_stopping(struct sup *s, int code) { start_stopping(s, code); }
+void mk_sup_warn(struct sup *s, const char *what, const char *text) { warn(s, what, text); }
+
 int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 {
 	struct sup s;
@@ -495,7 +439,8 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	s.phase_start_ms = s.last_msg_ms = now_ms();
 	s.next_resume_ms = now_ms() + job->cfg->resume_interval_s * 1000LL;
 	s.outage_start_ms = job->outage_start_ms;
-	mk_progress_init(&s.prog, job->cfg->progress, job->cfg->plain_interval_s, stdout);
+	mk_progress_init(&s.prog, job->json ? MK_PROGRESS_NONE : job->cfg->progress,
+			 job->cfg->plain_interval_s, stdout);
 	/* Non-blocking: read_engine() drains what is there and returns to poll(),
 	 * so signals and relay news are never starved by a chatty engine. */
 	int fl = fcntl(eng->fd, F_GETFL);
@@ -514,11 +459,10 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	job->outage_start_ms = s.outage_start_ms;
 	job->crashed = s.exit_code == MK_EXIT_ENGINE && !s.user_stop;
 	job->clean_stop = s.got_shutdown_done;
-	job->downloaded = s.set.n ? s.set.t[0].downloaded : 0;
+	mk_tor_finish(&s);
 	if (s.error[0])
 		fprintf(stderr, "meerko-secure: %s\n", s.error);
-	else if (s.exit_code == MK_EXIT_OK && s.set.n && !job->cfg->list_only)
-		printf("done: %s saved in %s (%llu bytes downloaded this run)\n", s.set.t[0].name,
-		       job->save_path, (unsigned long long)s.set.t[0].downloaded);
+	else
+		say_done(&s);
 	return s.exit_code;
 }

@@ -1,11 +1,16 @@
 /*
  * supervise.h - the broker's main loop around a running engine.
  *
- * Contract: mk_supervise() configures the engine, adds the torrent, renders
- * progress, and shuts the engine down when the download is complete, on an
- * error, or on SIGINT/SIGTERM. It never blocks forever: every wait on the
- * engine has a deadline, after which the engine is killed. It returns the
- * process exit code (exitcodes.h) and has printed at most one error line.
+ * Contract: mk_supervise() configures the engine, adds every torrent that
+ * has not failed yet (ids = index + 1), renders progress (or --json lines),
+ * and shuts the engine down when every torrent is done (downloaded, seeding
+ * goal reached), listed (--list) or failed, on a
+ * run-wide error, or on SIGINT/SIGTERM. A torrent that fails (rejected,
+ * file error, no metadata in time) gets one stderr line and is paused; the
+ * others go on. It never blocks forever: every wait on the engine has a
+ * deadline, after which the engine is killed. It returns the process exit
+ * code (exitcodes.h): a run-wide error's, else the first torrent failure's,
+ * else 0.
  */
 #ifndef MEERKO_BROKER_SUPERVISE_H
 #define MEERKO_BROKER_SUPERVISE_H
@@ -15,9 +20,25 @@
 #include "spawn.h"
 #include "state.h"
 
+/* One input of the run; what the broker keeps about it across engine restarts. */
+struct mk_job_torrent {
+	const struct mk_input *input;
+	const struct mk_state *state;   /* where its resume data is saved, or NULL */
+	int trust_resume;               /* load saved resume data (its last stop was clean) */
+	int failed;                     /* in/out: exit code of its failure, 0 = none */
+	int complete;                   /* out: downloaded and verified, seeding goal reached */
+	int listed;                     /* out: --list printed its files (it is not added again) */
+	uint64_t downloaded;            /* out: payload bytes fetched this run */
+	char name[256];                 /* out: last name the engine gave (sanitised) */
+};
+
 struct mk_job {
 	const struct mk_config *cfg;
-	const struct mk_input *input;
+	struct mk_job_torrent *torrents;
+	size_t n_torrents;              /* 1..MK_MAX_TORRENTS */
+	int first_failure;              /* in/out: exit code of the first torrent that failed */
+	int json;                       /* --json: JSON lines on stdout, no human progress */
+	int64_t start_ms;               /* run start (CLOCK_MONOTONIC ms), for --json times */
 	const char *save_path;          /* absolute */
 	const char *engine_proxy_host;  /* what the engine dials (proxy or relay) */
 	uint16_t engine_proxy_port;
@@ -26,12 +47,9 @@ struct mk_job {
 	const char *engine_proxy_password;
 	int sigfd;                      /* signalfd for SIGINT/SIGTERM */
 	int relay_status_fd;            /* relay's "UP"/"DOWN why" lines, or -1 */
-	const struct mk_state *state;   /* where resume data is saved, or NULL */
-	int trust_resume;               /* load saved resume data (last stop was clean) */
 	int clean_stop;                 /* out: ShutdownDone received, resume data flushed */
 	int64_t outage_start_ms;        /* in/out: proxy down since (0 = up), kept across restarts */
 	int crashed;                    /* out: the engine died or broke the rules (restartable) */
-	uint64_t downloaded;            /* out: payload bytes the engine fetched this run */
 };
 
 int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng);

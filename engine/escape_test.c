@@ -24,6 +24,10 @@
  *   fork           killed (seccomp: clone without CLONE_THREAD)
  *   exec-memory    killed (seccomp: mmap with PROT_EXEC)
  *   dumpable       killed (seccomp: prctl(PR_SET_DUMPABLE, 1))
+ *   sanitizer      not an escape: a use after free in the confined engine,
+ *                  to prove a sanitizer build reports it (symbolized) and
+ *                  dies by SIGABRT rather than by a forbidden call made by
+ *                  the sanitizer runtime. Sanitizer builds only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +36,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -203,6 +208,23 @@ static void try_dumpable(char *out, size_t outlen)
 	snprintf(out, outlen, "escape dumpable: SUCCEEDED (same-uid ptrace possible again)");
 }
 
+#ifdef MEERKO_SANITIZE
+/* Reads a heap block after free(): AddressSanitizer aborts the engine
+ * here and never returns. volatile: the read must not be optimised out. */
+static void try_sanitizer(char *out, size_t outlen)
+{
+	char *volatile p = calloc(16, 1);
+	free(p);
+	int c = p ? p[0] : 0;
+	snprintf(out, outlen, "escape sanitizer: SUCCEEDED (use after free not reported, read %d)", c);
+}
+#else
+static void try_sanitizer(char *out, size_t outlen)
+{
+	snprintf(out, outlen, "escape sanitizer: not a sanitizer build");
+}
+#endif
+
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0'
@@ -254,6 +276,8 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_exec_memory(out, outlen);
 	else if (strcmp(name, "dumpable") == 0)
 		try_dumpable(out, outlen);
+	else if (strcmp(name, "sanitizer") == 0)
+		try_sanitizer(out, outlen);
 	else
 		snprintf(out, outlen, "escape %s: unknown attempt", label);
 }

@@ -167,6 +167,48 @@ static void drive_client(struct lt_run *run, int k, pid_t pid, struct lt_capture
 				    "the proxy was never killed");
 }
 
+/* Lines that start a report of ASan, LeakSanitizer or UBSan. */
+static const char *const sanitizer_marks[] = {
+	"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ",
+	"Sanitizer:DEADLYSIGNAL", "Sanitizer CHECK failed", "LeakSanitizer has encountered",
+};
+
+static int has_sanitizer_mark(const char *line)
+{
+	for (size_t i = 0; i < sizeof(sanitizer_marks) / sizeof(sanitizer_marks[0]); i++)
+		if (strstr(line, sanitizer_marks[i]))
+			return 1;
+	return 0;
+}
+
+/* In a sanitizer build, the client's reports (the engine's included: it
+ * writes to the client's stderr) land in clog, which goes away with the
+ * run dir. A report is an error of the scenario, and the log from the
+ * report on is copied to our stderr so it is not lost. Release builds
+ * never write such lines: then this only reads the log. */
+static void check_sanitizer_report(const char *clog, struct lt_result *res)
+{
+	FILE *f = fopen(clog, "re");
+	if (!f)
+		return;
+	char line[1024];
+	int found = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!found && !has_sanitizer_mark(line))
+			continue;
+		if (!found) {
+			found = 1;
+			fprintf(stderr, "meerko-leaktest: sanitizer report in %s:\n", clog);
+			if (!res->error[0])
+				snprintf(res->error, sizeof(res->error),
+					 "the client wrote a sanitizer report: %.*s",
+					 (int)strcspn(line, "\n"), line);
+		}
+		fputs(line, stderr);
+	}
+	fclose(f);
+}
+
 static void analyze(struct lt_run *run, const char *cpcap, const char *spcap, long seed_off,
 		    struct lt_result *res)
 {
@@ -352,6 +394,7 @@ void lt_scenario_run(struct lt_run *run, int k, struct lt_result *res)
 	say(run, name, "analysing the captures");
 	analyze(run, cpcap, spcap, seed_off, res);
 	check_expectations(run, k, out, res);
+	check_sanitizer_report(clog, res);
 	lt_result_decide(res);
 	if (k == K_NEG && res->verdict != LT_V_LEAK) {
 		snprintf(res->error, sizeof(res->error),

@@ -41,6 +41,9 @@
  *                                           - no new code, no new channels
  * Filters are installed before the engine has threads; TSYNC would still
  * apply this one to every thread if it had.
+ *
+ * ASan+UBSan test builds (MEERKO_SANITIZE, never shipped) add the few rows
+ * of seccomp_sanitizer.c after this table; every other build adds none.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -57,20 +60,7 @@
 #include <unistd.h>
 
 #include "seccomp_allowlist.h"
-
-#define LOW32 0xffffffffULL
-#define NO_ARG { -1, 0, 0, false }
-#define ARG_EQ(n, v) { (n), LOW32, (uint64_t)(v), false }
-#define ARG_BITS(n, m, v) { (n), (uint64_t)(m), (uint64_t)(v), false }
-#define ARG_SELF_PID(n) { (n), LOW32, 0, true }
-
-/* Written out one by one: forwarding a braced condition through another
- * macro would split it at its commas. */
-#define ALLOW(sc, why) { #sc, SCMP_SYS(sc), MK_SC_ALLOW, 0, { NO_ARG, NO_ARG }, why }
-#define ALLOW_IF(sc, c1, why) { #sc, SCMP_SYS(sc), MK_SC_ALLOW, 0, { c1, NO_ARG }, why }
-#define ALLOW_IF2(sc, c1, c2, why) { #sc, SCMP_SYS(sc), MK_SC_ALLOW, 0, { c1, c2 }, why }
-#define ERRNO(sc, e, why) { #sc, SCMP_SYS(sc), MK_SC_ERRNO, e, { NO_ARG, NO_ARG }, why }
-#define ERRNO_IF(sc, e, c1, why) { #sc, SCMP_SYS(sc), MK_SC_ERRNO, e, { c1, NO_ARG }, why }
+#include "seccomp_rows.h"
 
 /* A thread shares memory, signal handlers and thread group, and enters no
  * new namespace. glibc's pthread_create passes exactly such flags. */
@@ -241,19 +231,27 @@ static bool has_cond(const struct mk_sc_rule *r)
 	return r->cond[0].arg >= 0 || r->cond[1].arg >= 0;
 }
 
+/* Row i of the filter: the release table, then the sanitizer rows (none
+ * outside sanitizer builds: seccomp_sanitizer.c). */
+static const struct mk_sc_rule *row(size_t i)
+{
+	size_t n = sizeof rules / sizeof rules[0], nsan;
+	const struct mk_sc_rule *san = mk_seccomp_sanitizer_rules(&nsan);
+	return i < n ? &rules[i] : i < n + nsan ? &san[i - n] : NULL;
+}
+
 /* libseccomp lets an unconditional rule silently swallow conditional rules
  * for the same call, so a call has either one plain row or only
- * conditional rows. */
+ * conditional rows (across both tables). */
 static int check_table(char *why, size_t whylen)
 {
-	size_t n = sizeof rules / sizeof rules[0];
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = i + 1; j < n; j++) {
-			if (strcmp(rules[i].name, rules[j].name) != 0)
+	for (size_t i = 0; row(i); i++) {
+		for (size_t j = i + 1; row(j); j++) {
+			if (strcmp(row(i)->name, row(j)->name) != 0)
 				continue;
-			if (!has_cond(&rules[i]) || !has_cond(&rules[j])) {
+			if (!has_cond(row(i)) || !has_cond(row(j))) {
 				snprintf(why, whylen, "seccomp table: '%s' has a plain row and "
-					 "another row", rules[i].name);
+					 "another row", row(i)->name);
 				return -1;
 			}
 		}
@@ -322,8 +320,8 @@ static scmp_filter_ctx build(char *why, size_t whylen)
 		return NULL;
 	}
 	int rc = set_attrs(ctx, why, whylen);
-	for (size_t i = 0; rc == 0 && i < sizeof rules / sizeof rules[0]; i++)
-		rc = add_rule(ctx, &rules[i], why, whylen);
+	for (size_t i = 0; rc == 0 && row(i); i++)
+		rc = add_rule(ctx, row(i), why, whylen);
 	if (rc != 0) {
 		seccomp_release(ctx);
 		return NULL;

@@ -40,6 +40,10 @@ struct mk_sc_rule {
 /* The table, for tests and reviews. */
 const struct mk_sc_rule *mk_seccomp_rules(size_t *n);
 
+/* The extra rows an ASan+UBSan build adds for the sanitizer runtimes
+ * (seccomp_sanitizer.c); *n = 0 and NULL in every other build. */
+const struct mk_sc_rule *mk_seccomp_sanitizer_rules(size_t *n);
+
 /* True unless built with MEERKO_SECCOMP_AUDIT (violations logged, not
  * killed: a development aid, never shipped). */
 bool mk_seccomp_enforcing(void);

@@ -17,6 +17,8 @@ PACKAGES=(
 	# the real local swarm (tests/lib/swarm.sh, scripts/demo.sh)
 	opentracker microsocks dante-server aria2 mktorrent transmission-cli
 	tcpdump iproute2 procps util-linux passwd curl coreutils
+	# man page checks (tests/integration/test_install.sh)
+	groff-base man-db
 	# the benchmark (bench/run.sh)
 	qbittorrent-nox python3-libtorrent jq time strace
 )

@@ -13,8 +13,8 @@
  * $MEERKO_PROXY_PASSWORD is unset: only argv drives the run.
  *
  * Oracle, beyond ASan/UBSan: errors are non-empty; on success the parsed
- * struct is coherent (one input unless -h/-V/--sandbox-check, never both
- * --proxy and --no-proxy) and every pointer in it points into argv.
+ * struct is coherent (1..MK_CLI_MAX_INPUTS inputs unless -h/-V/--sandbox-check,
+ * never both --proxy and --no-proxy) and every pointer in it points into argv.
  */
 #include <stdbool.h>
 #include <getopt.h>
@@ -56,13 +56,13 @@ static void one_vector(int argc, char **argv)
 			abort();
 		return;
 	}
-	if (!cli.help && !cli.version && !cli.sandbox_check && cli.n_inputs != 1)
+	if (!cli.help && !cli.version && !cli.sandbox_check && cli.n_inputs == 0)
 		abort();
-	if (cli.n_inputs > MK_CLI_MAX_INPUTS || (cli.proxy && cli.no_proxy && cli.n_inputs == 1 &&
+	if (cli.n_inputs > MK_CLI_MAX_INPUTS || (cli.proxy && cli.no_proxy && cli.n_inputs >= 1 &&
 	    !cli.help && !cli.version && !cli.sandbox_check))
 		abort();
 	const char *ptrs[] = { cli.config_path, cli.output_dir, cli.proxy, cli.proxy_user,
-			       cli.progress, cli.max_down, cli.max_up, cli.sandbox };
+			       cli.progress, cli.max_down, cli.max_up, cli.sandbox, cli.metadata_timeout };
 	for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++)
 		if (!in_argv(ptrs[i], argv, argc))
 			abort(); /* a value that is not in this argv: stale getopt state */

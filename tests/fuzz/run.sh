@@ -5,7 +5,7 @@
 #   bash tests/fuzz/run.sh [SECONDS] [TARGET...]
 #
 # SECONDS per target (default 10); TARGET names (engine_msg, frame_reader,
-# socks5, config, cli, input, sanitize) select targets, default all.
+# socks5, config, cli, input, sanitize, json) select targets, default all.
 # Environment:
 #   FUZZ_BUILD_DIR    build dir (default <repo>/build-fuzz)
 #   FUZZ_KEEP_CORPUS  a dir: the grown corpora are kept there (<dir>/<target>)
@@ -25,7 +25,7 @@ SECONDS_PER=${1:-10}
 shift || true
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 CC=${CC:-clang}
-ALL=(engine_msg frame_reader socks5 config cli input sanitize)
+ALL=(engine_msg frame_reader socks5 config cli input sanitize json)
 
 # -max_len per target: the largest input that still means something
 declare -A MAXLEN=(
@@ -36,6 +36,7 @@ declare -A MAXLEN=(
 	[cli]=1024           # argv, NUL-separated
 	[input]=4096         # small .torrent files and magnet links
 	[sanitize]=4096      # names and messages
+	[json]=4096          # names and messages, as --json strings
 )
 
 if ! [[ $SECONDS_PER =~ ^[0-9]+$ ]] || ((SECONDS_PER < 1 || SECONDS_PER > 86400)); then

@@ -14,7 +14,8 @@
 # given --state-ok (disk full: verified pieces are worth resuming) may leave
 # files in it.
 #
-# Rows that reach the engine (bad .torrent contents, bad magnets, disk full)
+# Rows that reach the engine (bad .torrent contents, magnets that pass the
+# broker's info-hash check, disk full)
 # run twice: [sandbox] mode = off, then mode = required (as root the engine
 # runs as nobody, so their save dir belongs to nobody).
 #
@@ -372,6 +373,18 @@ sequential = maybe" -- -o @SAVE@ "$FIX/good.torrent"
 # terminal escape in it must not reach stderr raw (one line, no escape)
 row name-with-newline 3 "No such file or directory" --then no_escape -- -o @SAVE@ \
 	"$FIX/missing"$'\n'"second line "$'\e'"[0m.torrent"
+
+# several inputs: all are read and checked before anything starts
+row second-input-missing 3 "does-not-exist.torrent: No such file or directory" -- -o @SAVE@ \
+	"$FIX/good.torrent" "$FIX/does-not-exist.torrent"
+row second-magnet-bad-hash 3 "not a valid magnet link" -- -o @SAVE@ \
+	"$FIX/good.torrent" "magnet:?xt=urn:btih:0123"
+row duplicate-torrent 3 "the same torrent as" -- -o @SAVE@ "$FIX/good.torrent" "$FIX/../fixtures/good.torrent"
+row duplicate-magnet-hex-base32 3 "the same torrent as" -- -o @SAVE@ \
+	"magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567" \
+	"magnet:?xt=urn:btih:AERUKZ4JVPG66AJDIVTYTK6N54ASGRLH&dn=again"
+row bad-metadata-timeout 2 "--metadata-timeout: [download] metadata_timeout: 'soon' is not a number of seconds" -- \
+	-o @SAVE@ --metadata-timeout soon "$FIX/good.torrent"
 
 # ------------------------------------------------------------ rows: proxy problems
 closed_port=39999

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # test_lab.sh - meerko-leaktest end to end, as root:
 #   1. `meerko-leaktest lab` (every scenario: plain, proxy-kill,
 #      wrong-password, magnet, dht-lsd-upnp) must exit 0: Meerko leaked
@@ -19,6 +20,9 @@
 # removes what a killed run left (`meerko-leaktest cleanup --pid`), this
 # test's namespaces and its temp dir - also when a check fails.
 set -euo pipefail
+# swarm_sanitizer_reports only (this test builds its own lab, not a swarm)
+# shellcheck source=../lib/swarm.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/swarm.sh"
 
 BUILD_DIR=${1:-${BUILD_DIR:-build}}
 LEAKTEST_BIN=${LEAKTEST_BIN:-$BUILD_DIR/bin/meerko-leaktest}
@@ -72,6 +76,12 @@ cleanup() {
 		fi
 		rm -rf "/etc/netns/$ns"
 	done
+	# sanitizer builds: a report of meerko-leaktest itself, or one it copied
+	# from a client's log (which its run dir takes away), fails the test
+	if [[ -d $WORK ]] && swarm_sanitizer_reports "$WORK"; then
+		printf 'FAIL: a sanitizer report was found (above)\n'
+		rc=1
+	fi
 	case $WORK in */mkleak-test.*) rm -rf -- "$WORK" ;; esac
 	exit "$rc"
 }

@@ -75,6 +75,11 @@
 #                                  aria2c seeding on $SWARM_SEED_IP:$SWARM_SEED_PORT;
 #                                  returns once it verified the data, listens,
 #                                  and the tracker lists it as a seeder
+#   swarm_start_seeder_lt DATADIR TORRENT...
+#                                  python3-libtorrent (lt_seeder.py) seeding every
+#                                  TORRENT there instead; it serves metadata, so
+#                                  magnet links work (aria2c does not serve it)
+#   swarm_lt_seeder_peer_ips       distinct peer IPs that libtorrent seeder saw
 #   swarm_seeder_peer_ips [LOG]    distinct IPs that sent the seeder a BitTorrent
 #                                  handshake (aria2c "From: IP:port handshake"),
 #                                  the seeder's own IP excluded
@@ -96,6 +101,12 @@
 #   swarm_summary                  print "N passed, M failed"; 0 iff M == 0
 #   swarm_dump_logs [LINES]        tail of every log in $SWARM_LOGS (done by the
 #                                  trap when the script exits non-zero, not 77)
+#   swarm_sanitizer_reports DIR... print every sanitizer report (ASan, LSan,
+#                                  UBSan) in the text files under DIR; 0 if any.
+#                                  The trap checks $SWARM_DIR with it and turns
+#                                  the exit status into 1 if one is found: the
+#                                  sandboxed engine's reports only reach the
+#                                  client's stderr, which tests keep in files.
 #
 # Addresses (loopback only; swarm_init refuses anything else):
 #   SWARM_TRACKER_IP=127.0.0.1  SWARM_CLIENT_IP=127.0.0.2
@@ -438,11 +449,29 @@ swarm_init() {
 _swarm_on_exit() {
 	local rc=$?
 	trap - EXIT
+	if [[ -n $SWARM_DIR && -d $SWARM_DIR ]] && swarm_sanitizer_reports "$SWARM_DIR" >&2; then
+		printf 'swarm: FAIL: a sanitizer report was found (above)\n' >&2
+		rc=1
+	fi
 	if ((rc != 0 && rc != 77)) && [[ $SWARM_DUMP_ON_FAIL == 1 && -n $SWARM_DIR && -d $SWARM_LOGS ]]; then
 		swarm_dump_logs "$SWARM_DUMP_LINES" >&2 || true
 	fi
 	swarm_cleanup
 	exit "$rc"
+}
+
+# What starts a report of ASan, LeakSanitizer or UBSan (-fsanitize=undefined).
+SWARM_SANITIZER_RE='ERROR: (AddressSanitizer|LeakSanitizer)|: runtime error: |Sanitizer:DEADLYSIGNAL|Sanitizer CHECK failed|LeakSanitizer has encountered'
+
+swarm_sanitizer_reports() { # DIR...
+	local f found=1
+	while IFS= read -r f; do
+		found=0
+		printf -- '----- sanitizer report in %s -----\n' "$f"
+		# from the first report line on: the report, not the whole log
+		awk -v re="$SWARM_SANITIZER_RE" 'p || $0 ~ re { p = 1; print }' "$f" | head -n 200 || true
+	done < <(grep -rlIE -- "$SWARM_SANITIZER_RE" "$@" 2>/dev/null)
+	return "$found"
 }
 
 _swarm_on_signal() {
@@ -874,4 +903,50 @@ swarm_check() {
 swarm_summary() {
 	printf '%d passed, %d failed\n' "$SWARM_PASSED" "$SWARM_FAILED"
 	((SWARM_FAILED == 0 && SWARM_PASSED > 0))
+}
+
+# ------------------------------------------------------------------ libtorrent seeder
+# swarm_start_seeder_lt DATADIR TORRENT...: python3-libtorrent (lt_seeder.py)
+# seeding every TORRENT from DATADIR on $SWARM_SEED_IP:$SWARM_SEED_PORT. It
+# serves metadata, so magnet links work (aria2c does not serve it). Returns
+# once every torrent seeds and the tracker lists it (<= $SWARM_SEED_READY_TIMEOUT,
+# 60 s). Its log ($SWARM_SEED_LOG) has a "peer IP" line per peer address.
+swarm_start_seeder_lt() {
+	local datadir=$1 t hashes=() py=/usr/bin/python3
+	shift
+	[[ -n $SWARM_DIR ]] || { swarm_die "swarm_start_seeder_lt before swarm_init"; return 1; }
+	[[ -d $datadir && $# -ge 1 ]] || { swarm_die "swarm_start_seeder_lt DATADIR TORRENT..."; return 1; }
+	"$py" -c 'import libtorrent' 2>/dev/null || { swarm_die "python3-libtorrent is not installed"; return 1; }
+	for t in "$@"; do
+		hashes+=("$(swarm_infohash "$t")") || return 1
+	done
+	_swarm_check_free "$SWARM_SEED_IP" "$SWARM_SEED_PORT" || return 1
+	swarm_spawn seeder-lt "$py" "$(dirname "${BASH_SOURCE[0]}")/lt_seeder.py" \
+		"$SWARM_SEED_IP" "$SWARM_SEED_PORT" "$datadir" "$@" || return 1
+	SWARM_SEED_PID=$SWARM_LAST_PID
+	SWARM_SEED_LOG=$SWARM_LOGS/seeder-lt.log
+	local limit=${SWARM_SEED_READY_TIMEOUT:-60}
+	if ! swarm_wait_for -t "$limit" -i 0.2 _swarm_lt_ready_or_dead "${hashes[@]}" ||
+		! _swarm_alive "$SWARM_SEED_PID"; then
+		swarm_die "libtorrent seeder not ready within ${limit}s (log: $SWARM_SEED_LOG)"
+		tail -n 20 "$SWARM_SEED_LOG" >&2 2>/dev/null || true
+		return 1
+	fi
+	swarm_log "libtorrent seeder ready: ${hashes[*]} on $SWARM_SEED_IP:$SWARM_SEED_PORT"
+}
+
+_swarm_lt_ready_or_dead() { # HASH...
+	! _swarm_alive "$SWARM_SEED_PID" && return 0
+	local h n
+	for h in "$@"; do
+		grep -qx "seeding $h" "$SWARM_SEED_LOG" 2>/dev/null || return 1
+		n=$(swarm_tracker_seeders "$h") || return 1
+		((n >= 1)) || return 1
+	done
+}
+
+# distinct peer addresses the libtorrent seeder saw, its own excluded
+swarm_lt_seeder_peer_ips() {
+	[[ -f $SWARM_SEED_LOG ]] || return 0
+	awk '$1 == "peer" { print $2 }' "$SWARM_SEED_LOG" | grep -vxF "$SWARM_SEED_IP" | sort -u || true
 }

@@ -981,6 +981,47 @@ static void test_example_documents_every_key(void **state)
 	free(s);
 }
 
+/* In the man page, is `name` a key (a word on the line after a .TP) inside
+ * the ".SS [section]" block? */
+static bool manpage_has_key(const char *text, const char *section, const char *name)
+{
+	char head[80];
+	snprintf(head, sizeof head, "\n.SS [%s]\n", section);
+	const char *p = strstr(text, head);
+	if (!p)
+		return false;
+	p += strlen(head);
+	const char *end = strstr(p, "\n.S"); /* next .SS or .SH */
+	size_t nlen = strlen(name);
+	while ((p = strstr(p, ".TP\n")) && (!end || p < end)) {
+		p += 4;
+		const char *eol = strchr(p, '\n');
+		if (!eol || strncmp(p, ".B", 2) != 0)
+			continue;
+		for (const char *q = p + 2; q + nlen <= eol; q++)
+			if (strncmp(q, name, nlen) == 0 && (q[-1] == ' ' || q[-1] == '"') &&
+			    (q[nlen] == ' ' || q[nlen] == '\n' || q[nlen] == '"'))
+				return true;
+	}
+	return false;
+}
+
+/* docs/meerko.ini.5 documents every key, in the right section. */
+static void test_manpage_documents_every_key(void **state)
+{
+	char *text = read_all(MEERKO_SOURCE_DIR "/docs/meerko.ini.5");
+	const char *sec, *name;
+
+	(void)state;
+	for (size_t i = 0; i < mk_config_key_count(); i++) {
+		assert_int_equal(mk_config_key_at(i, &sec, &name), 0);
+		if (!manpage_has_key(text, sec, name))
+			fail_msg("docs/meerko.ini.5 does not document [%s] %s", sec, name);
+	}
+	assert_false(manpage_has_key(text, "proxy", "no_such_key"));
+	free(text);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1016,6 +1057,7 @@ int main(void)
 		T(test_load_is_all_or_nothing),
 		T(test_example_loads_as_defaults),
 		T(test_example_documents_every_key),
+		T(test_manpage_documents_every_key),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

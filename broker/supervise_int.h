@@ -1,0 +1,57 @@
+/*
+ * supervise_int.h - state shared by supervise.c (engine, signals, relay) and
+ * torrents.c (what happens to each torrent). Internal to those two files.
+ */
+#ifndef MEERKO_BROKER_SUPERVISE_INT_H
+#define MEERKO_BROKER_SUPERVISE_INT_H
+
+#include <stdint.h>
+#include "engine_msg.h"
+#include "ipc.h"
+#include "progress.h"
+#include "supervise.h"
+
+enum phase { PH_STARTING, PH_RUNNING, PH_STOPPING, PH_DONE };
+
+struct sup {
+	struct mk_job *job;
+	struct mk_engine_proc *eng;
+	struct mk_torrent_set set;
+	struct mk_progress prog;
+	enum phase phase;
+	int exit_code;              /* decided when stopping starts */
+	char error[512];            /* printed once at the end, if set */
+	int64_t phase_start_ms, last_msg_ms;
+	int warnings;
+	int got_shutdown_done;
+	int sigints;
+	int relay_gone;
+	int user_stop;              /* stopping because of a signal */
+	int64_t next_resume_ms;
+	int64_t outage_start_ms;    /* 0 = proxy up */
+	int paused_for_outage;
+	int final_drawn;            /* the last progress block was forced out */
+	/* per job torrent (index = id - 1) */
+	int resume_sent[MK_MAX_TORRENTS];   /* AddTorrent carried saved resume data: 1, none: 0, refused: -1 */
+	int64_t meta_wait_ms[MK_MAX_TORRENTS]; /* magnet waiting for metadata since, 0 = has it */
+};
+
+int64_t mk_sup_now_ms(void);
+void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int mk_sup_send(struct sup *s, Meerko__BrokerToEngine *m);
+void mk_sup_send_ref(struct sup *s, int which, uint32_t id);
+void mk_sup_start_stopping(struct sup *s, int code);
+void mk_sup_warn(struct sup *s, const char *what, const char *text);
+
+/* torrents.c */
+void mk_tor_add_all(struct sup *s);                     /* on Ready */
+void mk_tor_on_event(struct sup *s, const Meerko__Event *ev);
+void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl); /* --list / --files */
+void mk_tor_after_status(struct sup *s);                /* verdicts; stop when all are settled */
+void mk_tor_check_deadlines(struct sup *s, int64_t now); /* metadata timeouts */
+void mk_tor_proxy_back(struct sup *s, int64_t now);     /* restart metadata clocks */
+void mk_tor_send_all(struct sup *s, int which);         /* pause/resume/save every live torrent */
+void mk_tor_finish(struct sup *s);                      /* copy results into the job */
+
+#endif

@@ -1,0 +1,331 @@
+/*
+ * torrents.c - what happens to each torrent of a run (see supervise.h).
+ *
+ * Contract: ids are job index + 1, and only torrents that have not failed
+ * (nor been listed) are added, so the engine can name nothing else
+ * (engine_msg.c checks). A torrent is settled when it is done (torrent_done,
+ * the one place that decides: downloaded with its file selection applied and
+ * its [seed] goal reached, done.c), listed (--list) or failed; the run stops
+ * when every torrent is settled, with the first failure's exit code, else 0.
+ * A failure prints one line naming the input (sanitised) and pauses that
+ * torrent; the others go on. File lists are per torrent id: --list prints
+ * each (under a header when there are several), --files (one input only,
+ * cli.c) answers with its priorities. Engine text reaches stdout/stderr only
+ * through mk_sanitize, and --json lines only through the JSON escaper.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "done.h"
+#include "exitcodes.h"
+#include "files.h"
+#include "jsonout.h"
+#include "sanitize.h"
+#include "supervise_int.h"
+
+#define MK_MAX_JSON_TRACKER_EVENTS 100
+
+static struct mk_job_torrent *jt_of(struct sup *s, uint32_t id)
+{
+	return id >= 1 && id <= s->job->n_torrents ? &s->job->torrents[id - 1] : NULL;
+}
+
+/* The one definition of "this torrent is done": every wanted byte verified
+ * (the --files selection applied) and the seeding goal reached. Called on
+ * every status until it is true: done.c notes when seeding began. */
+static int torrent_done(const struct sup *s, struct mk_torrent_view *t)
+{
+	const struct mk_config *c = s->job->cfg;
+	const struct mk_seed_goal goal = { c->seed_ratio_milli, c->seed_time_min };
+	return mk_torrent_done(t, &goal, mk_sup_now_ms());
+}
+
+static void shown_input(const struct mk_job_torrent *jt, char *buf, size_t len)
+{
+	mk_sanitize(jt->input->arg, strlen(jt->input->arg), buf, len);
+}
+
+static void json_event(struct sup *s, const char *event, uint32_t id, const char *msg, int code)
+{
+	if (!s->job->json)
+		return;
+	struct mk_job_torrent *jt = jt_of(s, id);
+	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
+	mk_jsonout_event(stdout, mk_sup_now_ms() - s->job->start_ms, event, id, jt ? jt->input->arg : NULL,
+			 v && v->name[0] ? v->name : NULL, msg, code);
+}
+
+/* One stderr line, the torrent paused, the run goes on without it. */
+static void fail_torrent(struct sup *s, uint32_t id, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fail_torrent(struct sup *s, uint32_t id, int code, const char *fmt, ...)
+{
+	struct mk_job_torrent *jt = jt_of(s, id);
+	char what[768], arg[256];
+	if (!jt || jt->failed)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	jt->failed = code;
+	if (!s->job->first_failure)
+		s->job->first_failure = code;
+	if (s->phase == PH_STOPPING && s->exit_code == 0 && !s->error[0])
+		s->exit_code = code; /* failed while the rest was being saved: not a success */
+	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
+	if (v)
+		v->failed = true;
+	shown_input(jt, arg, sizeof arg);
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "meerko-secure: %s: %s\n", arg, what);
+	json_event(s, "error", id, what, code);
+	if (v && s->phase == PH_RUNNING)
+		mk_sup_send_ref(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE, id);
+}
+
+static void send_add(struct sup *s, uint32_t id)
+{
+	struct mk_job_torrent *jt = jt_of(s, id);
+	const struct mk_input *in = jt->input;
+	Meerko__AddTorrent a = MEERKO__ADD_TORRENT__INIT;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	int *sent = &s->resume_sent[id - 1];
+	a.id = id;
+	if (in->magnet)
+		a.magnet_uri = (char *)in->magnet;
+	a.torrent_data.data = in->bytes;
+	a.torrent_data.len = in->bytes ? in->len : 0;
+	a.save_path = (char *)s->job->save_path;
+	size_t rlen = 0;
+	uint8_t *resume = *sent < 0 || !jt->state || !jt->trust_resume ? NULL
+			  : mk_state_load(jt->state, MK_MAX_RESUME, &rlen);
+	a.resume_data.data = resume;
+	a.resume_data.len = resume ? rlen : 0;
+	*sent = resume != NULL;
+	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
+	if (!v) {
+		v = &s->set.t[s->set.n++];
+		memset(v, 0, sizeof *v);
+		v->id = id;
+	}
+	mk_files_prepare_add(&a, s->job->cfg, v); /* list_only, select_files, sequential, max_connections */
+	s->meta_wait_ms[id - 1] = in->magnet ? mk_sup_now_ms() : 0;
+	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
+	m.add = &a;
+	mk_sup_send(s, &m);
+	free(resume);
+}
+
+void mk_tor_add_all(struct sup *s)
+{
+	for (size_t i = 0; i < s->job->n_torrents && i < MK_MAX_TORRENTS; i++)
+		if (!s->job->torrents[i].failed && !s->job->torrents[i].listed)
+			send_add(s, (uint32_t)(i + 1)); /* listed before an engine restart: not again */
+	mk_tor_after_status(s); /* nothing left to add: settled already */
+}
+
+void mk_tor_send_all(struct sup *s, int which)
+{
+	for (size_t i = 0; i < s->set.n; i++)
+		if (!s->set.t[i].failed && !s->set.t[i].listed)
+			mk_sup_send_ref(s, which, s->set.t[i].id);
+}
+
+static void on_add_failed(struct sup *s, uint32_t id, const char *clean)
+{
+	if (id >= 1 && id <= s->job->n_torrents && s->resume_sent[id - 1] == 1) {
+		/* Saved state unusable (other torrent, corrupt): start afresh;
+		 * libtorrent still rechecks what is on disk. */
+		mk_sup_warn(s, "saved resume data not usable, checking files instead", clean);
+		s->resume_sent[id - 1] = -1;
+		send_add(s, id);
+		return;
+	}
+	if (strstr(clean, "already") && strstr(clean, "exists"))
+		fail_torrent(s, id, MK_EXIT_INPUT, "the same torrent is given twice (%s)", clean);
+	else
+		fail_torrent(s, id, MK_EXIT_INPUT, "%s", clean);
+}
+
+/* An error the engine could not tie to a torrent stops the whole run. */
+static int run_wide_error(struct sup *s, const Meerko__Event *ev, const char *clean)
+{
+	int code = ev->type == MEERKO__EVENT_TYPE__EVENT_ADD_FAILED ? MK_EXIT_INPUT : MK_EXIT_DISK;
+	if (ev->torrent_id != 0 || (ev->type != MEERKO__EVENT_TYPE__EVENT_ADD_FAILED &&
+				    ev->type != MEERKO__EVENT_TYPE__EVENT_FILE_ERROR &&
+				    ev->type != MEERKO__EVENT_TYPE__EVENT_TORRENT_ERROR))
+		return 0;
+	mk_sup_set_error(s, code, "%s", clean);
+	mk_sup_start_stopping(s, code);
+	return 1;
+}
+
+void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
+{
+	char clean[MK_MAX_TEXT];
+	uint32_t id = ev->torrent_id;
+	mk_sanitize(ev->message, strlen(ev->message), clean, sizeof clean);
+	if (run_wide_error(s, ev, clean))
+		return;
+	switch (ev->type) {
+	case MEERKO__EVENT_TYPE__EVENT_ADD_FAILED:
+		on_add_failed(s, id, clean);
+		break;
+	case MEERKO__EVENT_TYPE__EVENT_FILE_ERROR:
+	case MEERKO__EVENT_TYPE__EVENT_TORRENT_ERROR:
+		fail_torrent(s, id, MK_EXIT_DISK, "cannot write the download: %s (what was verified is kept)", clean);
+		break;
+	case MEERKO__EVENT_TYPE__EVENT_TRACKER_ERROR:
+		if (s->warnings < MK_MAX_JSON_TRACKER_EVENTS)
+			json_event(s, "tracker_error", id, ev->message, 0);
+		mk_sup_warn(s, "tracker", clean);
+		break;
+	case MEERKO__EVENT_TYPE__EVENT_ADDED:
+		json_event(s, "added", id, NULL, 0);
+		break;
+	case MEERKO__EVENT_TYPE__EVENT_METADATA_RECEIVED:
+		if (id >= 1 && id <= s->job->n_torrents)
+			s->meta_wait_ms[id - 1] = 0;
+		json_event(s, "metadata", id, NULL, 0);
+		break;
+	default:
+		break;
+	}
+	mk_tor_after_status(s); /* a failure may have settled the last torrent */
+}
+
+void mk_tor_after_status(struct sup *s)
+{
+	size_t settled = 0;
+	for (size_t i = 0; i < s->set.n; i++) {
+		struct mk_torrent_view *v = &s->set.t[i];
+		struct mk_job_torrent *jt = jt_of(s, v->id);
+		if (v->wanted > 0)
+			s->meta_wait_ms[v->id - 1] = 0; /* sizes known: it has metadata */
+		if (!v->complete && !v->failed && torrent_done(s, v)) {
+			v->complete = true;
+			v->seeding = false;
+			json_event(s, "finished", v->id, NULL, 0);
+		} else if (!v->complete && !v->failed && !v->seeding && mk_torrent_complete(v)) {
+			v->seeding = true; /* downloaded; the [seed] goal keeps it going */
+			json_event(s, "seeding", v->id, NULL, 0);
+		}
+		jt->complete = v->complete;
+	}
+	for (size_t i = 0; i < s->job->n_torrents; i++) {
+		const struct mk_job_torrent *jt = &s->job->torrents[i];
+		settled += jt->failed || jt->complete || jt->listed;
+	}
+	if (s->phase == PH_RUNNING && settled == s->job->n_torrents)
+		mk_sup_start_stopping(s, s->job->first_failure ? s->job->first_failure : MK_EXIT_OK);
+}
+
+/* --list: the table on stdout (under "[id] INPUT" when the run has several
+ * torrents), or one "files" line with --json. */
+static void print_files(struct sup *s, uint32_t id, const Meerko__FileList *fl, const bool *want)
+{
+	struct mk_job_torrent *jt = jt_of(s, id);
+	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
+	size_t before = 0;
+	if (s->job->json) {
+		mk_jsonout_files(stdout, mk_sup_now_ms() - s->job->start_ms, id, jt->input->arg,
+				 v && v->name[0] ? v->name : NULL, fl, want);
+		return;
+	}
+	mk_progress_break(&s->prog);
+	for (size_t i = 0; i < s->job->n_torrents; i++)
+		before += s->job->torrents[i].listed != 0;
+	if (s->job->n_torrents > 1) {
+		char arg[512];
+		shown_input(jt, arg, sizeof arg);
+		printf("%s[%" PRIu32 "] %s\n", before ? "\n" : "", id, arg);
+	}
+	mk_files_print(fl, want, stdout);
+}
+
+void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl)
+{
+	uint32_t id = fl->torrent_id; /* one we asked a list for (engine_msg.c) */
+	struct mk_job_torrent *jt = jt_of(s, id);
+	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
+	const struct mk_config *c = s->job->cfg;
+	Meerko__SetFilePriorities sp;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	char err[512];
+	bool *want = NULL;
+	if (!jt || !v || v->failed)
+		return;
+	s->meta_wait_ms[id - 1] = 0; /* a file list means the metadata is there */
+	if (mk_files_select(c, fl, &want, err, sizeof err) != 0) {
+		fail_torrent(s, id, MK_EXIT_USAGE, "%s", err);
+	} else if (c->list_only) {
+		print_files(s, id, fl, want);
+		v->listed = true;
+		jt->listed = 1;
+		/* Listed: it has nothing more to say to anyone while the others
+		 * are still being fetched (and stays paused: mk_tor_send_all). */
+		mk_sup_send_ref(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE, id);
+	} else if (mk_files_priorities(fl, want, &sp, err, sizeof err) != 0) {
+		fail_torrent(s, id, MK_EXIT_INTERNAL, "%s", err);
+	} else {
+		m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES;
+		m.set_files = &sp;
+		mk_sup_send(s, &m);
+		mk_files_free_reply(&sp);
+	}
+	free(want);
+	mk_tor_after_status(s); /* the last one listed, or failed: stop */
+}
+
+/* "NAME (HASH)", or whichever of the two is known. name is sanitised. */
+static void magnet_label(const struct mk_job_torrent *jt, const char *name, char *buf, size_t len)
+{
+	char hex[41];
+	int has_hash = mk_magnet_btih(jt->input->magnet, hex) == 1;
+	if (name[0] && has_hash && strcmp(name, hex) != 0)
+		snprintf(buf, len, "%s (%s)", name, hex);
+	else
+		snprintf(buf, len, "%s", has_hash ? hex : name[0] ? name : "the magnet");
+}
+
+void mk_tor_check_deadlines(struct sup *s, int64_t now)
+{
+	int limit = s->job->cfg->metadata_timeout_s;
+	if (limit <= 0 || s->outage_start_ms || s->phase != PH_RUNNING)
+		return; /* 0 = wait forever; an outage is not the swarm's silence */
+	for (size_t i = 0; i < s->set.n; i++) {
+		uint32_t id = s->set.t[i].id;
+		int64_t since = s->meta_wait_ms[id - 1];
+		if (since && !s->set.t[i].failed && now - since > limit * 1000LL) {
+			char who[320];
+			s->meta_wait_ms[id - 1] = 0;
+			magnet_label(jt_of(s, id), s->set.t[i].name, who, sizeof who);
+			fail_torrent(s, id, MK_EXIT_METADATA, "no metadata for %s after %d s: no peer or tracker "
+				     "answered through the proxy", who, limit);
+		}
+	}
+	mk_tor_after_status(s);
+}
+
+void mk_tor_proxy_back(struct sup *s, int64_t now)
+{
+	for (size_t i = 0; i < s->set.n; i++)
+		if (s->meta_wait_ms[s->set.t[i].id - 1])
+			s->meta_wait_ms[s->set.t[i].id - 1] = now;
+}
+
+void mk_tor_finish(struct sup *s)
+{
+	for (size_t i = 0; i < s->set.n; i++) {
+		struct mk_torrent_view *v = &s->set.t[i];
+		struct mk_job_torrent *jt = jt_of(s, v->id);
+		jt->downloaded += v->downloaded;
+		if (v->name[0])
+			snprintf(jt->name, sizeof jt->name, "%s", v->name);
+	}
+}

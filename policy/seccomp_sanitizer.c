@@ -1,0 +1,47 @@
+/*
+ * seccomp_sanitizer.c - the extra seccomp rows of ASan+UBSan builds.
+ *
+ * Contract: in a build with MEERKO_SANITIZE (cmake -DMEERKO_SANITIZE=ON,
+ * test builds only, never shipped) mk_seccomp_sanitizer_rules() returns the
+ * rows below, which mk_seccomp_install() adds after the release table; in
+ * every other build it returns none, so the release filter is exactly the
+ * table in seccomp_allowlist.c. Rows are read as there (seccomp_rows.h).
+ *
+ * Each row is a call the sanitizer runtimes (libasan, libubsan) make while
+ * the confined engine runs, found from the kernel's SIGSYS reports and
+ * strace -f of a confined download, an engine crash and a sanitizer report.
+ * Not here, on purpose: LeakSanitizer's needs at exit (ptrace, a tracer
+ * made with clone() without CLONE_THREAD, prctl(PR_SET_DUMPABLE)): the
+ * confined engine runs with detect_leaks=0 instead (engine_sanitizer.c),
+ * and the escape test still proves ptrace, execve and fork are killed.
+ */
+#include <fcntl.h>
+#include <stddef.h>
+
+#include "seccomp_allowlist.h"
+#include "seccomp_rows.h"
+
+#ifdef MEERKO_SANITIZE
+
+static const struct mk_sc_rule rules[] = {
+	ALLOW(sched_yield, "the runtimes' spin locks back off with it (allocator, reports)"),
+	ALLOW_IF(open, ARG_BITS(1, O_PATH, 0),
+		 "the runtimes call open(), not openat(), for /proc/self/maps and to read the "
+		 "binary's debug info for a report; as openat: Landlock checks the path, no O_PATH"),
+};
+
+const struct mk_sc_rule *mk_seccomp_sanitizer_rules(size_t *n)
+{
+	*n = sizeof rules / sizeof rules[0];
+	return rules;
+}
+
+#else
+
+const struct mk_sc_rule *mk_seccomp_sanitizer_rules(size_t *n)
+{
+	*n = 0;
+	return NULL;
+}
+
+#endif
