@@ -354,6 +354,8 @@ row unknown-short-option 2 "-X" -- -o @SAVE@ -Xh "$FIX/good.torrent"
 row unwritable-save-dir 5 "Read-only file system" --save ro -- -o @SAVE@ "$FIX/good.torrent"
 # --files / --seed-* / --max-connections: refused before anything starts
 row files-bad-range 2 "--files: '3-1' is not an index, a range A-B with A <= B, or a glob" -- -o @SAVE@ --files 3-1 "$FIX/good.torrent"
+row files-several-inputs 2 "--files selects the files of one torrent: give one input (got 2)" -- -o @SAVE@ \
+	--files 0 "$FIX/good.torrent" "$FIX/dotdot.torrent"
 row files-empty-item 2 "--files: empty item" -- -o @SAVE@ --files 1,,2 "$FIX/good.torrent"
 row files-escape-in-glob 2 "--files: a glob contains a control character" --then no_escape -- -o @SAVE@ \
 	--files "*"$'\e'"[0m" "$FIX/good.torrent"

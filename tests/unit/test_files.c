@@ -1,13 +1,17 @@
 /*
  * test_files.c - --files SPEC parsing and selection (filespec.c), the
  * "done" decision with seeding goals (done.c), FileList validation
- * (engine_msg.c) and the [seed] ratio / --files flags (config.c, cli.c).
+ * (engine_msg.c) and the [seed] ratio / --files flags (config.c, cli.c);
+ * with several torrents: --files refused, the --list table and its --json
+ * line, priorities, seeding in the progress lines.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -15,7 +19,10 @@
 #include "config.h"
 #include "done.h"
 #include "engine_msg.h"
+#include "files.h"
 #include "filespec.h"
+#include "jsonout.h"
+#include "progress.h"
 
 static const char *const PATHS[] = { "t/a.iso", "t/b.txt", "t/sub/c.iso", "t/pad", "t/d.txt" };
 static const bool PAD[] = { false, false, false, true, false };
@@ -247,6 +254,125 @@ static void cli_files_flags(void **st)
 	assert_non_null(strstr(err, "--files: '2-1' is not an index"));
 }
 
+
+/* Indexes and globs name one torrent's files: refused with several inputs. */
+static void cli_files_one_input_only(void **st)
+{
+	(void)st;
+	struct mk_cli cli;
+	char err[256];
+	char *two[] = { "meerko-secure", "--files", "0", "a.torrent", "b.torrent", NULL };
+	assert_int_equal(mk_cli_parse(&cli, 5, two, err, sizeof err), -1);
+	assert_string_equal(err, "--files selects the files of one torrent: give one input (got 2)");
+	char *list[] = { "meerko-secure", "--list", "a.torrent", "b.torrent", NULL };
+	assert_int_equal(mk_cli_parse(&cli, 4, list, err, sizeof err), 0);
+	assert_int_equal(cli.n_inputs, 2);
+}
+
+/* A FileList of 3 files (the middle one padding, one path hostile). */
+static Meerko__FileEntry fe[3];
+static Meerko__FileEntry *fep[3] = { &fe[0], &fe[1], &fe[2] };
+static Meerko__FileList three_files(void)
+{
+	Meerko__FileList fl = MEERKO__FILE_LIST__INIT;
+	for (int i = 0; i < 3; i++)
+		meerko__file_entry__init(&fe[i]);
+	fe[0].path = (char *)"t/a.iso";
+	fe[0].size = 1000;
+	fe[1].path = (char *)"t/.pad/24";
+	fe[1].size = 24;
+	fe[1].pad = true;
+	fe[2].path = (char *)"t/b\"\n\033[31m.txt";
+	fe[2].size = 2048;
+	fl.torrent_id = 3;
+	fl.n_files = 3;
+	fl.files = fep;
+	return fl;
+}
+
+static char *capture(void (*fn)(FILE *, const Meerko__FileList *, const bool *),
+		     const Meerko__FileList *fl, const bool *want)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	fn(f, fl, want);
+	fclose(f);
+	return buf;
+}
+static void print_table(FILE *f, const Meerko__FileList *fl, const bool *want) { mk_files_print(fl, want, f); }
+static void print_json(FILE *f, const Meerko__FileList *fl, const bool *want)
+{
+	mk_jsonout_files(f, 5, fl->torrent_id, "x.torrent", "t", fl, want);
+}
+
+static void list_table_json_and_priorities(void **st)
+{
+	(void)st;
+	struct mk_config c;
+	Meerko__FileList fl = three_files();
+	Meerko__SetFilePriorities sp;
+	char err[256];
+	bool *want = NULL;
+	mk_config_defaults(&c);
+	assert_int_equal(mk_files_select(&c, &fl, &want, err, sizeof err), 0);
+	assert_null(want); /* no SPEC: every file */
+	char *t = capture(print_table, &fl, NULL);
+	assert_non_null(strstr(t, "total: 2 files, 3048 bytes"));
+	assert_null(strstr(t, ".pad"));
+	assert_null(strchr(t, '\033')); /* the path is sanitised for the terminal */
+	free(t);
+	char *j = capture(print_json, &fl, NULL);
+	assert_string_equal(j, "{\"type\":\"files\",\"elapsed_ms\":5,\"id\":3,\"input\":\"x.torrent\",\"name\":\"t\","
+			       "\"files\":[{\"index\":0,\"path\":\"t/a.iso\",\"size\":1000},"
+			       "{\"index\":2,\"path\":\"t/b\\\"\\n\\u001b[31m.txt\",\"size\":2048}],"
+			       "\"total_bytes\":3048}\n");
+	free(j);
+	snprintf(c.files_spec, sizeof c.files_spec, "*.iso");
+	assert_int_equal(mk_files_select(&c, &fl, &want, err, sizeof err), 0);
+	assert_true(want[0] && !want[1] && !want[2]);
+	j = capture(print_json, &fl, want);
+	assert_non_null(strstr(j, "\"size\":1000,\"selected\":true}"));
+	assert_non_null(strstr(j, "\"size\":2048,\"selected\":false}"));
+	free(j);
+	assert_int_equal(mk_files_priorities(&fl, want, &sp, err, sizeof err), 0);
+	assert_int_equal(sp.id, 3);
+	assert_int_equal(sp.n_priorities, 3);
+	assert_true(sp.priorities[0] == 4 && sp.priorities[1] == 0 && sp.priorities[2] == 0);
+	mk_files_free_reply(&sp);
+	free(want);
+	snprintf(c.files_spec, sizeof c.files_spec, "5");
+	assert_int_equal(mk_files_select(&c, &fl, &want, err, sizeof err), -1);
+	assert_null(want);
+	assert_non_null(strstr(err, "out of range"));
+}
+
+/* Seeding shows in each torrent's line and in the total line. */
+static void progress_shows_seeding(void **st)
+{
+	(void)st;
+	struct mk_torrent_set set;
+	char buf[512];
+	memset(&set, 0, sizeof set);
+	set.n = 2;
+	for (int i = 0; i < 2; i++) {
+		struct mk_torrent_view *v = &set.t[i];
+		v->id = (uint32_t)i + 1;
+		v->have_status = true;
+		v->progress_ppm = 1000000;
+		v->done = v->wanted = 2000;
+		v->state = MEERKO__TORRENT_STATE__STATE_SEEDING;
+	}
+	set.t[0].uploaded = 1000;
+	set.t[0].seeding = true;
+	set.t[1].complete = true;
+	mk_progress_format(&set.t[0], "", buf, sizeof buf);
+	assert_non_null(strstr(buf, "seeding ratio 0.50"));
+	mk_progress_format_total(&set, NULL, buf, sizeof buf);
+	assert_non_null(strstr(buf, "1/2 complete, 1 seeding"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +386,9 @@ int main(void)
 		cmocka_unit_test(file_list_validation),
 		cmocka_unit_test(seed_ratio_parsing),
 		cmocka_unit_test(cli_files_flags),
+		cmocka_unit_test(cli_files_one_input_only),
+		cmocka_unit_test(list_table_json_and_priorities),
+		cmocka_unit_test(progress_shows_seeding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
