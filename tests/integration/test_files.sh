@@ -28,7 +28,7 @@
 #
 # Usage: test_files.sh BUILD_DIR SCENARIO
 #   MEERKO_BIN overrides the binary; MEERKO_TEST_SANDBOX=off runs unconfined
-#   (for an ASan build, whose engine the seccomp allowlist does not cover).
+#   (debugging; sanitizer builds run confined too, see docs/sandbox.md).
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
 set -euo pipefail
 
