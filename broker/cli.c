@@ -12,10 +12,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "filespec.h"
 #include "sanitize.h"
 
 enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN,
        OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK, OPT_JSON = 400, OPT_METADATA_TIMEOUT };
+/* --list, --files, --sequential, limits and seeding (numbered apart). */
+enum { OPT_LIST = 300, OPT_FILES, OPT_SEQUENTIAL, OPT_MAX_CONN, OPT_SEED_RATIO, OPT_SEED_TIME,
+       OPT_MAX_CONN_TORRENT };
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -28,6 +32,13 @@ static const struct option long_opts[] = {
 	{ "max-up", required_argument, NULL, OPT_MAX_UP },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "sandbox-check", no_argument, NULL, OPT_SANDBOX_CHECK },
+	{ "list", no_argument, NULL, OPT_LIST },
+	{ "files", required_argument, NULL, OPT_FILES },
+	{ "sequential", no_argument, NULL, OPT_SEQUENTIAL },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
+	{ "max-connections-per-torrent", required_argument, NULL, OPT_MAX_CONN_TORRENT },
+	{ "seed-ratio", required_argument, NULL, OPT_SEED_RATIO },
+	{ "seed-time", required_argument, NULL, OPT_SEED_TIME },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "metadata-timeout", required_argument, NULL, OPT_METADATA_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
@@ -50,6 +61,16 @@ void mk_cli_usage(FILE *out)
 	      "      --progress MODE    auto | tty | plain | none\n"
 	      "      --max-down KIB     download limit in KiB/s (0 = unlimited)\n"
 	      "      --max-up KIB       upload limit in KiB/s (0 = unlimited)\n"
+	      "      --max-connections N  peer connections in all (0 = libtorrent's 200)\n"
+	      "      --max-connections-per-torrent N  ... per torrent (0 = no own limit)\n"
+	      "      --list             print each torrent's files (index, size, path) and exit;\n"
+	      "                         a magnet's metadata is fetched, no payload\n"
+	      "      --files SPEC       download only these files: indexes, ranges, globs,\n"
+	      "                         comma-separated, e.g. 0,2-4,'*.iso' (see --list);\n"
+	      "                         one torrent only (refused with several inputs)\n"
+	      "      --sequential       download pieces in order\n"
+	      "      --seed-ratio R     after the download, seed until uploaded/size >= R\n"
+	      "      --seed-time MIN    ... or for MIN minutes, whichever first (default: no seeding)\n"
 	      "      --sandbox MODE     required | off\n"
 	      "      --sandbox-check    report each sandbox layer and exit\n"
 	      "      --json             JSON lines on stdout (status ticks and events, see\n"
@@ -58,7 +79,8 @@ void mk_cli_usage(FILE *out)
 	      "                         arrived after SEC seconds (default 120, 0 = never)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          version\n\n"
-	      "Exit codes: 0 done, 1 internal error, 2 usage/config, 3 bad torrent or magnet,\n"
+	      "Exit codes: 0 done, 1 internal error, 2 usage/config (also --files not fitting\n"
+	      "the torrent), 3 bad torrent or magnet,\n"
 	      "4 proxy unreachable/refused, 5 disk or save dir, 6 sandbox unavailable,\n"
 	      "7 engine failure or confinement violation, 8 proxy outage too long,\n"
 	      "9 no metadata for a magnet in time, 130 interrupted, 143 terminated.\n"
@@ -78,6 +100,13 @@ static int set_opt(struct mk_cli *cli, int opt, const char *arg)
 	case OPT_MAX_UP: cli->max_up = arg; break;
 	case OPT_SANDBOX: cli->sandbox = arg; break;
 	case OPT_SANDBOX_CHECK: cli->sandbox_check = true; break;
+	case OPT_LIST: cli->list = true; break;
+	case OPT_FILES: cli->files = arg; break;
+	case OPT_SEQUENTIAL: cli->sequential = true; break;
+	case OPT_MAX_CONN: cli->max_connections = arg; break;
+	case OPT_MAX_CONN_TORRENT: cli->max_conn_torrent = arg; break;
+	case OPT_SEED_RATIO: cli->seed_ratio = arg; break;
+	case OPT_SEED_TIME: cli->seed_time = arg; break;
 	case OPT_JSON: cli->json = true; break;
 	case OPT_METADATA_TIMEOUT: cli->metadata_timeout = arg; break;
 	case 'h': cli->help = true; break;
@@ -123,6 +152,12 @@ int mk_cli_parse(struct mk_cli *cli, int argc, char **argv, char *err, size_t er
 	}
 	if (cli->no_proxy && cli->proxy) {
 		snprintf(err, errlen, "--proxy and --no-proxy contradict each other");
+		return -1;
+	}
+	if (cli->files && cli->n_inputs > 1) {
+		/* Indexes and globs name one torrent's files: never guess which. */
+		snprintf(err, errlen, "--files selects the files of one torrent: give one input (got %zu)",
+			 cli->n_inputs);
 		return -1;
 	}
 	return 0;
@@ -193,5 +228,28 @@ int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_
 	    apply(c, "sandbox", "mode", cli->sandbox, "--sandbox", err, errlen) ||
 	    apply(c, "download", "metadata_timeout", cli->metadata_timeout, "--metadata-timeout", err, errlen))
 		return -1;
+	return mk_cli_apply_files(cli, c, err, errlen);
+}
+
+/* --list, --files, --sequential, --max-connections*, --seed-*. */
+int mk_cli_apply_files(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
+{
+	struct mk_filespec fs;
+	if (apply(c, "download", "sequential", cli->sequential ? "true" : NULL, "--sequential", err, errlen) ||
+	    apply(c, "download", "max_connections", cli->max_connections, "--max-connections", err, errlen) ||
+	    apply(c, "download", "max_connections_per_torrent", cli->max_conn_torrent,
+		  "--max-connections-per-torrent", err, errlen) ||
+	    apply(c, "seed", "ratio", cli->seed_ratio, "--seed-ratio", err, errlen) ||
+	    apply(c, "seed", "time", cli->seed_time, "--seed-time", err, errlen))
+		return -1;
+	c->list_only = cli->list;
+	if (cli->list)
+		c->progress = MK_PROGRESS_NONE; /* stdout is the list alone */
+	if (!cli->files)
+		return 0;
+	/* Checked now, so a typo fails before anything starts. */
+	if (mk_filespec_parse(&fs, cli->files, err, errlen) != 0)
+		return -1;
+	snprintf(c->files_spec, sizeof c->files_spec, "%s", cli->files);
 	return 0;
 }

@@ -27,6 +27,13 @@ struct mk_cli {
 	const char *max_up;        /* --max-up KiB/s */
 	const char *sandbox;       /* --sandbox required|off */
 	bool sandbox_check;        /* --sandbox-check */
+	bool list;                 /* --list */
+	const char *files;         /* --files SPEC */
+	bool sequential;           /* --sequential */
+	const char *max_connections; /* --max-connections N */
+	const char *max_conn_torrent; /* --max-connections-per-torrent N */
+	const char *seed_ratio;    /* --seed-ratio R */
+	const char *seed_time;     /* --seed-time MINUTES */
 	bool json;                 /* --json */
 	const char *metadata_timeout; /* --metadata-timeout SECONDS */
 	bool help, version;
@@ -36,6 +43,8 @@ struct mk_cli {
 
 int mk_cli_parse(struct mk_cli *cli, int argc, char **argv, char *err, size_t errlen);
 int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen);
+/* The --list/--files/--sequential/--max-connections/--seed-* part of it. */
+int mk_cli_apply_files(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen);
 
 /* Splits "[socks5://]IP:PORT" or "[socks5://][IPv6]:PORT" (no DNS). */
 int mk_cli_split_proxy(const char *s, char *host, size_t hostlen, char *port, size_t portlen,

@@ -1,7 +1,7 @@
 /*
- * config.c - Meerko configuration: defaults, meerko.ini loading, CLI
- * overrides and cross-field validation. Implements config.h and
- * config_keys.h.
+ * config.c - Meerko configuration: defaults, the key table, value parsers,
+ * CLI overrides and cross-field validation. Implements config.h (but for
+ * loading and finding meerko.ini: config_load.c) and config_keys.h.
  *
  * Contract:
  *  - Every settable key is one row of key_table[] below: (section, key) ->
@@ -12,49 +12,24 @@
  *    "meerko.ini:12: [proxy] port: 'abc' is not a port number (1-65535)".
  *  - Unknown sections and keys are errors: a typo ("[privcy] dht = off")
  *    must never be silently ignored while the user believes DHT is off.
- *  - mk_config_load_file() parses with libinih into a scratch copy and
- *    commits it only if the whole file is valid; it stops at the first error.
- *    It opens the file once and fstat()s that descriptor (no TOCTOU): it
- *    refuses non-regular files, world-writable files (anyone could turn the
- *    proxy off) and files that set a proxy password while accessible by
- *    group/others (like ssh does for private keys).
+ *  - Loading and finding the file (libinih): config_load.c.
  *  - The proxy password is never echoed: string values are never quoted in
  *    messages. Other echoed values pass through shown() (printable ASCII
  *    only), so a config file cannot inject terminal escapes into messages.
- *
- * libinih (Debian 12, r55) behaviour this file relies on or works around:
- *  - The handler has no line number (built without INI_HANDLER_LINENO), so
- *    we feed inih through our own line reader (read_line) which counts lines
- *    and can stop the parse (return NULL) after the first error.
- *  - Lines are limited to 200 bytes; inih would silently split a longer
- *    line into two. read_line rejects such lines instead.
- *  - An indented line after a key is a "continuation" that calls the handler
- *    again with the same key; read_line rejects indented lines instead.
- *  - " ;" starts an inline comment, '#' only at the start of a line; quotes
- *    are not special; surrounding whitespace is stripped.
- *  - inih's run-time option globals are process-wide: we never modify them.
  */
 #include "config.h"
+#include "config_int.h"
 #include "config_keys.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#ifndef MK_CONFIG_SYSTEM_PATH
-#define MK_CONFIG_SYSTEM_PATH "/etc/meerko/meerko.ini"
-#endif
-
-#define MSG_MAX 512   /* one message body; callers' err buffers may be smaller */
 #define SHOWN_MAX 64  /* longest echo of an untrusted value in a message */
 
 /* Enum fields are written as int through memcpy (parse_enum). */
@@ -67,10 +42,7 @@ _Static_assert(sizeof(mk_on_proxy_loss) == sizeof(int), "enum size");
 /* Messages                                                            */
 /* ------------------------------------------------------------------ */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void mk_config_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -142,7 +114,7 @@ static int parse_bool(const struct mk_key *k, const char *v, void *field,
 			return 0;
 		}
 	}
-	set_err(msg, msglen, "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)",
+	mk_config_err(msg, msglen, "'%s' is not a boolean (true/false, yes/no, on/off, 1/0)",
 		shown(v, sv, sizeof sv));
 	return -1;
 }
@@ -164,7 +136,7 @@ static int strict_number(const struct mk_key *k, const char *v, long *out,
 			return 0;
 		}
 	}
-	set_err(msg, msglen, "'%s' is not %s (%ld-%ld)", shown(v, sv, sizeof sv),
+	mk_config_err(msg, msglen, "'%s' is not %s (%ld-%ld)", shown(v, sv, sizeof sv),
 		k->what, k->min, k->max);
 	return -1;
 }
@@ -191,6 +163,33 @@ static int parse_port(const struct mk_key *k, const char *v, void *field,
 	return 0;
 }
 
+/* A ratio: digits, optionally '.' and 1-3 more digits ("1", "0.5",
+ * "2.125"), stored in thousandths; within [k->min, k->max] thousandths. */
+static int parse_ratio(const struct mk_key *k, const char *v, void *field,
+		       char *msg, size_t msglen)
+{
+	char sv[SHOWN_MAX];
+	long whole = 0, frac = 0;
+	size_t i = 0, nd = 0, nf = 0;
+
+	for (; isdigit((unsigned char)v[i]) && nd < 7; i++, nd++)
+		whole = whole * 10 + (v[i] - '0');
+	if (v[i] == '.' && nd > 0) {
+		for (i++; isdigit((unsigned char)v[i]) && nf < 3; i++, nf++)
+			frac = frac * 10 + (v[i] - '0');
+		for (size_t f = nf; f < 3; f++)
+			frac *= 10;
+	}
+	long milli = whole * 1000 + frac;
+	if (nd == 0 || v[i] != '\0' || (v[i - 1] == '.') || milli < k->min || milli > k->max) {
+		mk_config_err(msg, msglen, "'%s' is not a ratio (0-%ld, at most 3 decimals, e.g. 1.5)",
+			shown(v, sv, sizeof sv), k->max / 1000);
+		return -1;
+	}
+	*(int *)field = (int)milli;
+	return 0;
+}
+
 /* Enum names are matched case-insensitively, like booleans. */
 static int parse_enum(const struct mk_key *k, const char *v, void *field,
 		      char *msg, size_t msglen)
@@ -211,7 +210,7 @@ static int parse_enum(const struct mk_key *k, const char *v, void *field,
 				 used ? ", " : "", e->name);
 		used += n > 0 ? (size_t)n : 0;
 	}
-	set_err(msg, msglen, "'%s' is not one of: %s", shown(v, sv, sizeof sv), list);
+	mk_config_err(msg, msglen, "'%s' is not one of: %s", shown(v, sv, sizeof sv), list);
 	return -1;
 }
 
@@ -224,12 +223,12 @@ static int check_text(const char *v, size_t size, char *msg, size_t msglen)
 
 	for (i = 0; v[i] != '\0'; i++) {
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f) {
-			set_err(msg, msglen, "value contains a control character");
+			mk_config_err(msg, msglen, "value contains a control character");
 			return -1;
 		}
 	}
 	if (i >= size) {
-		set_err(msg, msglen, "value is too long (max %zu bytes)", size - 1);
+		mk_config_err(msg, msglen, "value is too long (max %zu bytes)", size - 1);
 		return -1;
 	}
 	return 0;
@@ -261,7 +260,7 @@ static int parse_host(const struct mk_key *k, const char *v, void *field,
 	if (check_text(v, k->size, msg, msglen) != 0)
 		return -1;
 	if (!is_ip_literal(v)) {
-		set_err(msg, msglen,
+		mk_config_err(msg, msglen,
 			"'%s' is not an IP address: the proxy must be given as an IP address "
 			"(IPv4, or IPv6 without brackets) so that no DNS lookup leaves the machine",
 			shown(v, sv, sizeof sv));
@@ -308,14 +307,14 @@ static int parse_bootstrap(const struct mk_key *k, const char *v, void *field,
 	while (*p != '\0') {
 		size_t n = strcspn(p, ",");
 		if (!bootstrap_entry_ok(p, n)) {
-			set_err(msg, msglen, "'%s' is not a list of IPv4:PORT (e.g. 192.0.2.1:6881,"
+			mk_config_err(msg, msglen, "'%s' is not a list of IPv4:PORT (e.g. 192.0.2.1:6881,"
 				"192.0.2.2:6881): host names are refused, they would be resolved "
 				"outside the proxy", shown(v, sv, sizeof sv));
 			return -1;
 		}
 		p += n;
 		if (*p == ',' && *++p == '\0') {
-			set_err(msg, msglen, "'%s' ends with a comma", shown(v, sv, sizeof sv));
+			mk_config_err(msg, msglen, "'%s' ends with a comma", shown(v, sv, sizeof sv));
 			return -1;
 		}
 	}
@@ -336,7 +335,7 @@ static int parse_path(const struct mk_key *k, const char *v, void *field,
 	if (check_text(v, k->size, msg, msglen) != 0)
 		return -1;
 	if (v[0] == '\0') {
-		set_err(msg, msglen, "must not be empty");
+		mk_config_err(msg, msglen, "must not be empty");
 		return -1;
 	}
 	if (v[0] != '~') {
@@ -344,18 +343,18 @@ static int parse_path(const struct mk_key *k, const char *v, void *field,
 		return 0;
 	}
 	if (v[1] != '\0' && v[1] != '/') {
-		set_err(msg, msglen, "'%s': only '~/' is expanded, not '~user'; write the full path",
+		mk_config_err(msg, msglen, "'%s': only '~/' is expanded, not '~user'; write the full path",
 			shown(v, sv, sizeof sv));
 		return -1;
 	}
 	home = getenv("HOME");
 	if (home == NULL || home[0] != '/') {
-		set_err(msg, msglen, "cannot expand '~': $HOME is not an absolute path");
+		mk_config_err(msg, msglen, "cannot expand '~': $HOME is not an absolute path");
 		return -1;
 	}
 	n = snprintf(out, sizeof out, "%s%s", home, v + 1);
 	if (n < 0 || (size_t)n >= k->size || check_text(out, k->size, msg, msglen) != 0) {
-		set_err(msg, msglen, "path is too long or invalid after expanding '~' (max %zu bytes)",
+		mk_config_err(msg, msglen, "path is too long or invalid after expanding '~' (max %zu bytes)",
 			k->size - 1);
 		return -1;
 	}
@@ -391,6 +390,7 @@ static const struct mk_enum_name on_loss_modes[] = {
 #define K_INT(s, n, m, lo, hi, what) { s, n, parse_int, FIELD(m, int), lo, hi, what, NULL }
 #define K_PORT(s, n, m) { s, n, parse_port, FIELD(m, uint16_t), 1, 65535, "a port number", NULL }
 #define K_ENUM(s, n, m, t, names) { s, n, parse_enum, FIELD(m, t), 0, 0, NULL, names }
+#define K_RATIO(s, n, m, hi) { s, n, parse_ratio, FIELD(m, int), 0, hi, "a ratio", NULL }
 #define K_TEXT(s, n, m, fn) { s, n, fn, FIELD(m, char *), 0, 0, NULL, NULL }
 
 static const struct mk_key key_table[] = {
@@ -412,6 +412,12 @@ static const struct mk_key key_table[] = {
 	K_INT("download", "max_down", max_down_kib, 0, 10000000, "a rate in KiB/s"),
 	K_INT("download", "max_up", max_up_kib, 0, 10000000, "a rate in KiB/s"),
 	K_INT("download", "metadata_timeout", metadata_timeout_s, 0, 86400, "a number of seconds"),
+	K_BOOL("download", "sequential", sequential),
+	K_INT("download", "max_connections", max_connections, 0, 65535, "a number of connections"),
+	K_INT("download", "max_connections_per_torrent", max_connections_torrent, 0, 65535,
+	      "a number of connections"),
+	K_RATIO("seed", "ratio", seed_ratio_milli, 1000000),
+	K_INT("seed", "time", seed_time_min, 0, 5256000, "a number of minutes"),
 	K_ENUM("ui", "progress", progress, mk_progress_mode, progress_modes),
 	K_INT("ui", "plain_interval", plain_interval_s, 1, 3600, "a number of seconds"),
 	K_ENUM("sandbox", "mode", sandbox, mk_sandbox_mode, sandbox_modes),
@@ -460,6 +466,11 @@ void mk_config_defaults(struct mk_config *c)
 	c->max_down_kib = 0;
 	c->max_up_kib = 0;
 	c->metadata_timeout_s = 120;
+	c->sequential = false;
+	c->max_connections = 0;         /* libtorrent's default (200) */
+	c->max_connections_torrent = 0; /* no per-torrent limit */
+	c->seed_ratio_milli = 0;        /* no seeding goal: stop once complete */
+	c->seed_time_min = 0;
 	c->progress = MK_PROGRESS_AUTO;
 	c->plain_interval_s = 5;
 	c->sandbox = MK_SANDBOX_REQUIRED;
@@ -487,31 +498,30 @@ static const struct mk_key *find_key(const char *section, const char *name,
 	return NULL;
 }
 
-/* Sets one key; on error writes the message body (no location prefix). */
-static int set_key(struct mk_config *c, const char *section, const char *name,
+int mk_config_set_key(struct mk_config *c, const char *section, const char *name,
 		   const char *value, char *msg, size_t msglen)
 {
 	const struct mk_key *k;
-	char detail[MSG_MAX];
+	char detail[MK_CONFIG_MSG_MAX];
 	char s1[SHOWN_MAX], s2[SHOWN_MAX];
 	bool section_known;
 
 	k = find_key(section, name, &section_known);
 	if (k == NULL && section[0] == '\0') {
-		set_err(msg, msglen, "key '%s' is not inside a [section]", shown(name, s1, sizeof s1));
+		mk_config_err(msg, msglen, "key '%s' is not inside a [section]", shown(name, s1, sizeof s1));
 		return -1;
 	}
 	if (k == NULL && !section_known) {
-		set_err(msg, msglen, "unknown section [%s]", shown(section, s1, sizeof s1));
+		mk_config_err(msg, msglen, "unknown section [%s]", shown(section, s1, sizeof s1));
 		return -1;
 	}
 	if (k == NULL) {
-		set_err(msg, msglen, "unknown key '%s' in [%s]", shown(name, s1, sizeof s1),
+		mk_config_err(msg, msglen, "unknown key '%s' in [%s]", shown(name, s1, sizeof s1),
 			shown(section, s2, sizeof s2));
 		return -1;
 	}
 	if (k->parse(k, value, (char *)c + k->offset, detail, sizeof detail) != 0) {
-		set_err(msg, msglen, "[%s] %s: %s", k->section, k->name, detail);
+		mk_config_err(msg, msglen, "[%s] %s: %s", k->section, k->name, detail);
 		return -1;
 	}
 	return 0;
@@ -520,259 +530,15 @@ static int set_key(struct mk_config *c, const char *section, const char *name,
 int mk_config_set(struct mk_config *c, const char *section, const char *key,
 		  const char *value, const char *where, char *err, size_t errlen)
 {
-	char body[MSG_MAX];
+	char body[MK_CONFIG_MSG_MAX];
 
-	if (set_key(c, section, key, value, body, sizeof body) == 0)
+	if (mk_config_set_key(c, section, key, value, body, sizeof body) == 0)
 		return 0;
 	if (where != NULL && where[0] != '\0')
-		set_err(err, errlen, "%s: %s", where, body);
+		mk_config_err(err, errlen, "%s: %s", where, body);
 	else
-		set_err(err, errlen, "%s", body);
+		mk_config_err(err, errlen, "%s", body);
 	return -1;
-}
-
-/* ------------------------------------------------------------------ */
-/* Loading a file                                                      */
-/* ------------------------------------------------------------------ */
-
-struct load_ctx {
-	FILE *fp;
-	struct mk_config cfg;  /* scratch copy, committed only on success */
-	int lineno;            /* lines handed to inih so far */
-	bool failed;           /* first error seen: stop reading */
-	int err_line;
-	char msg[MSG_MAX];     /* body of the first error */
-	bool sets_password;    /* a non-empty [proxy] password line was seen */
-};
-
-static char *reader_fail(struct load_ctx *x, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static char *reader_fail(struct load_ctx *x, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(x->msg, sizeof x->msg, fmt, ap);
-	va_end(ap);
-	x->failed = true;
-	x->err_line = x->lineno + 1;
-	return NULL; /* inih treats NULL as end of file: the parse stops */
-}
-
-/* An indented line that is not blank or a comment would be taken by inih as
- * a continuation of the previous key's value (silently replacing it). */
-static bool is_indented_setting(const char *line)
-{
-	size_t i = 0;
-
-	if (line[0] != ' ' && line[0] != '\t')
-		return false;
-	while (line[i] == ' ' || line[i] == '\t')
-		i++;
-	return line[i] != '\0' && strchr("\r\n;#", line[i]) == NULL;
-}
-
-/* fgets-style reader for ini_parse_stream: one whole line per call, counted,
- * or NULL (end) after the first error so that parsing stops there. */
-static char *read_line(char *buf, int num, void *stream)
-{
-	struct load_ctx *x = stream;
-	size_t n = 0;
-	int ch;
-
-	if (x->failed || num < 3)
-		return NULL;
-	while ((ch = getc(x->fp)) != EOF) {
-		if (ch == '\0')
-			return reader_fail(x, "line contains a NUL byte");
-		/* keep room for '\n' and the terminating NUL */
-		if (ch != '\n' && n >= (size_t)num - 2)
-			return reader_fail(x, "line is too long (max %d characters)", num - 2);
-		buf[n++] = (char)ch;
-		if (ch == '\n')
-			break;
-	}
-	if (ferror(x->fp))
-		return reader_fail(x, "read error: %s", strerror(errno));
-	if (n == 0)
-		return NULL;
-	buf[n] = '\0';
-	if (is_indented_setting(buf))
-		return reader_fail(x, "indented line: remove the leading whitespace "
-				   "(continuation lines are not supported)");
-	x->lineno++;
-	return buf;
-}
-
-static int on_key(void *user, const char *section, const char *name, const char *value)
-{
-	struct load_ctx *x = user;
-
-	if (x->failed)
-		return 0;
-	if (set_key(&x->cfg, section, name, value, x->msg, sizeof x->msg) != 0) {
-		x->failed = true;
-		x->err_line = x->lineno;
-		return 0;
-	}
-	if (strcmp(section, "proxy") == 0 && strcmp(name, "password") == 0 && value[0] != '\0')
-		x->sets_password = true;
-	return 1;
-}
-
-/* Opens once and checks that descriptor, so the file checked is the file
- * read. O_NONBLOCK: opening a FIFO must not hang (we then refuse it); it has
- * no effect on reads from a regular file. */
-static FILE *open_checked(const char *path, struct stat *st, char *err, size_t errlen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	FILE *fp;
-
-	if (fd < 0 || fstat(fd, st) != 0) {
-		set_err(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		set_err(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	/* Anyone could rewrite it to turn the proxy off. */
-	if (st->st_mode & S_IWOTH) {
-		set_err(err, errlen, "%s: is writable by anyone (mode %04o), so any local user "
-			"could change the proxy settings; run: chmod o-w %s",
-			path, (unsigned)(st->st_mode & 07777), path);
-		close(fd);
-		return NULL;
-	}
-	fp = fdopen(fd, "r");
-	if (fp == NULL) {
-		set_err(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		close(fd);
-	}
-	return fp;
-}
-
-/* Turns the parse outcome into 0 or one error line. inih returns the line of
- * the first error it saw: a syntax error on an earlier line than our first
- * handler/reader error is the first error of the file. */
-static int parse_result(const struct load_ctx *x, int ret, const char *path,
-			char *err, size_t errlen)
-{
-	if (ret > 0 && (!x->failed || ret < x->err_line)) {
-		set_err(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
-			path, ret);
-		return -1;
-	}
-	if (x->failed) {
-		set_err(err, errlen, "%s:%d: %s", path, x->err_line, x->msg);
-		return -1;
-	}
-	if (ret != 0) {
-		set_err(err, errlen, "cannot parse %s (inih error %d)", path, ret);
-		return -1;
-	}
-	return 0;
-}
-
-int mk_config_load_file(struct mk_config *c, const char *path, char *err, size_t errlen)
-{
-	struct load_ctx *x;
-	struct stat st;
-	int ret, rc = -1;
-
-	/* heap: the scratch config is ~9 KiB and holds the password */
-	x = calloc(1, sizeof *x);
-	if (x == NULL) {
-		set_err(err, errlen, "cannot read %s: out of memory", path);
-		return -1;
-	}
-	x->fp = open_checked(path, &st, err, errlen);
-	if (x->fp == NULL)
-		goto out;
-	x->cfg = *c;
-	ret = ini_parse_stream(read_line, x, on_key, x);
-	fclose(x->fp);
-	if (parse_result(x, ret, path, err, errlen) != 0)
-		goto out;
-	if (x->sets_password && (st.st_mode & 077)) {
-		set_err(err, errlen, "%s: contains a proxy password but is readable by others "
-			"(mode %04o); run: chmod 600 %s",
-			path, (unsigned)(st.st_mode & 07777), path);
-		goto out;
-	}
-	snprintf(x->cfg.source, sizeof x->cfg.source, "%s", path);
-	*c = x->cfg;
-	rc = 0;
-out:
-	explicit_bzero(x, sizeof *x);
-	free(x);
-	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* Finding the file                                                    */
-/* ------------------------------------------------------------------ */
-
-/* "Present" unless it plainly does not exist. A file we cannot stat (e.g.
- * EACCES) counts as present, so loading it reports the problem instead of
- * silently falling back to another file with other proxy settings. */
-static bool present(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
-}
-
-static int copy_out(const char *path, char *out, size_t outlen, char *err, size_t errlen)
-{
-	int n = snprintf(out, outlen, "%s", path);
-
-	if (n < 0 || (size_t)n >= outlen) {
-		set_err(err, errlen, "config file path is too long");
-		return -1;
-	}
-	return 1;
-}
-
-/* $XDG_CONFIG_HOME/meerko/meerko.ini, or ~/.config/... when XDG_CONFIG_HOME
- * is unset or relative (the XDG spec says to ignore relative values).
- * Returns false if there is no usable base directory. */
-static bool user_path(char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	int n;
-
-	if (xdg != NULL && xdg[0] == '/')
-		n = snprintf(buf, len, "%s/meerko/meerko.ini", xdg);
-	else if (home != NULL && home[0] == '/')
-		n = snprintf(buf, len, "%s/.config/meerko/meerko.ini", home);
-	else
-		return false;
-	return n > 0 && (size_t)n < len;
-}
-
-int mk_config_find(const char *explicit_path, char *out, size_t outlen, char *err, size_t errlen)
-{
-	char cand[PATH_MAX];
-	struct stat st;
-
-	if (explicit_path != NULL) {
-		if (stat(explicit_path, &st) != 0) {
-			set_err(err, errlen, "config file %s: %s", explicit_path, strerror(errno));
-			return -1;
-		}
-		return copy_out(explicit_path, out, outlen, err, errlen);
-	}
-	if (user_path(cand, sizeof cand) && present(cand))
-		return copy_out(cand, out, outlen, err, errlen);
-	if (present(MK_CONFIG_SYSTEM_PATH))
-		return copy_out(MK_CONFIG_SYSTEM_PATH, out, outlen, err, errlen);
-	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -795,30 +561,30 @@ int mk_config_validate(const struct mk_config *c, char *err, size_t errlen)
 	    !terminated(c->proxy_password, sizeof c->proxy_password) ||
 	    !terminated(c->dht_bootstrap, sizeof c->dht_bootstrap) ||
 	    !terminated(c->save_dir, sizeof c->save_dir)) {
-		set_err(err, errlen, "internal error: unterminated configuration string");
+		mk_config_err(err, errlen, "internal error: unterminated configuration string");
 		return -1;
 	}
 	if (c->proxy_required && !socks) {
-		set_err(err, errlen, "no proxy configured and [proxy] required = true: "
+		mk_config_err(err, errlen, "no proxy configured and [proxy] required = true: "
 			"set [proxy] type = socks5 with host/port, or pass --proxy");
 		return -1;
 	}
 	if (socks && !is_ip_literal(c->proxy_host)) {
-		set_err(err, errlen, "[proxy] host is not an IP address: the proxy must be "
+		mk_config_err(err, errlen, "[proxy] host is not an IP address: the proxy must be "
 			"given as an IP address so that no DNS lookup leaves the machine");
 		return -1;
 	}
 	if (socks && c->proxy_port == 0) {
-		set_err(err, errlen, "[proxy] port is not set (1-65535)");
+		mk_config_err(err, errlen, "[proxy] port is not set (1-65535)");
 		return -1;
 	}
 	if (c->proxy_password[0] != '\0' && c->proxy_user[0] == '\0') {
-		set_err(err, errlen, "[proxy] password is set but username is empty: "
+		mk_config_err(err, errlen, "[proxy] password is set but username is empty: "
 			"SOCKS5 authentication needs both");
 		return -1;
 	}
 	if (c->proxy_user[0] != '\0' && !socks) {
-		set_err(err, errlen, "[proxy] username is set but type = none: "
+		mk_config_err(err, errlen, "[proxy] username is set but type = none: "
 			"the credentials would never be used");
 		return -1;
 	}

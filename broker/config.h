@@ -41,6 +41,12 @@ struct mk_config {
 	char save_dir[PATH_MAX];          /* save_dir = (default ".") */
 	int max_down_kib;                 /* max_down = KiB/s, 0 = unlimited */
 	int max_up_kib;                   /* max_up = KiB/s, 0 = unlimited */
+	bool sequential;                  /* sequential = pieces in order (default false) */
+	int max_connections;              /* max_connections = session peer connections, 0 = libtorrent's 200 */
+	int max_connections_torrent;      /* max_connections_per_torrent = per torrent, 0 = no own limit */
+	/* [seed] */
+	int seed_ratio_milli;             /* ratio = upload/wanted goal in 1/1000, 0 = none (default) */
+	int seed_time_min;                /* time = minutes of seeding, 0 = none (default) */
 	int metadata_timeout_s;           /* metadata_timeout = seconds a magnet may wait for metadata, 0 = forever (default 120) */
 	/* [ui] */
 	mk_progress_mode progress;        /* progress = auto | tty | plain | none */
@@ -55,6 +61,9 @@ struct mk_config {
 	/* [state] */
 	char state_dir[PATH_MAX];         /* dir = resume data (default $XDG_STATE_HOME/meerko) */
 	int resume_interval_s;            /* resume_interval = seconds between saves (default 30) */
+	/* run options: command line only (--list, --files), never keys */
+	bool list_only;
+	char files_spec[1024];            /* "" = every file; checked by filespec.c */
 	/* where the config came from, for messages ("" = built-in defaults) */
 	char source[PATH_MAX];
 };

@@ -63,6 +63,7 @@ static void apply_one(struct mk_torrent_set *s, const Meerko__TorrentStatus *t)
 	v->wanted = t->total_wanted;
 	v->downloaded = t->total_download;
 	v->uploaded = t->total_upload;
+	v->files_selected = v->want_files && t->files_selected;
 	mk_sanitize(t->name ? t->name : "", strlen(t->name ? t->name : ""), v->name, sizeof v->name);
 }
 
@@ -87,6 +88,29 @@ static int check_event(struct mk_torrent_set *s, const Meerko__Event *ev, char *
 	return check_text(ev->message, MK_MAX_TEXT, "event text too long", why, whylen);
 }
 
+/* One FileList per torrent that asked for it; every path a non-empty,
+ * bounded string (printed only through mk_sanitize), sizes bounded so their
+ * sum cannot overflow. */
+static int check_file_list(struct mk_torrent_set *s, const Meerko__FileList *fl,
+			   char *why, size_t whylen)
+{
+	struct mk_torrent_view *v = mk_torrent_find(s, fl->torrent_id);
+	if (!v || !v->want_files || v->got_file_list)
+		return bad(why, whylen, "file list nobody asked for", fl->torrent_id);
+	if (fl->n_files > MK_MAX_FILES)
+		return bad(why, whylen, "too many files", fl->n_files);
+	for (size_t i = 0; i < fl->n_files; i++) {
+		const Meerko__FileEntry *f = fl->files[i];
+		size_t len = f && f->path ? strnlen(f->path, MK_MAX_PATH + 1) : 0;
+		if (len == 0 || len > MK_MAX_PATH)
+			return bad(why, whylen, "file path empty or too long", len);
+		if (f->size > MK_MAX_FILE_SIZE)
+			return bad(why, whylen, "impossible file size", f->size);
+	}
+	v->got_file_list = true;
+	return 0;
+}
+
 int mk_engine_msg_check(struct mk_torrent_set *s, const Meerko__EngineToBroker *m,
 			char *why, size_t whylen)
 {
@@ -105,6 +129,8 @@ int mk_engine_msg_check(struct mk_torrent_set *s, const Meerko__EngineToBroker *
 		return 0;
 	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
 		return 0;
+	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST:
+		return check_file_list(s, m->file_list, why, whylen);
 	default:
 		return bad(why, whylen, "unknown message", (unsigned long long)m->msg_case);
 	}

@@ -17,6 +17,9 @@
 #define MK_MAX_TEXT 1024             /* longest event text we accept */
 #define MK_MAX_RESUME (8u << 20)     /* largest resume data we store */
 #define MK_MAX_RATE (1ull << 40)     /* 1 TiB/s: anything above is a lie */
+#define MK_MAX_FILES 100000          /* files in one FileList */
+#define MK_MAX_PATH 4096             /* bytes of one in-torrent path */
+#define MK_MAX_FILE_SIZE (1ull << 50) /* 1 PiB per file */
 
 /* What the broker knows about a torrent: only validated, sanitised values. */
 struct mk_torrent_view {
@@ -28,7 +31,16 @@ struct mk_torrent_view {
 	uint32_t peers, seeds;
 	uint64_t done, wanted, downloaded, uploaded;
 	char name[256];                  /* sanitised for the terminal */
-	bool complete, failed;           /* the broker's verdict (supervise), never the engine's */
+	/* --list / --files (set by the broker before the add) */
+	bool want_files;                 /* asked the engine for a FileList */
+	bool got_file_list;              /* it came (only one is accepted) */
+	bool files_selected;             /* engine applied our priorities */
+	/* seeding goal (done.c) */
+	bool complete_seen;
+	int64_t complete_since_ms;
+	bool complete, failed;           /* the broker's verdict (torrents.c), never the engine's */
+	bool seeding;                    /* downloaded, seeding towards the [seed] goal */
+	bool listed;                     /* --list: its files were printed */
 };
 
 struct mk_torrent_set {

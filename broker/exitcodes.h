@@ -10,7 +10,8 @@
 enum mk_exit {
 	MK_EXIT_OK = 0,           /* download complete and flushed */
 	MK_EXIT_INTERNAL = 1,     /* unexpected internal error */
-	MK_EXIT_USAGE = 2,        /* bad command line or configuration */
+	MK_EXIT_USAGE = 2,        /* bad command line or configuration; also a --files
+	                           * SPEC that does not fit the torrent's files */
 	MK_EXIT_INPUT = 3,        /* bad .torrent / magnet (missing, malformed) */
 	MK_EXIT_PROXY = 4,        /* proxy unreachable, refused, or wrong credentials */
 	MK_EXIT_DISK = 5,         /* save dir unwritable, disk full, file error */

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "done.h"
 #include "json.h"
 #include "jsonout.h"
 #include "progress.h"
@@ -32,6 +33,10 @@ static void torrent(struct mk_json *j, const struct mk_job *job, const struct mk
 	mk_json_u64(j, "downloaded_bytes", t->downloaded);
 	mk_json_u64(j, "uploaded_bytes", t->uploaded);
 	mk_json_bool(j, "complete", t->complete);
+	mk_json_bool(j, "seeding", t->seeding);
+	uint64_t r = mk_ratio_milli(t);
+	if (r != UINT64_MAX)
+		mk_json_u64(j, "ratio_milli", r);
 	mk_json_obj_close(j);
 }
 
@@ -50,6 +55,7 @@ void mk_jsonout_status(FILE *out, const struct mk_job *job, const struct mk_torr
 	mk_json_u64(&j, "torrents", job->n_torrents);
 	mk_json_u64(&j, "complete", tot.complete);
 	mk_json_u64(&j, "failed", tot.failed);
+	mk_json_u64(&j, "seeding", tot.seeding);
 	mk_json_u64(&j, "progress_ppm", tot.progress_ppm);
 	mk_json_u64(&j, "done_bytes", tot.done);
 	mk_json_u64(&j, "wanted_bytes", tot.wanted);
@@ -92,12 +98,42 @@ void mk_jsonout_exit(FILE *out, int64_t elapsed_ms, int code, const struct mk_jo
 		mk_json_u64(&j, "id", i + 1);
 		mk_json_str(&j, "input", t[i].input->arg);
 		mk_json_str(&j, "name", t[i].name);
-		mk_json_str(&j, "result", t[i].failed ? "failed" : t[i].complete ? "complete" : "incomplete");
+		mk_json_str(&j, "result", t[i].failed ? "failed" : t[i].complete ? "complete"
+				      : t[i].listed ? "listed" : "incomplete");
 		if (t[i].failed)
 			mk_json_i64(&j, "code", t[i].failed);
 		mk_json_u64(&j, "downloaded_bytes", t[i].downloaded);
 		mk_json_obj_close(&j);
 	}
 	mk_json_arr_close(&j);
+	mk_json_end(&j);
+}
+
+void mk_jsonout_files(FILE *out, int64_t elapsed_ms, uint32_t id, const char *input, const char *name,
+		      const Meerko__FileList *fl, const bool *want)
+{
+	struct mk_json j;
+	uint64_t total = 0;
+	header(&j, out, "files", elapsed_ms);
+	mk_json_u64(&j, "id", id);
+	mk_json_str(&j, "input", input);
+	if (name && name[0])
+		mk_json_str(&j, "name", name);
+	mk_json_arr_open(&j, "files");
+	for (size_t i = 0; i < fl->n_files; i++) {
+		const Meerko__FileEntry *f = fl->files[i];
+		if (f->pad)
+			continue; /* BEP 47 padding: never shown, as in the table */
+		mk_json_obj_open(&j, NULL);
+		mk_json_u64(&j, "index", i);
+		mk_json_str(&j, "path", f->path);
+		mk_json_u64(&j, "size", f->size);
+		if (want)
+			mk_json_bool(&j, "selected", want[i]);
+		mk_json_obj_close(&j);
+		total += f->size; /* <= 100000 files of <= 2^50 bytes (engine_msg.c): no overflow */
+	}
+	mk_json_arr_close(&j);
+	mk_json_u64(&j, "total_bytes", total);
 	mk_json_end(&j);
 }

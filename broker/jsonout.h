@@ -10,6 +10,7 @@
 #ifndef MEERKO_BROKER_JSONOUT_H
 #define MEERKO_BROKER_JSONOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include "engine_msg.h"
@@ -22,6 +23,10 @@ void mk_jsonout_status(FILE *out, const struct mk_job *job, const struct mk_torr
  * name and message may be NULL (left out); code 0 is left out. */
 void mk_jsonout_event(FILE *out, int64_t elapsed_ms, const char *event, uint32_t id,
 		      const char *input, const char *name, const char *message, int code);
+/* {"type":"files","id":N,"input":..,"files":[{index,path,size,selected?}],
+ * "total_bytes":N}: --list, one per torrent; "selected" only with --files. */
+void mk_jsonout_files(FILE *out, int64_t elapsed_ms, uint32_t id, const char *input, const char *name,
+		      const Meerko__FileList *fl, const bool *want);
 /* {"type":"exit","code":N,"torrents":[...]}: the last line of a run. */
 void mk_jsonout_exit(FILE *out, int64_t elapsed_ms, int code, const struct mk_job_torrent *t, size_t n);
 

@@ -325,7 +325,8 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 		code = fail(MK_EXIT_INTERNAL, "cannot set up signal handling");
 	if (code == MK_EXIT_OK) {
 		rs.proxy_udp = check_proxy_udp(&cfg);
-		open_states(cli->n_inputs, &cfg, save);
+		if (!cfg.list_only) /* --list downloads nothing: no resume data to keep */
+			open_states(cli->n_inputs, &cfg, save);
 		job->cfg = &cfg;
 		job->save_path = save;
 		job->n_torrents = cli->n_inputs;

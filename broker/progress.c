@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "done.h"
 #include "progress.h"
 
 void mk_progress_init(struct mk_progress *p, mk_progress_mode mode, int interval_s, FILE *out)
@@ -75,9 +76,15 @@ void mk_progress_format(const struct mk_torrent_view *t, const char *note, char 
 	mk_format_rate(t->down_rate, down, sizeof down);
 	mk_format_rate(t->up_rate, up, sizeof up);
 	format_eta(t, eta, sizeof eta);
-	snprintf(buf, len, "%5.1f%%  down %s  up %s  peers %" PRIu32 " (seeds %" PRIu32 ")  ETA %s  %s  %.60s%s%s",
+	char ratio[40] = "";
+	if (mk_torrent_complete(t)) { /* seeding: how far towards a ratio goal */
+		uint64_t r = mk_ratio_milli(t);
+		if (r != UINT64_MAX)
+			snprintf(ratio, sizeof ratio, " ratio %" PRIu64 ".%02" PRIu64, r / 1000, r % 1000 / 10);
+	}
+	snprintf(buf, len, "%5.1f%%  down %s  up %s  peers %" PRIu32 " (seeds %" PRIu32 ")  ETA %s  %s%s  %.60s%s%s",
 		 (double)t->progress_ppm / 10000.0, down, up, t->peers, t->seeds, eta,
-		 mk_progress_state_word(t->state), t->name, note && *note ? "  " : "", note ? note : "");
+		 mk_progress_state_word(t->state), ratio, t->name, note && *note ? "  " : "", note ? note : "");
 }
 
 void mk_progress_update(struct mk_progress *p, const struct mk_torrent_view *t, int64_t now_ms)
@@ -117,6 +124,7 @@ void mk_progress_total(const struct mk_torrent_set *set, struct mk_progress_tota
 		const struct mk_torrent_view *v = &set->t[i];
 		t->complete += v->complete;
 		t->failed += v->failed;
+		t->seeding += v->seeding;
 		if (!v->have_status)
 			continue;
 		t->n++;
@@ -133,14 +141,16 @@ void mk_progress_total(const struct mk_torrent_set *set, struct mk_progress_tota
 void mk_progress_format_total(const struct mk_torrent_set *set, const char *note, char *buf, size_t len)
 {
 	struct mk_progress_total t;
-	char down[32], up[32], failed[32] = "";
+	char down[32], up[32], failed[32] = "", seeding[32] = "";
 	mk_progress_total(set, &t);
 	mk_format_rate(t.down_rate, down, sizeof down);
 	mk_format_rate(t.up_rate, up, sizeof up);
 	if (t.failed)
 		snprintf(failed, sizeof failed, ", %zu failed", t.failed);
-	snprintf(buf, len, "total %5.1f%%  down %s  up %s  peers %" PRIu32 "  %zu/%zu complete%s%s%s",
-		 (double)t.progress_ppm / 10000.0, down, up, t.peers, t.complete, set->n, failed,
+	if (t.seeding)
+		snprintf(seeding, sizeof seeding, ", %zu seeding", t.seeding);
+	snprintf(buf, len, "total %5.1f%%  down %s  up %s  peers %" PRIu32 "  %zu/%zu complete%s%s%s%s",
+		 (double)t.progress_ppm / 10000.0, down, up, t.peers, t.complete, set->n, seeding, failed,
 		 note && *note ? "  " : "", note ? note : "");
 }
 

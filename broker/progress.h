@@ -44,10 +44,10 @@ const char *mk_progress_state_word(Meerko__TorrentState s);
 struct mk_progress_total {
 	uint64_t done, wanted, down_rate, up_rate;
 	uint32_t peers, progress_ppm;
-	size_t complete, failed, n;
+	size_t complete, failed, seeding, n;
 };
 void mk_progress_total(const struct mk_torrent_set *set, struct mk_progress_total *t);
-/* "total  42.0%  down ...  up ...  peers N  1/3 complete[, 1 failed]" (exposed for tests). */
+/* "total  42.0%  down ...  up ...  peers N  1/3 complete[, 1 seeding][, 1 failed]" (exposed for tests). */
 void mk_progress_format_total(const struct mk_torrent_set *set, const char *note, char *buf, size_t len);
 /* The whole set: mk_progress_update's line for one torrent, else the block. */
 void mk_progress_update_set(struct mk_progress *p, const struct mk_torrent_set *set, int64_t now_ms);

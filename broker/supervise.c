@@ -86,6 +86,7 @@ static void send_configure(struct sup *s)
 	cf.upload_rate_limit = c->max_up_kib * 1024;
 	cf.listen_interfaces = (char *)"127.0.0.1:0";
 	cf.dht_bootstrap = (char *)c->dht_bootstrap;
+	cf.connections_limit = c->max_connections;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
 	m.configure = &cf;
 	send(s, &m);
@@ -169,6 +170,10 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
 		s->got_shutdown_done = 1;
+		break;
+	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST:
+		if (s->phase == PH_RUNNING)
+			mk_tor_on_file_list(s, m->file_list);
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME: {
 		/* the id names a torrent we added (engine_msg.c), so index id - 1 exists */

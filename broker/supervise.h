@@ -3,7 +3,8 @@
  *
  * Contract: mk_supervise() configures the engine, adds every torrent that
  * has not failed yet (ids = index + 1), renders progress (or --json lines),
- * and shuts the engine down when every torrent is complete or failed, on a
+ * and shuts the engine down when every torrent is done (downloaded, seeding
+ * goal reached), listed (--list) or failed, on a
  * run-wide error, or on SIGINT/SIGTERM. A torrent that fails (rejected,
  * file error, no metadata in time) gets one stderr line and is paused; the
  * others go on. It never blocks forever: every wait on the engine has a
@@ -25,7 +26,8 @@ struct mk_job_torrent {
 	const struct mk_state *state;   /* where its resume data is saved, or NULL */
 	int trust_resume;               /* load saved resume data (its last stop was clean) */
 	int failed;                     /* in/out: exit code of its failure, 0 = none */
-	int complete;                   /* out: downloaded and verified */
+	int complete;                   /* out: downloaded and verified, seeding goal reached */
+	int listed;                     /* out: --list printed its files (it is not added again) */
 	uint64_t downloaded;            /* out: payload bytes fetched this run */
 	char name[256];                 /* out: last name the engine gave (sanitised) */
 };

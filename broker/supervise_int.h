@@ -47,6 +47,7 @@ void mk_sup_warn(struct sup *s, const char *what, const char *text);
 /* torrents.c */
 void mk_tor_add_all(struct sup *s);                     /* on Ready */
 void mk_tor_on_event(struct sup *s, const Meerko__Event *ev);
+void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl); /* --list / --files */
 void mk_tor_after_status(struct sup *s);                /* verdicts; stop when all are settled */
 void mk_tor_check_deadlines(struct sup *s, int64_t now); /* metadata timeouts */
 void mk_tor_proxy_back(struct sup *s, int64_t now);     /* restart metadata clocks */

@@ -2,20 +2,26 @@
  * torrents.c - what happens to each torrent of a run (see supervise.h).
  *
  * Contract: ids are job index + 1, and only torrents that have not failed
- * are added, so the engine can name nothing else (engine_msg.c checks).
- * A torrent is settled when it is complete (torrent_done, the one place
- * that decides) or failed; the run stops when every torrent is settled,
- * with the first failure's exit code, else 0. A failure prints one line
- * naming the input (sanitised) and pauses that torrent; the others go on.
- * Engine text reaches stderr only through mk_sanitize, and --json lines
- * only through the JSON escaper.
+ * (nor been listed) are added, so the engine can name nothing else
+ * (engine_msg.c checks). A torrent is settled when it is done (torrent_done,
+ * the one place that decides: downloaded with its file selection applied and
+ * its [seed] goal reached, done.c), listed (--list) or failed; the run stops
+ * when every torrent is settled, with the first failure's exit code, else 0.
+ * A failure prints one line naming the input (sanitised) and pauses that
+ * torrent; the others go on. File lists are per torrent id: --list prints
+ * each (under a header when there are several), --files (one input only,
+ * cli.c) answers with its priorities. Engine text reaches stdout/stderr only
+ * through mk_sanitize, and --json lines only through the JSON escaper.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "done.h"
 #include "exitcodes.h"
+#include "files.h"
 #include "jsonout.h"
 #include "sanitize.h"
 #include "supervise_int.h"
@@ -27,12 +33,14 @@ static struct mk_job_torrent *jt_of(struct sup *s, uint32_t id)
 	return id >= 1 && id <= s->job->n_torrents ? &s->job->torrents[id - 1] : NULL;
 }
 
-/* The one definition of "this torrent is done". */
-static int torrent_done(const struct mk_torrent_view *t)
+/* The one definition of "this torrent is done": every wanted byte verified
+ * (the --files selection applied) and the seeding goal reached. Called on
+ * every status until it is true: done.c notes when seeding began. */
+static int torrent_done(const struct sup *s, struct mk_torrent_view *t)
 {
-	return t->have_status && t->progress_ppm >= 1000000 &&
-	       (t->state == MEERKO__TORRENT_STATE__STATE_FINISHED ||
-		t->state == MEERKO__TORRENT_STATE__STATE_SEEDING);
+	const struct mk_config *c = s->job->cfg;
+	const struct mk_seed_goal goal = { c->seed_ratio_milli, c->seed_time_min };
+	return mk_torrent_done(t, &goal, mk_sup_now_ms());
 }
 
 static void shown_input(const struct mk_job_torrent *jt, char *buf, size_t len)
@@ -99,11 +107,13 @@ static void send_add(struct sup *s, uint32_t id)
 	a.resume_data.data = resume;
 	a.resume_data.len = resume ? rlen : 0;
 	*sent = resume != NULL;
-	if (!mk_torrent_find(&s->set, id)) {
-		struct mk_torrent_view *v = &s->set.t[s->set.n++];
+	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
+	if (!v) {
+		v = &s->set.t[s->set.n++];
 		memset(v, 0, sizeof *v);
 		v->id = id;
 	}
+	mk_files_prepare_add(&a, s->job->cfg, v); /* list_only, select_files, sequential, max_connections */
 	s->meta_wait_ms[id - 1] = in->magnet ? mk_sup_now_ms() : 0;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
 	m.add = &a;
@@ -114,15 +124,15 @@ static void send_add(struct sup *s, uint32_t id)
 void mk_tor_add_all(struct sup *s)
 {
 	for (size_t i = 0; i < s->job->n_torrents && i < MK_MAX_TORRENTS; i++)
-		if (!s->job->torrents[i].failed)
-			send_add(s, (uint32_t)(i + 1));
+		if (!s->job->torrents[i].failed && !s->job->torrents[i].listed)
+			send_add(s, (uint32_t)(i + 1)); /* listed before an engine restart: not again */
 	mk_tor_after_status(s); /* nothing left to add: settled already */
 }
 
 void mk_tor_send_all(struct sup *s, int which)
 {
 	for (size_t i = 0; i < s->set.n; i++)
-		if (!s->set.t[i].failed)
+		if (!s->set.t[i].failed && !s->set.t[i].listed)
 			mk_sup_send_ref(s, which, s->set.t[i].id);
 }
 
@@ -197,16 +207,79 @@ void mk_tor_after_status(struct sup *s)
 		struct mk_job_torrent *jt = jt_of(s, v->id);
 		if (v->wanted > 0)
 			s->meta_wait_ms[v->id - 1] = 0; /* sizes known: it has metadata */
-		if (!v->complete && !v->failed && torrent_done(v)) {
+		if (!v->complete && !v->failed && torrent_done(s, v)) {
 			v->complete = true;
+			v->seeding = false;
 			json_event(s, "finished", v->id, NULL, 0);
+		} else if (!v->complete && !v->failed && !v->seeding && mk_torrent_complete(v)) {
+			v->seeding = true; /* downloaded; the [seed] goal keeps it going */
+			json_event(s, "seeding", v->id, NULL, 0);
 		}
 		jt->complete = v->complete;
 	}
-	for (size_t i = 0; i < s->job->n_torrents; i++)
-		settled += s->job->torrents[i].failed || s->job->torrents[i].complete;
+	for (size_t i = 0; i < s->job->n_torrents; i++) {
+		const struct mk_job_torrent *jt = &s->job->torrents[i];
+		settled += jt->failed || jt->complete || jt->listed;
+	}
 	if (s->phase == PH_RUNNING && settled == s->job->n_torrents)
 		mk_sup_start_stopping(s, s->job->first_failure ? s->job->first_failure : MK_EXIT_OK);
+}
+
+/* --list: the table on stdout (under "[id] INPUT" when the run has several
+ * torrents), or one "files" line with --json. */
+static void print_files(struct sup *s, uint32_t id, const Meerko__FileList *fl, const bool *want)
+{
+	struct mk_job_torrent *jt = jt_of(s, id);
+	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
+	size_t before = 0;
+	if (s->job->json) {
+		mk_jsonout_files(stdout, mk_sup_now_ms() - s->job->start_ms, id, jt->input->arg,
+				 v && v->name[0] ? v->name : NULL, fl, want);
+		return;
+	}
+	mk_progress_break(&s->prog);
+	for (size_t i = 0; i < s->job->n_torrents; i++)
+		before += s->job->torrents[i].listed != 0;
+	if (s->job->n_torrents > 1) {
+		char arg[512];
+		shown_input(jt, arg, sizeof arg);
+		printf("%s[%" PRIu32 "] %s\n", before ? "\n" : "", id, arg);
+	}
+	mk_files_print(fl, want, stdout);
+}
+
+void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl)
+{
+	uint32_t id = fl->torrent_id; /* one we asked a list for (engine_msg.c) */
+	struct mk_job_torrent *jt = jt_of(s, id);
+	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
+	const struct mk_config *c = s->job->cfg;
+	Meerko__SetFilePriorities sp;
+	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
+	char err[512];
+	bool *want = NULL;
+	if (!jt || !v || v->failed)
+		return;
+	s->meta_wait_ms[id - 1] = 0; /* a file list means the metadata is there */
+	if (mk_files_select(c, fl, &want, err, sizeof err) != 0) {
+		fail_torrent(s, id, MK_EXIT_USAGE, "%s", err);
+	} else if (c->list_only) {
+		print_files(s, id, fl, want);
+		v->listed = true;
+		jt->listed = 1;
+		/* Listed: it has nothing more to say to anyone while the others
+		 * are still being fetched (and stays paused: mk_tor_send_all). */
+		mk_sup_send_ref(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE, id);
+	} else if (mk_files_priorities(fl, want, &sp, err, sizeof err) != 0) {
+		fail_torrent(s, id, MK_EXIT_INTERNAL, "%s", err);
+	} else {
+		m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES;
+		m.set_files = &sp;
+		mk_sup_send(s, &m);
+		mk_files_free_reply(&sp);
+	}
+	free(want);
+	mk_tor_after_status(s); /* the last one listed, or failed: stop */
 }
 
 /* "NAME (HASH)", or whichever of the two is known. name is sanitised. */

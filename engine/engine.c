@@ -6,7 +6,9 @@
  * on fd MK_ENGINE_FD. It never reads the user's configuration or any path
  * the user named: the broker sends the settings and the .torrent bytes.
  * First message must be Configure; then AddTorrent / Pause / Resume /
- * SaveResume / Shutdown in any order. It sends Ready once, Status every
+ * SaveResume / SetFilePriorities / Shutdown in any order. A torrent added
+ * with list_only or select_files gets a FileList once its metadata is known
+ * (engine_files.c). It sends Ready once, Status every
  * status_interval_ms, Events as libtorrent reports them, ResumeData on
  * request and at shutdown, and ShutdownDone last. Any malformed message from
  * the broker ends the engine (exit 2): the broker is trusted, so a bad frame
@@ -27,6 +29,7 @@
 
 #include "engine.h"
 #include "engine_confine.h"
+#include "engine_files.h"
 #include "ipc.h"
 #include "mk_shim.h"
 #ifdef MEERKO_ESCAPE_TEST
@@ -40,6 +43,7 @@ struct engine {
 	int fd;
 	mk_session *session;
 	uint32_t ids[MK_MAX_TORRENTS];
+	struct mk_engine_files files[MK_MAX_TORRENTS]; /* per ids[i] */
 	size_t n_ids;
 	unsigned status_interval_ms;
 	int shutting_down;
@@ -105,6 +109,7 @@ static mk_session *make_session(const Meerko__Configure *c)
 	s.dht_bootstrap = c->dht_bootstrap;
 	s.download_rate_limit = c->download_rate_limit;
 	s.upload_rate_limit = c->upload_rate_limit;
+	s.connections_limit = c->connections_limit;
 	mk_session *ses = mk_session_create(&s, err, sizeof err);
 	if (!ses)
 		die(err);
@@ -130,13 +135,24 @@ static void on_add(struct engine *e, const Meerko__AddTorrent *a)
 		return;
 	}
 #endif
-	if (mk_add_torrent(e->session, a->id, a->torrent_data.data, a->torrent_data.len, magnet,
-			   a->save_path, a->resume_data.len ? a->resume_data.data : NULL,
-			   a->resume_data.len, err, sizeof err) != 0) {
+	mk_add_opts opts;
+	mk_engine_files_opts(a, &opts);
+	if (mk_add_torrent2(e->session, a->id, a->torrent_data.data, a->torrent_data.len, magnet,
+			    a->save_path, a->resume_data.len ? a->resume_data.data : NULL,
+			    a->resume_data.len, &opts, err, sizeof err) != 0) {
 		send_event(e, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
 		return;
 	}
+	mk_engine_files_init(&e->files[e->n_ids], a);
 	e->ids[e->n_ids++] = a->id;
+}
+
+static struct mk_engine_files *files_of(struct engine *e, uint32_t id)
+{
+	for (size_t i = 0; i < e->n_ids; i++)
+		if (e->ids[i] == id)
+			return &e->files[i];
+	return NULL;
 }
 
 static void request_resume_all(struct engine *e)
@@ -162,6 +178,10 @@ static int on_broker_msg(struct engine *e, Meerko__BrokerToEngine *m)
 	case MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME:
 		if (mk_torrent_save_resume(e->session, m->save_resume->id) == 0)
 			e->resume_pending++;
+		break;
+	case MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES:
+		if (mk_engine_files_set(e->session, files_of(e, m->set_files->id), m->set_files) != 0)
+			die("file priorities from the broker do not fit the torrent");
 		break;
 	case MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN:
 		e->shutting_down = 1;
@@ -211,6 +231,15 @@ static void forward_alert(struct engine *e, const mk_alert *a)
 	Meerko__EventType t = event_type(a->type);
 	if (t != MEERKO__EVENT_TYPE__EVENT_UNKNOWN)
 		send_event(e, a->torrent_id, t, a->message);
+	/* The file list exists once the torrent is added with metadata, or
+	 * once a magnet's metadata arrived. */
+	if (a->type == MK_ALERT_ADDED || a->type == MK_ALERT_METADATA_RECEIVED) {
+		const char *why = NULL;
+		if (mk_engine_files_send(e->fd, e->session, a->torrent_id, files_of(e, a->torrent_id), &why) < 0)
+			die("lost the broker (write failed)");
+		if (why)
+			send_event(e, a->torrent_id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, why);
+	}
 	/* The broker decides "complete" on a Status: send one now rather than
 	 * at the next tick, up to status_interval_ms later. */
 	if (a->type == MK_ALERT_FINISHED)
@@ -244,6 +273,7 @@ static void send_status(struct engine *e)
 	mk_status st[MK_MAX_TORRENTS];
 	size_t n = 0;
 	for (size_t i = 0; i < e->n_ids; i++) {
+		mk_engine_files_poll(e->session, e->ids[i], &e->files[i]); /* before the status */
 		if (mk_torrent_status(e->session, e->ids[i], &st[n]) != 0)
 			continue;
 		Meerko__TorrentStatus *t = &ts[n];
@@ -261,6 +291,7 @@ static void send_status(struct engine *e)
 		t->total_download = (uint64_t)(st[n].total_download > 0 ? st[n].total_download : 0);
 		t->total_upload = (uint64_t)(st[n].total_upload > 0 ? st[n].total_upload : 0);
 		t->name = st[n].name;
+		t->files_selected = e->files[i].selected;
 		ptrs[n] = t;
 		n++;
 	}

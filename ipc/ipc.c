@@ -56,6 +56,7 @@ static bool b2e_has_msg(const Meerko__BrokerToEngine *m)
 	case MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME:
 		return m->save_resume != NULL;
 	case MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN: return m->shutdown != NULL;
+	case MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES: return m->set_files != NULL;
 	default: return false; /* NOT_SET or anything unexpected */
 	}
 }
@@ -69,6 +70,7 @@ static bool e2b_has_msg(const Meerko__EngineToBroker *m)
 	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME: return m->resume != NULL;
 	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
 		return m->shutdown_done != NULL;
+	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST: return m->file_list != NULL;
 	default: return false;
 	}
 }

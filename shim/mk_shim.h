@@ -41,6 +41,7 @@ typedef struct {
 	const char *dht_bootstrap;    /* "IPv4:PORT,..." or NULL/"": no bootstrap node */
 	int download_rate_limit;      /* bytes/s, 0 = unlimited */
 	int upload_rate_limit;
+	int connections_limit;        /* whole session; 0 = libtorrent's default */
 } mk_settings;
 
 typedef enum {
@@ -99,6 +100,41 @@ int mk_add_torrent(mk_session *s, uint32_t id,
 		   const void *torrent, size_t torrent_len, const char *magnet,
 		   const char *save_path, const void *resume, size_t resume_len,
 		   char *err, size_t errlen);
+
+/* Per-torrent options for mk_add_torrent2 (shim_files.cpp has the rest). */
+typedef struct {
+	bool hold_files;   /* every file starts at priority 0 (default_dont_download) */
+	bool paused;       /* add paused: no tracker, no peer (listing a .torrent) */
+	bool sequential;   /* sequential_download */
+	int max_connections; /* this torrent; 0 = only the session's limit */
+} mk_add_opts;
+
+/* mk_add_torrent with options (NULL = none). Resume data never decides file
+ * priorities or the sequential flag: those are the caller's. */
+int mk_add_torrent2(mk_session *s, uint32_t id,
+		    const void *torrent, size_t torrent_len, const char *magnet,
+		    const char *save_path, const void *resume, size_t resume_len,
+		    const mk_add_opts *opts, char *err, size_t errlen);
+
+/* One file of a torrent. path is malloc'd, '/'-separated, with the torrent's
+ * name as first element (as on disk below the save path). */
+typedef struct {
+	char *path;
+	int64_t size;
+	bool pad;          /* a BEP 47 pad file: never shown, never selected */
+} mk_file;
+
+/* Once the torrent has metadata: *out = a malloc'd array of *n files (free
+ * with mk_files_free). Returns 0, 1 while there is no metadata yet, -1 on
+ * error (unknown id, out of memory). */
+int mk_torrent_files(mk_session *s, uint32_t id, mk_file **out, size_t *n);
+void mk_files_free(mk_file *f, size_t n);
+/* Sets every file's priority (0 = skip .. 7); n must be the file count. */
+int mk_torrent_set_priorities(mk_session *s, uint32_t id, const uint8_t *prio, size_t n);
+/* 1 once libtorrent applied exactly these priorities (it does so after a
+ * disk-thread round trip: status() counts the old ones until then), 0 not
+ * yet, -1 on error. */
+int mk_torrent_priorities_applied(mk_session *s, uint32_t id, const uint8_t *prio, size_t n);
 
 int mk_torrent_status(mk_session *s, uint32_t id, mk_status *out);
 int mk_torrent_pause(mk_session *s, uint32_t id);

@@ -32,6 +32,7 @@
  *    buffer/watermark settings are changed here.
  */
 #include "mk_shim.h"
+#include "shim_internal.hpp"
 
 #include <arpa/inet.h>
 #include <sys/eventfd.h>
@@ -242,6 +243,8 @@ lt::settings_pack make_settings(const mk_settings *s)
 
 	sp.set_int(sp_t::download_rate_limit, s->download_rate_limit > 0 ? s->download_rate_limit : 0);
 	sp.set_int(sp_t::upload_rate_limit, s->upload_rate_limit > 0 ? s->upload_rate_limit : 0);
+	if (s->connections_limit > 0)
+		sp.set_int(sp_t::connections_limit, s->connections_limit);
 
 	const char *li = s->listen_interfaces;
 	sp.set_str(sp_t::listen_interfaces, (li && *li) ? li : "127.0.0.1:0");
@@ -550,6 +553,13 @@ void mk_session::translate(lt::alert *a)
 	queue.push_back(std::move(q));
 }
 
+/* For shim_files.cpp; may throw (its callers catch). */
+lt::torrent_handle mk_shim_handle(mk_session *s, uint32_t id)
+{
+	torrent_entry *e = s ? s->find(id) : nullptr;
+	return e ? e->handle : lt::torrent_handle();
+}
+
 extern "C" {
 
 const char *mk_libtorrent_version(void)
@@ -653,9 +663,9 @@ void mk_session_destroy(mk_session *s)
 	}
 }
 
-int mk_add_torrent(mk_session *s, uint32_t id, const void *torrent, size_t torrent_len,
-		   const char *magnet, const char *save_path, const void *resume,
-		   size_t resume_len, char *err, size_t errlen)
+int mk_add_torrent2(mk_session *s, uint32_t id, const void *torrent, size_t torrent_len,
+		    const char *magnet, const char *save_path, const void *resume,
+		    size_t resume_len, const mk_add_opts *opts, char *err, size_t errlen)
 {
 	try {
 		if (!s || !s->ses)
@@ -677,6 +687,7 @@ int mk_add_torrent(mk_session *s, uint32_t id, const void *torrent, size_t torre
 		if (!why.empty())
 			return fail(err, errlen, "%s", why.c_str());
 		p.save_path = save_path; /* always ours, never the resume data's */
+		mk_shim_apply_opts(p, opts);
 
 		auto e = std::make_unique<torrent_entry>();
 		e->id = id;
@@ -727,7 +738,7 @@ int mk_torrent_status(mk_session *s, uint32_t id, mk_status *out)
 		out->upload_rate = st.upload_payload_rate;
 		out->num_peers = st.num_peers;
 		out->num_seeds = st.num_seeds;
-		out->total_done = st.total_done;
+		out->total_done = st.total_wanted_done; /* unselected files' pieces excluded */
 		out->total_wanted = st.total_wanted;
 		out->total_download = st.total_payload_download;
 		out->total_upload = st.total_payload_upload;

@@ -9,14 +9,18 @@
  *
  * Oracle, beyond ASan/UBSan: whatever passed the check and was stored in the
  * set must obey what the rest of the broker relies on (progress <= 100%,
- * done <= wanted, a terminal-safe name).
+ * done <= wanted, a terminal-safe name). Torrent 1 asked for a file list: a
+ * FileList that passes goes through files.c as --list (its output must be
+ * terminal-safe) and as --files (one priority per file), like supervise.c.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "done.h"
 #include "engine_msg.h"
+#include "files.h"
 #include "frame.h"
 #include "ipc.h"
 #include "sanitize.h"
@@ -48,11 +52,39 @@ static void use_event(const Meerko__Event *ev)
 			abort();
 }
 
+/* What supervise.c does with a FileList that passed the check. */
+static void use_file_list(const Meerko__FileList *fl)
+{
+	static struct mk_config c; /* static: it is large */
+	Meerko__SetFilePriorities sp;
+	char err[512], *buf = NULL;
+	size_t len = 0;
+	mk_config_defaults(&c);
+	c.list_only = true;
+	snprintf(c.files_spec, sizeof c.files_spec, "0,*.bin");
+	FILE *out = open_memstream(&buf, &len);
+	if (!out)
+		return;
+	mk_files_on_list(&c, fl, out, &sp, err, sizeof err);
+	fclose(out);
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)buf[i] < 0x20 && buf[i] != '\n') || buf[i] == 0x7f)
+			abort(); /* a control byte reached the listing */
+	free(buf);
+	c.list_only = false;
+	if (mk_files_on_list(&c, fl, stdout, &sp, err, sizeof err) == MK_FILES_SELECT) {
+		if (sp.n_priorities != fl->n_files)
+			abort();
+		mk_files_free_reply(&sp);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mk_torrent_set set;
 	memset(&set, 0, sizeof set);
 	set.t[0].id = 1;
+	set.t[0].want_files = true;
 	set.t[1].id = 7;
 	set.n = 2;
 
@@ -80,9 +112,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (m->msg_case == MEERKO__ENGINE_TO_BROKER__MSG_EVENT)
 			use_event(m->event);
+		if (m->msg_case == MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST)
+			use_file_list(m->file_list);
 		mk_ipc_free_e2b(m);
-		for (size_t i = 0; i < set.n; i++)
+		const struct mk_seed_goal goal = { 1500, 1 };
+		for (size_t i = 0; i < set.n; i++) {
 			check_view(&set.t[i]);
+			mk_torrent_done(&set.t[i], &goal, frames);
+		}
 	}
 	return 0;
 }

@@ -278,6 +278,15 @@ sentinel_kept() { # ROWDIR KIND
 	return 1
 }
 
+# a refused --files downloaded nothing: no payload file in the save dir
+save_has_no_payload() { # ROWDIR
+	local got
+	got=$(find "$1/save" -mindepth 1 ! -name already-here.txt ! -path '*/already-dir*' | head -n 5)
+	[[ -z $got ]] && return 0
+	printf '    in the save dir: %s\n' "$(tr '\n' ' ' <<<"$got")"
+	return 1
+}
+
 # ------------------------------------------------------------ fixtures
 # bencode string: bs TEXT (no NUL bytes)
 bs() { printf '%d:%s' "${#1}" "$1"; }
@@ -343,6 +352,25 @@ row unknown-flag 2 "--colour" -- -o @SAVE@ --colour blue "$FIX/good.torrent"
 row proxy-flag-hostname 2 "not an IP address" -- -o @SAVE@ --proxy proxy.example:1080 "$FIX/good.torrent"
 row unknown-short-option 2 "-X" -- -o @SAVE@ -Xh "$FIX/good.torrent"
 row unwritable-save-dir 5 "Read-only file system" --save ro -- -o @SAVE@ "$FIX/good.torrent"
+# --files / --seed-* / --max-connections: refused before anything starts
+row files-bad-range 2 "--files: '3-1' is not an index, a range A-B with A <= B, or a glob" -- -o @SAVE@ --files 3-1 "$FIX/good.torrent"
+row files-several-inputs 2 "--files selects the files of one torrent: give one input (got 2)" -- -o @SAVE@ \
+	--files 0 "$FIX/good.torrent" "$FIX/dotdot.torrent"
+row files-empty-item 2 "--files: empty item" -- -o @SAVE@ --files 1,,2 "$FIX/good.torrent"
+row files-escape-in-glob 2 "--files: a glob contains a control character" --then no_escape -- -o @SAVE@ \
+	--files "*"$'\e'"[0m" "$FIX/good.torrent"
+row seed-ratio-bad 2 "--seed-ratio: [seed] ratio: '1.2345' is not a ratio" -- -o @SAVE@ --seed-ratio 1.2345 "$FIX/good.torrent"
+row seed-ratio-negative 2 "is not a ratio" -- -o @SAVE@ --seed-ratio -1 "$FIX/good.torrent"
+row seed-time-bad 2 "--seed-time: [seed] time: 'soon' is not a number of minutes" -- -o @SAVE@ --seed-time soon "$FIX/good.torrent"
+row ini-seed-ratio-bad 2 "[seed] ratio: 'lots' is not a ratio" --config "[seed]
+ratio = lots" -- -o @SAVE@ "$FIX/good.torrent"
+row max-connections-bad 2 "--max-connections: [download] max_connections: '70000' is not a number of connections" \
+	-- -o @SAVE@ --max-connections 70000 "$FIX/good.torrent"
+row max-connections-per-torrent-bad 2 "--max-connections-per-torrent: [download] max_connections_per_torrent: 'x' is not a number" \
+	-- -o @SAVE@ --max-connections-per-torrent x "$FIX/good.torrent"
+row ini-sequential-bad 2 "[download] sequential: 'maybe' is not a boolean" --config "[download]
+sequential = maybe" -- -o @SAVE@ "$FIX/good.torrent"
+
 # a file name is often chosen by whoever offered the download: a newline or a
 # terminal escape in it must not reach stderr raw (one line, no escape)
 row name-with-newline 3 "No such file or directory" --then no_escape -- -o @SAVE@ \
@@ -426,6 +454,11 @@ for sb in off required; do
 	row magnet-bad-base32 3 "not a valid magnet link" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "magnet:?xt=urn:btih:!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
 	row magnet-with-newline 3 "not a valid magnet link" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" \
 		--then no_escape -- -o @SAVE@ "magnet:?xt=urn:btih:0123"$'\n'"second line "$'\e'"[0m"
+	# only the engine knows the files: the broker checks the SPEC against its list
+	row files-index-out-of-range 2 "--files: index 7 is out of range: the torrent has 1 file (0-0)" --sandbox "$sb" \
+		--timeout "$ENGINE_ROW_TIMEOUT" --state-ok --then save_has_no_payload -- -o @SAVE@ --files 0,7 "$FIX/four-mib.torrent"
+	row files-glob-no-match 2 "--files: '*.mkv' matches no file in the torrent (see --list)" --sandbox "$sb" \
+		--timeout "$ENGINE_ROW_TIMEOUT" --state-ok --then save_has_no_payload -- -o @SAVE@ --files '*.mkv' "$FIX/four-mib.torrent"
 	row disk-full 5 "No space left on device" --sandbox "$sb" --save full --timeout "$DISKFULL_TIMEOUT" \
 		--state-ok --then pieces_kept -- -o @SAVE@ "$FIX/four-mib.torrent"
 done

@@ -26,6 +26,15 @@
 #             less than 85 % of the total.
 #   metatimeout  a magnet nobody seeds, --metadata-timeout 3: exit 9 within
 #             40 s, with "no metadata for ... after 3 s".
+#   list      --list of a .torrent and a magnet: each table under "[ID] INPUT",
+#             nothing written; then --list --json: one "files" line per
+#             torrent (jq), exit line results "listed".
+#   listtimeout  --list of a .torrent and a magnet nobody seeds,
+#             --metadata-timeout 3: the .torrent is listed, exit 9.
+#   seedjson  two torrents, --seed-time 1 --json: "seeding" events and status
+#             objects with seeding/ratio_milli, "finished" only after a
+#             minute, exit 0; then the same plain: a "[N] ... seeding ratio X"
+#             line per torrent and "2 seeding" in the total line.
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -248,6 +257,72 @@ metatimeout)
 	swarm_check "one stderr line: no metadata after 3 s" has_line meerko.err \
 		"^meerko-secure: magnet:.*: no metadata for .* after 3 s: no peer or tracker answered through the proxy$"
 	swarm_check "stderr: that line only" stderr_lines 1
+	;;
+list)
+	swarm_start_tracker "$SWARM_DIR/gamma.torrent"
+	swarm_start_microsocks
+	swarm_start_seeder_lt "$SEED" "$SWARM_DIR/gamma.torrent"
+	run_meerko 60 --list "$SWARM_DIR/alpha.torrent" "$MAGNET"
+	swarm_check "exit 0 (rc=$RC)" test "$RC" = 0
+	swarm_check "a header naming the .torrent" has_line meerko.out "^\[1\] .*/alpha\.torrent$"
+	swarm_check "a header naming the magnet" has_line meerko.out "^\[2\] magnet:\?xt=urn:btih:$GAMMA_HASH"
+	swarm_check "alpha's table: 2 files" has_line meerko.out '^total: 2 files, '
+	swarm_check "gamma's table: 1 file" has_line meerko.out '^total: 1 file, '
+	swarm_check "alpha's files listed under its header" \
+		bash -c 'awk "/^\[1\]/{on=1;next} /^\[2\]/{on=0} on && /alpha\/file-1/" "$1" | grep -q .' _ "$SWARM_LOGS/meerko.out"
+	swarm_check "no done line, empty stderr" bash -c '! grep -q "^done:" "$1" && ! test -s "$2"' _ \
+		"$SWARM_LOGS/meerko.out" "$SWARM_LOGS/meerko.err"
+	swarm_check "nothing written in the save dir" test -z "$(find "$OUT" -mindepth 1 | head -n 1)"
+	run_meerko 60 --list --json "$SWARM_DIR/alpha.torrent" "$MAGNET"
+	swarm_check "--json: exit 0 (rc=$RC)" test "$RC" = 0
+	swarm_check "--json: every stdout line is a JSON object" all_json
+	swarm_check "--json: one files line per torrent" \
+		jq -se '[.[] | select(.type == "files") | .id] | sort == [1,2]' "$SWARM_LOGS/meerko.out"
+	swarm_check "--json: alpha's 2 files with paths and sizes" \
+		jq -se '[.[] | select(.type == "files" and .id == 1)][0] | (.files | length == 2) and
+			all(.files[]; (.path | startswith("alpha/")) and .size > 0) and
+			.total_bytes == ([.files[].size] | add)' "$SWARM_LOGS/meerko.out"
+	swarm_check "--json: the exit line says listed, listed" \
+		bash -c 'tail -n 1 "$1" | jq -e ".type == \"exit\" and .code == 0 and ([.torrents[].result] == [\"listed\",\"listed\"])" >/dev/null' _ "$SWARM_LOGS/meerko.out"
+	swarm_check "nothing written in the save dir" test -z "$(find "$OUT" -mindepth 1 | head -n 1)"
+	;;
+listtimeout)
+	NOBODY_HASH=$(head -c 20 /dev/urandom | sha1sum | cut -c1-40)
+	swarm_start_tracker "$NOBODY_HASH"
+	swarm_start_microsocks
+	run_meerko 60 --list --metadata-timeout 3 "$SWARM_DIR/alpha.torrent" "magnet:?xt=urn:btih:$NOBODY_HASH&tr=$TR"
+	swarm_check "exit 9 (rc=$RC)" test "$RC" = 9
+	swarm_check "within 40 s (${ELAPSED}s)" test "$ELAPSED" -le 40
+	swarm_check "the .torrent was listed" has_line meerko.out '^total: 2 files, '
+	swarm_check "stderr: no metadata after 3 s" has_line meerko.err \
+		"^meerko-secure: magnet:.*: no metadata for .* after 3 s: no peer or tracker answered through the proxy$"
+	;;
+seedjson)
+	swarm_start_tracker "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	swarm_start_microsocks
+	swarm_start_seeder_lt "$SEED" "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	run_meerko 150 --json --seed-time 1 "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	swarm_check "exit 0 (rc=$RC)" test "$RC" = 0
+	swarm_check "seeded for a minute (${ELAPSED}s)" test "$ELAPSED" -ge 60
+	swarm_check "every stdout line is a JSON object" all_json
+	swarm_check "a seeding event per torrent, each before its finished event" \
+		jq -se '[.[] | select(.type == "event")] as $e | [1, 2] | all(. as $id |
+			($e | map(.event == "seeding" and .id == $id) | index(true)) as $s |
+			($e | map(.event == "finished" and .id == $id) | index(true)) as $f |
+			$s != null and $f != null and $s < $f)' "$SWARM_LOGS/meerko.out"
+	swarm_check "status objects show seeding with a ratio, not yet complete" \
+		jq -se 'any(.[] | select(.type == "status") | .torrents[]; .seeding and (.complete | not) and (.ratio_milli | type == "number"))' "$SWARM_LOGS/meerko.out"
+	swarm_check "the total counts the seeding torrents" \
+		jq -se 'any(.[] | select(.type == "status"); .total.seeding == 2)' "$SWARM_LOGS/meerko.out"
+	swarm_check "the last status: 2 complete, none seeding" jq_last status '.total.complete == 2 and .total.seeding == 0'
+	for t in alpha beta; do
+		swarm_check "$t: every file has the right SHA-256" swarm_sha256_check "$SEED/$t" "$OUT/$t"
+	done
+	run_meerko 150 --seed-time 1 "$SWARM_DIR/alpha.torrent" "$SWARM_DIR/beta.torrent"
+	swarm_check "plain: exit 0 (rc=$RC)" test "$RC" = 0
+	swarm_check "plain: torrent 1 line shows seeding ratio" has_line meerko.out '^\[1\] .*seeding ratio [0-9]+\.[0-9]{2}'
+	swarm_check "plain: torrent 2 line shows seeding ratio" has_line meerko.out '^\[2\] .*seeding ratio [0-9]+\.[0-9]{2}'
+	swarm_check "plain: the total line says 2 seeding" has_line meerko.out '^total .* 0/2 complete, 2 seeding'
 	;;
 *)
 	swarm_die "unknown scenario $SCENARIO"

@@ -1,0 +1,145 @@
+/*
+ * shim_files.cpp - a torrent's file list, file priorities and per-torrent
+ * add options (the rest of mk_shim.h is in shim.cpp).
+ *
+ * Contract (see mk_shim.h): no exception crosses the boundary; every
+ * extern "C" function catches everything and returns -1. The file list is
+ * copied out of libtorrent (sizes and '/'-joined paths as libtorrent will
+ * write them below the save path); nothing here touches the disk.
+ * File priorities and the sequential flag are always the caller's: resume
+ * data from an earlier run with another selection must not decide them.
+ */
+#include "shim_internal.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <libtorrent/download_priority.hpp>
+#include <libtorrent/file_storage.hpp>
+#include <libtorrent/torrent_flags.hpp>
+#include <libtorrent/torrent_info.hpp>
+
+namespace lt = libtorrent;
+
+void mk_shim_apply_opts(lt::add_torrent_params &p, const mk_add_opts *o)
+{
+	p.file_priorities.clear();
+	p.piece_priorities.clear();
+	p.flags &= ~(lt::torrent_flags::sequential_download | lt::torrent_flags::default_dont_download);
+	if (!o)
+		return;
+	/* Nothing is downloaded until the caller sets priorities: for a magnet
+	 * this holds from the moment metadata arrives, so no payload byte of an
+	 * unwanted file is fetched in between. */
+	if (o->hold_files)
+		p.flags |= lt::torrent_flags::default_dont_download;
+	if (o->paused)
+		p.flags |= lt::torrent_flags::paused;
+	if (o->sequential)
+		p.flags |= lt::torrent_flags::sequential_download;
+	p.max_connections = o->max_connections > 0 ? o->max_connections : -1; /* -1: none */
+}
+
+extern "C" {
+
+int mk_add_torrent(mk_session *s, uint32_t id, const void *torrent, size_t torrent_len,
+		   const char *magnet, const char *save_path, const void *resume,
+		   size_t resume_len, char *err, size_t errlen)
+{
+	return mk_add_torrent2(s, id, torrent, torrent_len, magnet, save_path, resume, resume_len,
+			       nullptr, err, errlen);
+}
+
+void mk_files_free(mk_file *f, size_t n)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(f[i].path);
+	free(f);
+}
+
+int mk_torrent_files(mk_session *s, uint32_t id, mk_file **out, size_t *n)
+{
+	mk_file *v = nullptr;
+	size_t done = 0;
+	try {
+		if (!out || !n)
+			return -1;
+		lt::torrent_handle h = mk_shim_handle(s, id);
+		if (!h.is_valid())
+			return -1;
+		std::shared_ptr<const lt::torrent_info> ti = h.torrent_file();
+		if (!ti || !ti->is_valid())
+			return 1; /* magnet without metadata yet */
+		lt::file_storage const &fs = ti->files();
+		size_t const count = static_cast<size_t>(fs.num_files());
+		v = static_cast<mk_file *>(calloc(count ? count : 1, sizeof *v));
+		if (!v)
+			return -1;
+		for (lt::file_index_t i : fs.file_range()) {
+			std::string const path = fs.file_path(i);
+			mk_file &f = v[done];
+			f.path = strdup(path.c_str());
+			if (!f.path)
+				throw std::bad_alloc();
+			f.size = fs.file_size(i);
+			f.pad = fs.pad_file_at(i);
+			done++;
+		}
+		*out = v;
+		*n = count;
+		return 0;
+	} catch (...) {
+		mk_files_free(v, done);
+		return -1;
+	}
+}
+
+int mk_torrent_set_priorities(mk_session *s, uint32_t id, const uint8_t *prio, size_t n)
+{
+	try {
+		lt::torrent_handle h = mk_shim_handle(s, id);
+		if (!h.is_valid() || (!prio && n))
+			return -1;
+		std::shared_ptr<const lt::torrent_info> ti = h.torrent_file();
+		if (!ti || static_cast<size_t>(ti->num_files()) != n)
+			return -1;
+		std::vector<lt::download_priority_t> v;
+		v.reserve(n);
+		for (size_t i = 0; i < n; i++) {
+			if (prio[i] > 7)
+				return -1;
+			v.emplace_back(prio[i]);
+		}
+		/* Applied after a disk-thread round trip: see
+		 * mk_torrent_priorities_applied. */
+		h.prioritize_files(v);
+		return 0;
+	} catch (...) {
+		return -1;
+	}
+}
+
+int mk_torrent_priorities_applied(mk_session *s, uint32_t id, const uint8_t *prio, size_t n)
+{
+	try {
+		lt::torrent_handle h = mk_shim_handle(s, id);
+		if (!h.is_valid())
+			return -1;
+		std::vector<lt::download_priority_t> const have = h.get_file_priorities();
+		if (have.size() != n)
+			return 0;
+		for (size_t i = 0; i < n; i++)
+			if (static_cast<uint8_t>(have[i]) != prio[i])
+				return 0;
+		return 1;
+	} catch (...) {
+		return -1;
+	}
+}
+
+} // extern "C"
