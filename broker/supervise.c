@@ -44,22 +44,11 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void set_error(struct sup *s, int code, const char *fmt, ...)
-{
-	if (s->error[0])
-		return; /* the first error is the one that matters */
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(s->error, sizeof s->error, fmt, ap);
-	va_end(ap);
-	s->exit_code = code;
-}
-
 static int send(struct sup *s, Meerko__BrokerToEngine *m)
 {
 	if (mk_ipc_send_b2e(s->eng->fd, m) == MK_FRAME_OK)
 		return 0;
-	set_error(s, MK_EXIT_ENGINE, "engine stopped unexpectedly (write failed)");
+	mk_sup_set_error(s, MK_EXIT_ENGINE, "engine stopped unexpectedly (write failed)");
 	return -1;
 }
 
@@ -205,13 +194,13 @@ static int read_engine(struct sup *s, mk_frame_reader *r)
 			return 0;
 		if (st != MK_FRAME_OK) {
 			if (st != MK_FRAME_EOF)
-				set_error(s, MK_EXIT_ENGINE, "engine protocol violation: %s", mk_frame_strerror(st));
+				mk_sup_set_error(s, MK_EXIT_ENGINE, "engine protocol violation: %s", mk_frame_strerror(st));
 			return -1;
 		}
 		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b(buf, len);
 		free(buf);
 		if (!m || mk_engine_msg_check(&s->set, m, why, sizeof why) != 0) {
-			set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it",
+			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it",
 				  m ? why : "protocol violation: malformed message");
 			mk_ipc_free_e2b(m);
 			kill_engine(s);
@@ -238,7 +227,7 @@ static void on_signal(struct sup *s)
 	int code = si.ssi_signo == SIGINT ? MK_EXIT_SIGINT : MK_EXIT_SIGTERM;
 	if (si.ssi_signo == SIGINT && ++s->sigints >= 2) {
 		/* Second Ctrl-C: the user wants out now. */
-		set_error(s, MK_EXIT_SIGINT, "interrupted twice: stopped at once");
+		mk_sup_set_error(s, MK_EXIT_SIGINT, "interrupted twice: stopped at once");
 		kill_engine(s);
 		return;
 	}
@@ -267,7 +256,7 @@ static void proxy_down(struct sup *s, const char *why)
 	if (s->job->json)
 		mk_jsonout_event(stdout, s->outage_start_ms - s->job->start_ms, "proxy_down", 0, NULL, NULL, why, 0);
 	if (s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT) {
-		set_error(s, MK_EXIT_OUTAGE, "proxy lost and [killswitch] on_proxy_loss = exit: state saved");
+		mk_sup_set_error(s, MK_EXIT_OUTAGE, "proxy lost and [killswitch] on_proxy_loss = exit: state saved");
 		start_stopping(s, MK_EXIT_OUTAGE);
 		return;
 	}
@@ -302,7 +291,7 @@ static void on_relay_status(struct sup *s)
 	ssize_t n = read(s->job->relay_status_fd, buf, sizeof buf - 1);
 	if (n == 0) {
 		/* The relay is the engine's only way out: without it nothing moves. */
-		set_error(s, MK_EXIT_INTERNAL, "the proxy relay stopped unexpectedly");
+		mk_sup_set_error(s, MK_EXIT_INTERNAL, "the proxy relay stopped unexpectedly");
 		start_stopping(s, MK_EXIT_INTERNAL);
 		s->relay_gone = 1;
 		return;
@@ -323,7 +312,7 @@ static void check_deadlines(struct sup *s)
 	int64_t now = now_ms();
 	if (s->phase == PH_RUNNING && s->outage_start_ms &&
 	    now - s->outage_start_ms > s->job->cfg->max_outage_s * 1000LL) {
-		set_error(s, MK_EXIT_OUTAGE, "proxy down for more than %d s ([killswitch] max_outage): "
+		mk_sup_set_error(s, MK_EXIT_OUTAGE, "proxy down for more than %d s ([killswitch] max_outage): "
 			  "state saved, rerun to continue", s->job->cfg->max_outage_s);
 		start_stopping(s, MK_EXIT_OUTAGE);
 	}
@@ -333,13 +322,13 @@ static void check_deadlines(struct sup *s)
 		s->next_resume_ms = now + s->job->cfg->resume_interval_s * 1000LL;
 	}
 	if (s->phase == PH_STARTING && now - s->phase_start_ms > MK_READY_MS) {
-		set_error(s, MK_EXIT_ENGINE, "engine did not start within %d s", MK_READY_MS / 1000);
+		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine did not start within %d s", MK_READY_MS / 1000);
 		kill_engine(s);
 	} else if (s->phase == PH_RUNNING && now - s->last_msg_ms > MK_SILENCE_MS) {
-		set_error(s, MK_EXIT_ENGINE, "engine stopped responding for %d s; stopped it", MK_SILENCE_MS / 1000);
+		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine stopped responding for %d s; stopped it", MK_SILENCE_MS / 1000);
 		kill_engine(s);
 	} else if (s->phase == PH_STOPPING && now - s->phase_start_ms > MK_SHUTDOWN_MS) {
-		set_error(s, MK_EXIT_ENGINE, "engine did not shut down within %d s; killed it", MK_SHUTDOWN_MS / 1000);
+		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine did not shut down within %d s; killed it", MK_SHUTDOWN_MS / 1000);
 		kill_engine(s);
 	}
 }
@@ -385,7 +374,7 @@ static void reap(struct sup *s)
 	if (got == s->eng->pid && !(s->got_shutdown_done && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)) {
 		char how[160];
 		mk_describe_exit(ws, how, sizeof how);
-		set_error(s, MK_EXIT_ENGINE, "engine %s", how);
+		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s", how);
 	}
 	s->eng->pid = -1;
 }
