@@ -24,6 +24,7 @@
 #include <sys/signalfd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "exitcodes.h"
 #include "input.h"
@@ -108,13 +109,6 @@ static bool check_proxy_udp(struct mk_config *cfg)
 static struct mk_input inputs[MK_CLI_MAX_INPUTS];
 static struct mk_state states[MK_CLI_MAX_INPUTS];
 static struct mk_job_torrent torrents[MK_CLI_MAX_INPUTS];
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Reads every input and checks them together: one bad input stops the run
  * before any network activity. */
@@ -339,10 +333,10 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 /* Runs, then frees the inputs; with --json the last line says how it ended. */
 static int run_all(const struct mk_cli *cli)
 {
-	struct mk_job job = { .torrents = torrents, .json = cli->json, .start_ms = mono_ms() };
+	struct mk_job job = { .torrents = torrents, .json = cli->json, .start_ms = mk_now_ms() };
 	int code = run(cli, &job);
 	if (cli->json)
-		mk_jsonout_exit(stdout, mono_ms() - job.start_ms, code, torrents, job.n_torrents);
+		mk_jsonout_exit(stdout, mk_now_ms() - job.start_ms, code, torrents, job.n_torrents);
 	for (size_t i = 0; i < cli->n_inputs; i++)
 		mk_input_free(&inputs[i]);
 	return code;

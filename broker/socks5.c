@@ -10,6 +10,7 @@
  *  - Parsers: pure functions of (buf, len). Every index is checked against
  *    len before it is read; no allocation; outputs are written only on OK.
  */
+#include "clock.h"
 #include "socks5.h"
 
 #include <arpa/inet.h>
@@ -43,16 +44,9 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- time / I/O helpers, all bounded by an absolute deadline ---- */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static long long deadline_in(int timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : mk_now_ms() + timeout_ms;
 }
 
 enum io_res { IO_OK, IO_TIMEOUT, IO_EOF, IO_ERR };
@@ -64,7 +58,7 @@ static enum io_res wait_fd(int fd, short ev, long long deadline)
 	for (;;) {
 		int ms = -1;
 		if (deadline >= 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - mk_now_ms();
 			ms = left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 		}
 		int r = poll(&p, 1, ms);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "engine_msg.h"
 #include "exitcodes.h"
 #include "ipc.h"
@@ -36,13 +37,6 @@
 #define MK_SHUTDOWN_MS 30000
 #define MK_STATUS_INTERVAL_MS 500
 #define MK_MAX_WARNINGS 5
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int send(struct sup *s, Meerko__BrokerToEngine *m)
 {
@@ -108,7 +102,7 @@ static void start_stopping(struct sup *s, int code)
 	if (!s->error[0])
 		s->exit_code = code;
 	s->phase = PH_STOPPING;
-	s->phase_start_ms = now_ms();
+	s->phase_start_ms = mk_now_ms();
 	Meerko__Shutdown sd = MEERKO__SHUTDOWN__INIT;
 	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
 	sd.save_resume = true;
@@ -143,16 +137,16 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 	case MEERKO__ENGINE_TO_BROKER__MSG_STATUS:
 		if (s->outage_start_ms)
 			snprintf(s->prog.status_note, sizeof s->prog.status_note, "proxy down - paused %llds",
-				 (long long)((now_ms() - s->outage_start_ms) / 1000));
+				 (long long)((mk_now_ms() - s->outage_start_ms) / 1000));
 		else
 			s->prog.status_note[0] = '\0';
 		mk_tor_after_status(s);
 		if (s->phase == PH_STOPPING && !s->final_drawn++)
 			s->prog.last_plain_ms = -1; /* piped output also shows how it ended */
 		if (s->job->json)
-			mk_jsonout_status(stdout, s->job, &s->set, now_ms() - s->job->start_ms, s->prog.status_note);
+			mk_jsonout_status(stdout, s->job, &s->set, mk_now_ms() - s->job->start_ms, s->prog.status_note);
 		else
-			mk_progress_update_set(&s->prog, &s->set, now_ms());
+			mk_progress_update_set(&s->prog, &s->set, mk_now_ms());
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_EVENT:
 		mk_tor_on_event(s, m->event);
@@ -206,7 +200,7 @@ static int read_engine(struct sup *s, mk_frame_reader *r)
 			kill_engine(s);
 			return -1;
 		}
-		s->last_msg_ms = now_ms();
+		s->last_msg_ms = mk_now_ms();
 		on_message(s, m);
 		mk_ipc_free_e2b(m);
 	}
@@ -249,7 +243,7 @@ static void proxy_down(struct sup *s, const char *why)
 {
 	if (s->outage_start_ms)
 		return;
-	s->outage_start_ms = now_ms();
+	s->outage_start_ms = mk_now_ms();
 	mk_progress_break(&s->prog);
 	fprintf(stderr, "meerko-secure: proxy down (%s): %s\n", why,
 		s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT ? "stopping" : "torrents paused until it is back");
@@ -271,7 +265,7 @@ static void proxy_up(struct sup *s)
 	if (!s->outage_start_ms)
 		return;
 	mk_progress_break(&s->prog);
-	int64_t now = now_ms();
+	int64_t now = mk_now_ms();
 	fprintf(stderr, "meerko-secure: proxy back after %llds: resuming\n",
 		(long long)((now - s->outage_start_ms) / 1000));
 	if (s->job->json)
@@ -309,7 +303,7 @@ static void on_relay_status(struct sup *s)
 
 static void check_deadlines(struct sup *s)
 {
-	int64_t now = now_ms();
+	int64_t now = mk_now_ms();
 	if (s->phase == PH_RUNNING && s->outage_start_ms &&
 	    now - s->outage_start_ms > s->job->cfg->max_outage_s * 1000LL) {
 		mk_sup_set_error(s, MK_EXIT_OUTAGE, "proxy down for more than %d s ([killswitch] max_outage): "
@@ -398,11 +392,6 @@ static void say_done(const struct sup *s)
 }
 
 /* For torrents.c (supervise_int.h). */
-int64_t mk_sup_now_ms(void)
-{
-	return now_ms();
-}
-
 void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
 {
 	if (s->error[0])
@@ -426,8 +415,8 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	s.job = job;
 	s.eng = eng;
 	s.exit_code = MK_EXIT_INTERNAL;
-	s.phase_start_ms = s.last_msg_ms = now_ms();
-	s.next_resume_ms = now_ms() + job->cfg->resume_interval_s * 1000LL;
+	s.phase_start_ms = s.last_msg_ms = mk_now_ms();
+	s.next_resume_ms = mk_now_ms() + job->cfg->resume_interval_s * 1000LL;
 	s.outage_start_ms = job->outage_start_ms;
 	mk_progress_init(&s.prog, job->json ? MK_PROGRESS_NONE : job->cfg->progress,
 			 job->cfg->plain_interval_s, stdout);

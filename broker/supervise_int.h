@@ -36,7 +36,6 @@ struct sup {
 	int64_t meta_wait_ms[MK_MAX_TORRENTS]; /* magnet waiting for metadata since, 0 = has it */
 };
 
-int64_t mk_sup_now_ms(void);
 void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int mk_sup_send(struct sup *s, Meerko__BrokerToEngine *m);

@@ -24,6 +24,7 @@
 #include "files.h"
 #include "jsonout.h"
 #include "sanitize.h"
+#include "clock.h"
 #include "supervise_int.h"
 
 #define MK_MAX_JSON_TRACKER_EVENTS 100
@@ -40,7 +41,7 @@ static int torrent_done(const struct sup *s, struct mk_torrent_view *t)
 {
 	const struct mk_config *c = s->job->cfg;
 	const struct mk_seed_goal goal = { c->seed_ratio_milli, c->seed_time_min };
-	return mk_torrent_done(t, &goal, mk_sup_now_ms());
+	return mk_torrent_done(t, &goal, mk_now_ms());
 }
 
 static void shown_input(const struct mk_job_torrent *jt, char *buf, size_t len)
@@ -54,7 +55,7 @@ static void json_event(struct sup *s, const char *event, uint32_t id, const char
 		return;
 	struct mk_job_torrent *jt = jt_of(s, id);
 	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
-	mk_jsonout_event(stdout, mk_sup_now_ms() - s->job->start_ms, event, id, jt ? jt->input->arg : NULL,
+	mk_jsonout_event(stdout, mk_now_ms() - s->job->start_ms, event, id, jt ? jt->input->arg : NULL,
 			 v && v->name[0] ? v->name : NULL, msg, code);
 }
 
@@ -114,7 +115,7 @@ static void send_add(struct sup *s, uint32_t id)
 		v->id = id;
 	}
 	mk_files_prepare_add(&a, s->job->cfg, v); /* list_only, select_files, sequential, max_connections */
-	s->meta_wait_ms[id - 1] = in->magnet ? mk_sup_now_ms() : 0;
+	s->meta_wait_ms[id - 1] = in->magnet ? mk_now_ms() : 0;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
 	m.add = &a;
 	mk_sup_send(s, &m);
@@ -233,7 +234,7 @@ static void print_files(struct sup *s, uint32_t id, const Meerko__FileList *fl, 
 	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
 	size_t before = 0;
 	if (s->job->json) {
-		mk_jsonout_files(stdout, mk_sup_now_ms() - s->job->start_ms, id, jt->input->arg,
+		mk_jsonout_files(stdout, mk_now_ms() - s->job->start_ms, id, jt->input->arg,
 				 v && v->name[0] ? v->name : NULL, fl, want);
 		return;
 	}
