@@ -31,6 +31,7 @@
 #include "jsonout.h"
 #include "relay.h"
 #include "sandbox.h"
+#include "sandbox_fs.h"
 #include "sandbox_check.h"
 #include "secret.h"
 #include "state.h"
@@ -217,6 +218,7 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 
 static void job_proxy(struct mk_job *job, const struct mk_config *cfg, const struct mk_sandbox *sb)
 {
+	job->engine_save_path = sb->enabled ? MK_SANDBOX_DATA_DIR : job->save_path;
 	if (sb->enabled) {
 		/* The engine sees only the relay, and never the password. */
 		job->engine_proxy_host = MK_RELAY_INSIDE_IP;

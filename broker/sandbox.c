@@ -1,19 +1,24 @@
 /*
- * sandbox.c - network namespace for the engine (see sandbox.h).
+ * sandbox.c - the engine's namespaces and filesystem view (see sandbox.h).
  *
- * Order in the child, and why:
- *   1. unshare(CLONE_NEWUSER|CLONE_NEWNET), or CLONE_NEWNET alone as root:
- *      from here on, no socket this process or its descendants open can
- *      reach any interface of the host. The namespace holds only `lo`.
- *   2. (userns) write setgroups=deny, uid_map and gid_map: a 1:1 map of our
- *      own ids, so files the engine writes belong to the user.
- *   3. bring `lo` up and bind the relay listener (TCP) and the relay's UDP
+ * spawn.c creates the child with one clone(): new network, mount, PID, UTS
+ * and IPC namespaces, and a new user namespace when not root. Order in the
+ * child from there, and why:
+ *   1. (userns) write setgroups=deny, uid_map and gid_map: a 1:1 map of our
+ *      own ids, so files the engine writes belong to the user (dumpable for
+ *      these three writes only, see map_ids).
+ *   2. bring `lo` up and bind the relay listener (TCP) and the relay's UDP
  *      socket on 127.0.0.1 inside: these are the one door out; the broker's
- *      relay owns the other side of both.
- *   4. (root) switch to the unprivileged uid/gid, dropping supplementary
+ *      relay owns the other side of both. From the clone on, no socket this
+ *      process or its descendants open can reach any interface of the host.
+ *   3. hostname "meerko": uname() in the engine no longer names the machine.
+ *   4. the filesystem view (sandbox_fs.c): a read-only tmpfs root with only
+ *      system libraries, CA certificates, two device nodes, a /proc of the
+ *      engine's own PID namespace, its binary, and the save dir at /data.
+ *   5. (root) switch to the unprivileged uid/gid, dropping supplementary
  *      groups and the bounding set (capng_change_id); (userns) clear every
  *      capability set including bounding and ambient.
- *   5. check the save dir is writable by who the engine now is, then report.
+ *   6. check /data is writable by who the engine now is, then report.
  * The engine applies its own layers (Landlock, seccomp) after exec.
  */
 #include <cap-ng.h>
@@ -34,6 +39,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "sandbox_fs.h"
 
 int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size_t errlen)
 {
@@ -106,18 +112,25 @@ static int write_file(const char *path, const char *text)
 static int map_ids(const struct mk_sandbox *sb)
 {
 	char line[64];
-	/* /proc/self/{uid,gid}_map belong to root while we are non-dumpable (inherited
-	 * from the broker). The child already wiped its copy of the password
-	 * (spawn.c) and is about to exec, so being dumpable here exposes nothing. */
+	/* /proc/self/{uid,gid}_map belong to root while we are non-dumpable
+	 * (inherited from the broker), so the child is dumpable for just these
+	 * three writes, then non-dumpable again until exec (and the engine
+	 * stays so). Its memory and environment hold no password: the broker
+	 * never keeps it in its environment, and spawn.c wiped the copy. */
 	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
 		return -1;
-	if (write_file("/proc/self/setgroups", "deny") != 0)
-		return -1;
+	int rc = write_file("/proc/self/setgroups", "deny");
 	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)sb->uid, (unsigned)sb->uid);
-	if (write_file("/proc/self/uid_map", line) != 0)
-		return -1;
+	if (rc == 0)
+		rc = write_file("/proc/self/uid_map", line);
 	snprintf(line, sizeof line, "%u %u 1\n", (unsigned)sb->gid, (unsigned)sb->gid);
-	return write_file("/proc/self/gid_map", line);
+	if (rc == 0)
+		rc = write_file("/proc/self/gid_map", line);
+	int saved = errno;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return -1;
+	errno = saved;
+	return rc;
 }
 
 static int loopback_up(void)
@@ -175,13 +188,37 @@ static int drop_privileges(const struct mk_sandbox *sb)
 	return capng_apply(CAPNG_SELECT_ALL) == 0 ? 0 : -1;
 }
 
-int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd)
+int mk_sandbox_clone_flags(const struct mk_sandbox *sb)
 {
-	int flags = CLONE_NEWNET | (sb->userns ? CLONE_NEWUSER : 0);
-	if (unshare(flags) != 0)
-		return fail(setup_fd, sb->userns ? "cannot create a user+network namespace "
-						   "(unprivileged user namespaces disabled?)"
-						 : "cannot create a network namespace");
+	return CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+	       (sb->userns ? CLONE_NEWUSER : 0);
+}
+
+/* 4.: the filesystem view; the failing step is named in the report. */
+static int enter_fs(const struct mk_sandbox *sb, const char *engine_path, int setup_fd)
+{
+	const char *step = "";
+	if (mk_sandbox_fs_enter(sb->save_dir, engine_path, &step) == 0)
+		return 0;
+	char what[160];
+	snprintf(what, sizeof what, "cannot build the engine's mount namespace (%s)", step);
+	return fail(setup_fd, what);
+}
+
+static int check_data_writable(const struct mk_sandbox *sb, int setup_fd)
+{
+	if (access(MK_SANDBOX_DATA_DIR, W_OK | X_OK) == 0)
+		return 0;
+	char what[600];
+	/* "S": the caller maps this to the save-dir exit code, not a sandbox failure. */
+	snprintf(what, sizeof what, "Ssave dir %s is not writable by the sandboxed engine (uid %u): %s",
+		 sb->save_dir, (unsigned)sb->uid, strerror(errno));
+	report(setup_fd, what, NULL, 0);
+	return -1;
+}
+
+int mk_sandbox_enter(const struct mk_sandbox *sb, const char *engine_path, int setup_fd)
+{
 	if (sb->userns && map_ids(sb) != 0)
 		return fail(setup_fd, "cannot write the user namespace id maps");
 	if (loopback_up() != 0)
@@ -192,18 +229,17 @@ int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd)
 	fds[1] = relay_socket(SOCK_DGRAM, sb->relay_port);
 	if (fds[1] < 0)
 		return fail(setup_fd, "cannot open the relay's UDP socket in the engine's namespace");
+	if (sethostname(MK_SANDBOX_HOSTNAME, strlen(MK_SANDBOX_HOSTNAME)) != 0 ||
+	    setdomainname("", 0) != 0)
+		return fail(setup_fd, "cannot set the engine's host name (UTS namespace)");
+	if (enter_fs(sb, engine_path, setup_fd) != 0)
+		return -1;
 	if (drop_privileges(sb) != 0)
 		return fail(setup_fd, "cannot drop privileges for the engine");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return fail(setup_fd, "prctl(PR_SET_NO_NEW_PRIVS)");
-	if (access(sb->save_dir, W_OK | X_OK) != 0) {
-		char what[600];
-		/* "S": the caller maps this to the save-dir exit code, not a sandbox failure. */
-		snprintf(what, sizeof what, "Ssave dir %s is not writable by the sandboxed engine (uid %u): %s",
-			 sb->save_dir, (unsigned)sb->uid, strerror(errno));
-		report(setup_fd, what, NULL, 0);
+	if (check_data_writable(sb, setup_fd) != 0)
 		return -1;
-	}
 	report(setup_fd, "OK", fds, 2);
 	close(fds[0]);
 	close(fds[1]);

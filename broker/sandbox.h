@@ -2,10 +2,12 @@
  * sandbox.h - the engine's network namespace, set up by the broker.
  *
  * Contract: mk_sandbox_plan() decides, in the parent, how the engine will be
- * isolated: as an ordinary user through a new user + network namespace; as
- * root through a new network namespace and a switch to an unprivileged
+ * isolated: new network, mount, PID, UTS and IPC namespaces
+ * (mk_sandbox_clone_flags(), created by spawn.c's clone()), plus a user
+ * namespace as an ordinary user; as root, a switch to an unprivileged
  * uid/gid (SUDO_UID/SUDO_GID, else nobody). mk_sandbox_enter() runs in the
- * forked child before exec: it builds the namespace (only `lo`, up), opens
+ * cloned child before exec: it brings up `lo`, builds the engine's own root
+ * filesystem (sandbox_fs.h: the save dir appears at /data), opens
  * the relay's listening TCP socket and its UDP socket (for SOCKS5 UDP
  * ASSOCIATE) inside it, both on 127.0.0.1:relay_port, drops every
  * capability, and sends both to the parent over setup_fd (SCM_RIGHTS), or
@@ -29,14 +31,19 @@ struct mk_sandbox {
 	uid_t uid;              /* who the engine runs as */
 	gid_t gid;
 	uint16_t relay_port;    /* 127.0.0.1:relay_port inside the namespace */
-	const char *save_dir;   /* checked writable by the engine's uid */
+	const char *save_dir;   /* host path; bound at MK_SANDBOX_DATA_DIR inside */
 };
+
+#define MK_SANDBOX_HOSTNAME "meerko"
+
+/* The clone() flags of the sandbox child: every namespace it gets. */
+int mk_sandbox_clone_flags(const struct mk_sandbox *sb);
 
 int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size_t errlen);
 
 /* Child side. Returns 0 when the caller may exec the engine; on failure it
  * has already reported the reason over setup_fd and returns -1. */
-int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd);
+int mk_sandbox_enter(const struct mk_sandbox *sb, const char *engine_path, int setup_fd);
 
 #define MK_SANDBOX_SAVEDIR (-2)
 

@@ -1,11 +1,15 @@
 /*
  * spawn.c - fork + exec of meerko-engine.
  *
- * Why the child is safe: between fork and execve it only calls
- * async-signal-safe functions (dup2, open, close_range, execve, _exit), it
- * passes an empty environment (nothing of the user's leaks into the engine,
- * and no LD_PRELOAD-style surprises), and close_range leaves it exactly
- * fds 0, 1 (/dev/null), 2 and MK_ENGINE_FD.
+ * Sandbox on, the child is created by one clone() with every namespace of
+ * mk_sandbox_clone_flags() (so the engine is pid 1 of its own PID
+ * namespace: when it dies, anything it started dies with it), sets itself up
+ * (sandbox.c) and execs the engine binary bound inside its new root.
+ *
+ * Why the child is safe: the broker is single-threaded, so the child may
+ * use malloc-free libc calls; it passes an empty environment (nothing of
+ * the user's leaks into the engine, and no LD_PRELOAD-style surprises), and
+ * close_range leaves it exactly fds 0, 1 (/dev/null), 2 and MK_ENGINE_FD.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +25,7 @@
 
 #include "engine.h"
 #include "secret.h"
+#include "sandbox_fs.h"
 #include "spawn.h"
 
 #ifndef MEERKO_LIBEXECDIR
@@ -52,14 +57,23 @@ int mk_engine_path(char *out, size_t outlen, char *err, size_t errlen)
 	return -1;
 }
 
+/* fork(), or with the sandbox a fork-like clone() into new namespaces. */
+static pid_t new_child(const struct mk_sandbox *sb)
+{
+	if (!sb)
+		return fork();
+	return (pid_t)syscall(SYS_clone, (unsigned long)mk_sandbox_clone_flags(sb) | SIGCHLD,
+			      NULL, NULL, NULL, NULL);
+}
+
 static void child(const char *path, int fd, const struct mk_sandbox *sb, int setup_fd)
 {
 	char *const argv_free[] = { (char *)"meerko-engine", (char *)"--unconfined", NULL };
 	char *const argv_sandbox[] = { (char *)"meerko-engine", (char *)"--write-dir",
-				       (char *)(sb ? sb->save_dir : ""), NULL };
+				       (char *)MK_SANDBOX_DATA_DIR, NULL };
 	char *const envp[] = { NULL };
 	mk_secret_wipe_all(); /* the engine must never see the proxy password */
-	if (sb && mk_sandbox_enter(sb, setup_fd) != 0)
+	if (sb && mk_sandbox_enter(sb, path, setup_fd) != 0)
 		_exit(127);
 	if (setup_fd >= 0)
 		close(setup_fd);
@@ -69,7 +83,10 @@ static void child(const char *path, int fd, const struct mk_sandbox *sb, int set
 	if (dup2(fd, MK_ENGINE_FD) < 0) /* dup2 clears CLOEXEC on the copy */
 		_exit(127);
 	syscall(SYS_close_range, MK_ENGINE_FD + 1, ~0U, 0);
-	execve(path, sb ? argv_sandbox : argv_free, envp);
+	if (sb)
+		execve(MK_SANDBOX_ENGINE_PATH, argv_sandbox, envp); /* bound there by sandbox_fs.c */
+	else
+		execve(path, argv_free, envp);
 	_exit(127);
 }
 
@@ -91,14 +108,19 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 		close(sv[1]);
 		return -1;
 	}
-	pid_t pid = fork();
+	pid_t pid = new_child(sb);
 	if (pid == 0)
 		child(path, sv[1], sb, setup[1]);
 	close(sv[1]);
 	if (setup[1] >= 0)
 		close(setup[1]);
 	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
+		if (sb)
+			snprintf(err, errlen, "sandbox: cannot create the engine's namespaces (%s): %s",
+				 sb->userns ? "user, network, mount, PID, UTS, IPC"
+					    : "network, mount, PID, UTS, IPC", strerror(errno));
+		else
+			snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(sv[0]);
 		if (setup[0] >= 0)
 			close(setup[0]);

@@ -39,7 +39,8 @@ struct mk_job {
 	int first_failure;              /* in/out: exit code of the first torrent that failed */
 	int json;                       /* --json: JSON lines on stdout, no human progress */
 	int64_t start_ms;               /* run start (CLOCK_MONOTONIC ms), for --json times */
-	const char *save_path;          /* absolute */
+	const char *save_path;          /* absolute, as the broker sees it */
+	const char *engine_save_path;   /* the same dir as the engine sees it (/data when sandboxed) */
 	const char *engine_proxy_host;  /* what the engine dials (proxy or relay) */
 	uint16_t engine_proxy_port;
 	int proxy_type;                 /* Meerko__ProxyType */

@@ -101,7 +101,7 @@ static void send_add(struct sup *s, uint32_t id)
 		a.magnet_uri = (char *)in->magnet;
 	a.torrent_data.data = in->bytes;
 	a.torrent_data.len = in->bytes ? in->len : 0;
-	a.save_path = (char *)s->job->save_path;
+	a.save_path = (char *)s->job->engine_save_path;
 	size_t rlen = 0;
 	uint8_t *resume = *sent < 0 || !jt->state || !jt->trust_resume ? NULL
 			  : mk_state_load(jt->state, MK_MAX_RESUME, &rlen);

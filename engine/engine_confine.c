@@ -372,8 +372,30 @@ static void note_unavailable(int err)
 	snprintf(report.landlock_why, sizeof report.landlock_why, "%s", why);
 }
 
+#ifdef MEERKO_ESCAPE_TEST
+/* TEST-ONLY (escape engine, never installed): a marker file in the write
+ * dir forces the path of a kernel without Landlock, so the escape test can
+ * show what the other layers hold on their own. */
+static bool escape_test_forces_no_landlock(const struct mk_confine_opts *o)
+{
+	char marker[4200];
+	snprintf(marker, sizeof marker, "%s/.meerko-escape-no-landlock", o->write_dirs[0]);
+	return access(marker, F_OK) == 0;
+}
+#else
+static bool escape_test_forces_no_landlock(const struct mk_confine_opts *o)
+{
+	(void)o;
+	return false;
+}
+#endif
+
 static int apply_landlock(const struct mk_confine_opts *o, char *why, size_t whylen)
 {
+	if (escape_test_forces_no_landlock(o)) {
+		note_unavailable(ENOSYS);
+		return 0;
+	}
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1) {
 		note_unavailable(abi < 0 ? errno : EOPNOTSUPP);

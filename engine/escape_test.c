@@ -16,14 +16,24 @@
  *                  write dir is not /tmp itself.
  *   ptrace         killed (seccomp)
  *   packet         killed (seccomp: AF_PACKET is never asked for)
- *   read-secret[:PATH]  every path blocked (Landlock EACCES; ENOENT means
- *                  the file does not exist, so proves nothing). PATH may be
- *                  percent-encoded.
+ *   read-secret[:PATH]  every path blocked: EACCES (Landlock) or ENOENT
+ *                  (not in the engine's mount namespace; the test passes
+ *                  a PATH that exists on the host). Also every other
+ *                  process's /proc/PID/environ the engine can find. PATH
+ *                  may be percent-encoded.
  *   unix           blocked: EAFNOSUPPORT (no named UNIX sockets: they would
  *                  bypass the namespace, e.g. to a local DNS resolver)
  *   fork           killed (seccomp: clone without CLONE_THREAD)
  *   exec-memory    killed (seccomp: mmap with PROT_EXEC)
  *   dumpable       killed (seccomp: prctl(PR_SET_DUMPABLE, 1))
+ *   host-view[:PATH]  stat/readlink of host paths the engine has no use for
+ *                  (/home, /root, /etc/machine-id, /etc/localtime, /run,
+ *                  PATH): every one must be ENOENT (own mount namespace:
+ *                  Landlock alone does not stop stat or readlink)
+ *   processes      probe /proc/1..65535 with stat: no process but the
+ *                  engine itself may be visible (own PID namespace)
+ *   identity       hostname, cwd, the --write-dir argument: none may name
+ *                  the machine or the user (own UTS namespace; /data)
  *   sanitizer      not an escape: a use after free in the confined engine,
  *                  to prove a sanitizer build reports it (symbolized) and
  *                  dies by SIGABRT rather than by a forbidden call made by
@@ -35,6 +45,7 @@
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +53,10 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "escape_test.h"
@@ -151,28 +165,128 @@ static int try_read(const char *path, char *res, size_t reslen)
 }
 
 /* The places a proxy password or the user's environment could be. */
+/* Appends PATH to `opened` when it can be read, else the reason to `failed`. */
+static void note_read(const char *path, char *opened, char *failed, size_t len)
+{
+	char res[300];
+	if (try_read(path, res, sizeof res))
+		snprintf(opened + strlen(opened), len - strlen(opened), "%s%s", opened[0] ? ", " : "",
+			 path);
+	else
+		snprintf(failed + strlen(failed), len - strlen(failed), "%s%s", failed[0] ? "; " : "",
+			 res);
+}
+
+/* Every other process's environment the engine can name through /proc. */
+static void read_other_environs(char *opened, char *failed, size_t len)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int self = getpid();
+	while (d && (de = readdir(d)) != NULL) {
+		int pid = atoi(de->d_name);
+		char path[64];
+		if (pid <= 0 || pid == self)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/environ", pid);
+		note_read(path, opened, failed, len);
+	}
+	if (d)
+		closedir(d);
+}
+
 static void try_read_secret(const char *label, const char *extra, char *out, size_t outlen)
 {
-	char environ_path[64], mem_path[64], opened[512] = "", failed[512] = "";
+	char environ_path[64], mem_path[64], opened[512] = "", failed[1024] = "";
 	snprintf(environ_path, sizeof environ_path, "/proc/%d/environ", (int)parent_pid);
 	snprintf(mem_path, sizeof mem_path, "/proc/%d/mem", (int)parent_pid);
 	const char *paths[] = { environ_path, mem_path, "/etc/meerko/meerko.ini",
 				"/root/.config/meerko/meerko.ini", extra };
-	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-		if (!paths[i] || !paths[i][0])
-			continue;
-		char res[300];
-		if (try_read(paths[i], res, sizeof res))
-			snprintf(opened + strlen(opened), sizeof opened - strlen(opened), "%s%s",
-				 opened[0] ? ", " : "", paths[i]);
-		else
-			snprintf(failed + strlen(failed), sizeof failed - strlen(failed), "%s%s",
-				 failed[0] ? "; " : "", res);
-	}
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+		if (paths[i] && paths[i][0])
+			note_read(paths[i], opened, failed, sizeof opened);
+	read_other_environs(opened, failed, sizeof opened);
 	if (opened[0])
 		snprintf(out, outlen, "escape %s: SUCCEEDED (opened %s)", label, opened);
 	else
 		snprintf(out, outlen, "escape %s: blocked (%s)", label, failed);
+}
+
+/* Host paths a compromised engine would like to see: their existence,
+ * size, mtime or link target describe the user and the machine. */
+static void try_host_view(const char *label, const char *extra, char *out, size_t outlen)
+{
+	const char *paths[] = { "/home", "/root", "/etc/machine-id", "/etc/localtime", "/run",
+				"/etc/passwd", "/var", extra };
+	char seen[512] = "";
+	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		struct stat st;
+		if (!paths[i] || !paths[i][0] || lstat(paths[i], &st) != 0)
+			continue;
+		snprintf(seen + strlen(seen), sizeof seen - strlen(seen), "%s%s (%lld bytes)",
+			 seen[0] ? ", " : "", paths[i], (long long)st.st_size);
+	}
+	if (seen[0])
+		snprintf(out, outlen, "escape %s: SUCCEEDED (stat saw %s)", label, seen);
+	else
+		snprintf(out, outlen, "escape %s: blocked (every host path ENOENT)", label);
+}
+
+/* stat needs no read access, so Landlock does not stop this probe. */
+static void try_processes(char *out, size_t outlen)
+{
+	int others = 0, first = 0;
+	for (int pid = 1; pid < 65536; pid++) {
+		char path[32];
+		struct stat st;
+		snprintf(path, sizeof path, "/proc/%d", pid);
+		if (pid == getpid() || stat(path, &st) != 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%d", pid);
+		if (stat(path, &st) == 0)
+			continue; /* one of the engine's own threads */
+		if (!first)
+			first = pid;
+		others++;
+	}
+	if (others)
+		snprintf(out, outlen, "escape processes: SUCCEEDED (%d other processes visible, "
+			 "first pid %d)", others, first);
+	else
+		snprintf(out, outlen, "escape processes: blocked (only itself and its threads, pid %d)",
+			 (int)getpid());
+}
+
+/* The first line of a small /proc file, or "(unreadable: ERRNO)". */
+static bool read_proc_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(buf, len, "(unreadable: %s)", strerrorname_np(errno));
+		return false;
+	}
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	for (ssize_t i = 0; i < n; i++)
+		buf[i] = buf[i] == '\n' ? '\0' : buf[i] ? buf[i] : ' ';
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0;
+}
+
+/* What names the machine or the user from inside: the host name (uname()
+ * is not on the allowlist; /proc/sys/kernel/hostname is the other way),
+ * cwd, argv. Each must be neutral or unreadable. */
+static void try_identity(char *out, size_t outlen)
+{
+	char host[128], cwd[256] = "?", cmd[256];
+	bool host_known = read_proc_text("/proc/sys/kernel/hostname", host, sizeof host);
+	bool cmd_known = read_proc_text("/proc/self/cmdline", cmd, sizeof cmd);
+	if (!getcwd(cwd, sizeof cwd))
+		snprintf(cwd, sizeof cwd, "(%s)", strerror(errno));
+	bool neutral = (!host_known || strcmp(host, "meerko") == 0) && strcmp(cwd, "/") == 0 &&
+		       (!cmd_known || strstr(cmd, "--write-dir /data") != NULL);
+	snprintf(out, outlen, "escape identity: %s (hostname '%s', cwd '%s', argv '%s')",
+		 neutral ? "blocked" : "SUCCEEDED", host, cwd, cmd);
 }
 
 static void try_fork(char *out, size_t outlen)
@@ -276,6 +390,12 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_exec_memory(out, outlen);
 	else if (strcmp(name, "dumpable") == 0)
 		try_dumpable(out, outlen);
+	else if (strcmp(name, "host-view") == 0)
+		try_host_view(label, arg, out, outlen);
+	else if (strcmp(name, "processes") == 0)
+		try_processes(out, outlen);
+	else if (strcmp(name, "identity") == 0)
+		try_identity(out, outlen);
 	else if (strcmp(name, "sanitizer") == 0)
 		try_sanitizer(out, outlen);
 	else

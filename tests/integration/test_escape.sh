@@ -78,13 +78,72 @@ attempt connect required
 swarm_check "direct connect to the seeder: blocked (Landlock net rule / namespace)" \
 	blocked connect 'denied|refused|unreachable|Network'
 attempt write-outside required
-swarm_check "write outside the save dir: blocked (Landlock)" blocked write-outside 'denied|Permission'
+swarm_check "write outside the save dir: blocked (no such path in the engine's root / Landlock)" \
+	blocked write-outside 'denied|Permission|ENOENT|EROFS'
 attempt packet required
 # seccomp allows only AF_UNIX/AF_INET/AF_INET6 sockets; other families kill.
 swarm_check "AF_PACKET socket: the engine is killed (seccomp), reported as a confinement violation" killed
 attempt "read-secret:$CONFIG" required
 swarm_check "read the proxy password (config, /proc of the broker, /etc/meerko): blocked" \
 	blocked "read-secret:$CONFIG" 'EACCES|ENOENT|denied'
+
+# The filesystem and process view (own mount, PID and UTS namespaces):
+# Landlock stops reads, not stat/readlink, and has no say over /proc/PID
+# directories or uname(). $CONFIG exists on the host.
+attempt "host-view:$CONFIG" required
+swarm_check "stat/readlink of host paths (~, /etc/machine-id, /etc/localtime, the config): nothing exists" \
+	blocked "host-view:$CONFIG" 'ENOENT'
+attempt processes required
+swarm_check "probe /proc/1..65535 for the machine's other processes: only the engine itself" \
+	blocked processes 'only itself'
+attempt identity required
+no_host_names() { [[ $ERR != *"$SWARM_DIR"* && $ERR != *"$(hostname)"* ]]; }
+swarm_check "host name, cwd and --write-dir: neutral (/, /data) or unreadable, no host path or host name" \
+	eval 'blocked identity "cwd ./." && no_host_names'
+
+# Without Landlock (forced in this test engine by a marker in the save
+# dir, as on kernels before 5.13 or with Landlock off at boot), the mount
+# namespace alone must keep the secrets and the user's files out of reach.
+touch "$OUT/.meerko-escape-no-landlock"
+chown nobody "$OUT/.meerko-escape-no-landlock"
+attempt "read-secret:$CONFIG" required
+swarm_check "no Landlock: read the proxy password and the broker's /proc: blocked (not in the engine's root)" \
+	blocked "read-secret:$CONFIG" 'ENOENT'
+attempt write-outside required
+swarm_check "no Landlock: write outside the save dir: blocked (read-only root, nothing of the host)" \
+	blocked write-outside 'ENOENT|EROFS|EACCES'
+attempt "host-view:$CONFIG" required
+swarm_check "no Landlock: stat of host paths: nothing exists" blocked "host-view:$CONFIG" 'ENOENT'
+attempt identity required
+swarm_check "no Landlock: the host name read from /proc is the sandbox's (meerko), cwd /, argv /data" \
+	eval 'blocked identity "hostname .meerko., cwd ./., argv .meerko-engine --write-dir /data" && no_host_names'
+rm -f "$OUT/.meerko-escape-no-landlock"
+
+# The same view as an ordinary user (user namespace path): the engine runs
+# as that user, so only the namespaces stand between it and their files.
+UCONF=$SWARM_DIR/user.ini
+write_config required
+sed "s|^dir = .*|dir = $SWARM_DIR/ustate|" "$CONFIG" >"$UCONF"
+chown nobody "$UCONF"
+chmod 600 "$UCONF"
+install -d -o nobody -m 700 "$SWARM_DIR/ustate"
+attempt_user() { # NAME
+	local log="$SWARM_LOGS/${1%%:*}-user"
+	RC=0
+	timeout -k 5 60 setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+		"$BIN/meerko-secure" --config "$UCONF" -o "$OUT" \
+		"magnet:?xt=urn:btih:$HASH&dn=escape-$1" >"$log.out" 2>"$log.err" </dev/null || RC=$?
+	ERR=$(cat "$log.err")
+	swarm_log "escape $1 (ordinary user): rc=$RC: $ERR"
+}
+attempt_user "host-view:$UCONF"
+swarm_check "ordinary user: stat of host paths and the user's own config: nothing exists" \
+	blocked "host-view:$UCONF" 'ENOENT'
+attempt_user processes
+swarm_check "ordinary user: the machine's other processes: invisible" blocked processes 'only itself'
+attempt_user "read-secret:$UCONF"
+swarm_check "ordinary user: read the user's own config with the password: blocked" \
+	blocked "read-secret:$UCONF" 'EACCES|ENOENT'
 
 # Sanitizer builds: a finding in the confined engine is reported in full
 # (symbolized) and ends the engine with SIGABRT, not with SIGSYS from a
@@ -109,5 +168,9 @@ attempt connect off
 swarm_check "control: unconfined, the direct connect succeeds" succeeded connect
 attempt write-outside off
 swarm_check "control: unconfined, the write outside succeeds" succeeded write-outside
+attempt "host-view:$CONFIG" off
+swarm_check "control: unconfined, stat sees the host" succeeded "host-view:$CONFIG"
+attempt processes off
+swarm_check "control: unconfined, the machine's processes are visible" succeeded processes
 rm -f /tmp/meerko-escape-* 2>/dev/null || true
 swarm_summary
