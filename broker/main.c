@@ -219,6 +219,8 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 static void job_proxy(struct mk_job *job, const struct mk_config *cfg, const struct mk_sandbox *sb)
 {
 	job->engine_save_path = sb->enabled ? MK_SANDBOX_DATA_DIR : job->save_path;
+	job->sandboxed = sb->enabled;
+	job->userns = sb->enabled && sb->userns;
 	if (sb->enabled) {
 		/* The engine sees only the relay, and never the password. */
 		job->engine_proxy_host = MK_RELAY_INSIDE_IP;

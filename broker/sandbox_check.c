@@ -1,10 +1,13 @@
 /*
  * sandbox_check.c - report each sandbox layer (see sandbox_check.h).
  *
- * Required layers: network namespace, relay listener, capabilities dropped,
- * no_new_privs, seccomp. Landlock is reported but optional (kernels before
- * 5.13 lack it); the user namespace is required only when not root.
+ * Required layers: network, mount, PID, UTS and IPC namespaces, relay
+ * listener, capabilities dropped, no_new_privs, seccomp. Landlock is
+ * reported with its ABI but optional (kernels before 5.13 lack it; the
+ * mount namespace then still hides the user's files); the user namespace
+ * is required only when not root.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "ipc.h"
 #include "sandbox.h"
 #include "sandbox_check.h"
+#include "sandbox_verify.h"
 #include "spawn.h"
 
 static void line(FILE *out, const char *layer, bool ok, const char *note)
@@ -81,6 +85,25 @@ static int report_engine(FILE *out, const Meerko__Ready *r)
 	return r->caps_dropped && r->no_new_privs && r->seccomp;
 }
 
+/* One line per namespace, as the engine saw them (sandbox_verify.c). */
+static int report_namespaces(FILE *out, const struct mk_sandbox *sb, const Meerko__Ready *r)
+{
+	struct mk_ns_verdict v[MK_NS_LAYERS];
+	int ok = 1;
+	mk_sandbox_verify(r, sb->userns, v);
+	for (size_t i = 0; i < MK_NS_LAYERS; i++) {
+		if (!v[i].required) {
+			fprintf(out, "%-18s not used  started as root: the engine runs as uid %u\n",
+				v[i].layer, (unsigned)sb->uid);
+			continue;
+		}
+		line(out, v[i].layer, v[i].ok, v[i].what);
+		ok &= v[i].ok;
+	}
+	line(out, "relay", true, "the only way out: 127.0.0.1:1080 (TCP, UDP) inside -> your proxy");
+	return ok;
+}
+
 int mk_sandbox_check(FILE *out)
 {
 	char err[512], engine[4096], dir[] = "/tmp/meerko-check-XXXXXX";
@@ -92,28 +115,22 @@ int mk_sandbox_check(FILE *out)
 	}
 	int ok = 0;
 	if (mk_engine_path(engine, sizeof engine, err, sizeof err) != 0 ||
-	    mk_sandbox_plan(&sb, dir, err, sizeof err) != 0 ||
-	    (geteuid() == 0 && chown(dir, sb.uid, sb.gid) != 0)) {
+	    mk_sandbox_plan(&sb, dir, err, sizeof err) != 0) {
+		fprintf(out, "%s\n", err);
+	} else if (geteuid() == 0 && chown(dir, sb.uid, sb.gid) != 0) {
+		snprintf(err, sizeof err, "cannot give the scratch dir to uid %u: %s", (unsigned)sb.uid,
+			 strerror(errno));
 		fprintf(out, "%s\n", err);
 	} else if (mk_engine_spawn(engine, &sb, &p, err, sizeof err) != 0) {
 		line(out, sb.userns ? "user namespace" : "network namespace", false, err);
 	} else {
-		snprintf(err, sizeof err, "unprivileged, uid %u mapped to itself", (unsigned)sb.uid);
-		if (sb.userns)
-			line(out, "user namespace", true, err);
-		else
-			fprintf(out, "%-18s not used  started as root: CLONE_NEWNET, then uid %u\n",
-				"user namespace", (unsigned)sb.uid);
-		snprintf(err, sizeof err, "engine runs as uid %u, only lo", (unsigned)sb.uid);
-		line(out, "network namespace", true, err);
-		line(out, "relay", true, "the only way out: 127.0.0.1:1080 (TCP, UDP) inside -> your proxy");
 		close(p.relay_listen_fd);
 		close(p.relay_udp_fd);
 		Meerko__EngineToBroker *r = ask_ready(p.fd);
 		if (!r)
 			line(out, "engine", false, "did not report its confinement");
 		else
-			ok = report_engine(out, r->ready);
+			ok = report_namespaces(out, &sb, r->ready) & report_engine(out, r->ready);
 		mk_ipc_free_e2b(r);
 		stop_engine(&p);
 	}

@@ -118,7 +118,10 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 		if (sb)
 			snprintf(err, errlen, "sandbox: cannot create the engine's namespaces (%s): %s",
 				 sb->userns ? "user, network, mount, PID, UTS, IPC"
-					    : "network, mount, PID, UTS, IPC", strerror(errno));
+					    : "network, mount, PID, UTS, IPC",
+				 errno == ENOSPC ? "a namespace limit is 0 or used up "
+						   "(/proc/sys/user/max_*_namespaces)"
+						 : strerror(errno));
 		else
 			snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(sv[0]);

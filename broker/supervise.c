@@ -29,6 +29,7 @@
 #include "ipc.h"
 #include "jsonout.h"
 #include "progress.h"
+#include "sandbox_verify.h"
 #include "sanitize.h"
 #include "supervise_int.h"
 
@@ -121,11 +122,27 @@ static void warn(struct sup *s, const char *what, const char *text)
 	fprintf(stderr, "meerko-secure: warning: %s: %s\n", what, clean);
 }
 
+static void kill_engine(struct sup *s);
+
+/* Sandbox on: refuses (exit 6) an engine that is not in every namespace of
+ * its own (sandbox_verify.c), before it is given a single torrent. */
+static int namespaces_missing(struct sup *s, const Meerko__Ready *r)
+{
+	char why[160];
+	if (mk_sandbox_verify_required(r, s->job->userns, why, sizeof why) == 0)
+		return 0;
+	mk_sup_set_error(s, MK_EXIT_SANDBOX, "%s", why);
+	kill_engine(s);
+	return 1;
+}
+
 static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 {
 	switch (m->msg_case) {
 	case MEERKO__ENGINE_TO_BROKER__MSG_READY:
 		if (s->phase != PH_STARTING)
+			break;
+		if (s->job->sandboxed && namespaces_missing(s, m->ready))
 			break;
 		s->phase = PH_RUNNING;
 		mk_tor_add_all(s);

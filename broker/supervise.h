@@ -15,6 +15,8 @@
 #ifndef MEERKO_BROKER_SUPERVISE_H
 #define MEERKO_BROKER_SUPERVISE_H
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "input.h"
 #include "spawn.h"
@@ -41,6 +43,8 @@ struct mk_job {
 	int64_t start_ms;               /* run start (CLOCK_MONOTONIC ms), for --json times */
 	const char *save_path;          /* absolute, as the broker sees it */
 	const char *engine_save_path;   /* the same dir as the engine sees it (/data when sandboxed) */
+	bool sandboxed;                 /* the engine must report namespaces of its own */
+	bool userns;                    /* ... a user namespace among them */
 	const char *engine_proxy_host;  /* what the engine dials (proxy or relay) */
 	uint16_t engine_proxy_port;
 	int proxy_type;                 /* Meerko__ProxyType */

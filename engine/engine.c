@@ -361,6 +361,13 @@ static void send_ready(struct engine *e)
 	r.landlock = c.landlock;
 	r.landlock_abi = c.landlock_abi;
 	r.landlock_note = c.landlock_why;
+	r.ns_net = c.ns.net;
+	r.ns_mnt = c.ns.mnt;
+	r.ns_pid = c.ns.pid;
+	r.ns_uts = c.ns.uts;
+	r.ns_ipc = c.ns.ipc;
+	r.ns_user = c.ns.user;
+	r.pid_one = c.pid_one;
 	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_READY;
 	m.ready = &r;
 	send_msg(e, &m);

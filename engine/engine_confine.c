@@ -423,6 +423,28 @@ static int apply_landlock(const struct mk_confine_opts *o, char *why, size_t why
 	return 0;
 }
 
+/* ------------------------------------------------------ namespace ids */
+
+static uint64_t ns_inode(const char *name)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/self/ns/%s", name);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+/* Read before Landlock (which hides /proc/self): the broker checks them. */
+static void note_namespaces(void)
+{
+	report.ns.net = ns_inode("net");
+	report.ns.mnt = ns_inode("mnt");
+	report.ns.pid = ns_inode("pid");
+	report.ns.uts = ns_inode("uts");
+	report.ns.ipc = ns_inode("ipc");
+	report.ns.user = ns_inode("user");
+	report.pid_one = getpid() == 1;
+}
+
 /* ----------------------------------------------------------------- main */
 
 /* a. libtorrent 2.0.8 does not open O_CLOEXEC; nothing inherited beyond
@@ -464,6 +486,7 @@ int mk_engine_confine(const struct mk_confine_opts *o, char *why, size_t whylen)
 	if (lock_privileges(why, whylen) != 0)
 		return -1;
 	report.nnp = 1;
+	note_namespaces();
 	if (check_single_threaded(why, whylen) != 0 || apply_landlock(o, why, whylen) != 0)
 		return -1;
 	if (mk_seccomp_install(why, whylen) != 0)

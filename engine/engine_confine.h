@@ -32,6 +32,10 @@ struct mk_confine_report {
 	int landlock_abi;      /* kernel's Landlock ABI, 0 = none */
 	int seccomp;           /* the allowlist is loaded and kills (not audit mode) */
 	char landlock_why[128]; /* why Landlock is off, or what this ABI lacks */
+	struct mk_ns_ids {      /* inode of /proc/self/ns/NAME, 0 = unreadable */
+		uint64_t net, mnt, pid, uts, ipc, user;
+	} ns;
+	int pid_one;           /* getpid() == 1: pid 1 of its own PID namespace */
 };
 
 /* Parses argv. Returns 0 or -1 with why. */

@@ -144,6 +144,16 @@ swarm_check "ordinary user: the machine's other processes: invisible" blocked pr
 attempt_user "read-secret:$UCONF"
 swarm_check "ordinary user: read the user's own config with the password: blocked" \
 	blocked "read-secret:$UCONF" 'EACCES|ENOENT'
+# The engine runs as the user here: without Landlock, file permissions do
+# not stand between it and the user's files; only the mount namespace does.
+install -o nobody -m 600 /dev/null "$OUT/.meerko-escape-no-landlock"
+attempt_user "read-secret:$UCONF"
+swarm_check "ordinary user, no Landlock: read the user's own config with the password: not in the engine's root" \
+	blocked "read-secret:$UCONF" 'ENOENT'
+attempt_user write-outside
+swarm_check "ordinary user, no Landlock: write a file the user could write (/tmp): blocked" \
+	blocked write-outside 'ENOENT|EROFS|EACCES'
+rm -f "$OUT/.meerko-escape-no-landlock"
 
 # Sanitizer builds: a finding in the confined engine is reported in full
 # (symbolized) and ends the engine with SIGABRT, not with SIGSYS from a
