@@ -5,7 +5,9 @@
 #   fork_to_engine_exec_ms  that fork -> execve(meerko-engine) in the child
 #                           (sandbox on: unshare, lo up, relay listener, drop
 #                           privileges, save-dir check, report to the broker)
-#   unshare_ms              the unshare() call itself (sandbox on)
+#   unshare_ms              the unshare() call itself (trees before the mount
+#                           namespace; since then the namespaces come with:)
+#   clone_ns_ms             the broker's clone() into the engine's namespaces
 #   fork_to_relay_fork_ms   engine fork -> relay fork (the broker forks the
 #                           relay once the child reported the namespace ready)
 #   exec_to_engine_exec_ms  execve(meerko-secure) -> execve(meerko-engine)
@@ -57,6 +59,8 @@ for pid, ts, name, text, dur in sorted(events, key=lambda e: e[1]):
             continue
         if child is None:
             child, t_fork = int(rv.group(1)), ts
+            if 'CLONE_NEWNS' in text and dur is not None:
+                out['clone_ns_ms'] = round(dur * 1000, 3)
         elif t_relay is None:
             t_relay = ts
     elif child is not None and pid == child and name == 'unshare' and dur is not None:
