@@ -305,7 +305,8 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 {
 	char err[1024], save[PATH_MAX];
 	struct mk_config cfg;
-	struct run_state rs = { .eng = { .pid = -1, .fd = -1, .relay_listen_fd = -1, .relay_udp_fd = -1 },
+	struct run_state rs = { .eng = { .pid = -1, .fd = -1, .stderr_fd = -1, .relay_listen_fd = -1,
+					 .relay_udp_fd = -1 },
 				.relay = -1, .relay_status = { -1, -1 }, .sigfd = -1 };
 	mk_secret_register(cfg.proxy_password, sizeof cfg.proxy_password);
 	if (load_config(cli, &cfg, err, sizeof err) != 0)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "engine_msg.h"
+#include "engine_stderr.h"
 #include "exitcodes.h"
 #include "ipc.h"
 #include "sandbox.h"
@@ -59,6 +60,22 @@ static Meerko__EngineToBroker *ask_ready(int fd)
 	return r;
 }
 
+static void print_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", line);
+}
+
+/* The engine is gone: what it wrote to stderr, sanitised (engine_stderr.h). */
+static void show_engine_stderr(struct mk_engine_proc *p)
+{
+	struct mk_estderr e;
+	mk_estderr_init(&e, print_line, NULL, 0);
+	mk_estderr_read(&e, p->stderr_fd, 0);
+	mk_estderr_finish(&e, 0);
+	close(p->stderr_fd);
+}
+
 static void stop_engine(struct mk_engine_proc *p)
 {
 	Meerko__Shutdown sd = MEERKO__SHUTDOWN__INIT;
@@ -71,6 +88,7 @@ static void stop_engine(struct mk_engine_proc *p)
 	kill(p->pid, SIGKILL);
 	waitpid(p->pid, NULL, 0);
 	close(p->fd);
+	show_engine_stderr(p);
 }
 
 static int report_engine(FILE *out, const Meerko__Ready *r)

@@ -9,7 +9,10 @@
  * Why the child is safe: the broker is single-threaded, so the child may
  * use malloc-free libc calls; it passes an empty environment (nothing of
  * the user's leaks into the engine, and no LD_PRELOAD-style surprises), and
- * close_range leaves it exactly fds 0, 1 (/dev/null), 2 and MK_ENGINE_FD.
+ * close_range leaves it exactly fds 0, 1 (/dev/null), 2 (a pipe to the
+ * broker) and MK_ENGINE_FD. No fd of the engine is a terminal: what it
+ * writes to stderr reaches the user only through engine_stderr.c
+ * (sanitised, prefixed, rate-limited).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,7 +69,7 @@ static pid_t new_child(const struct mk_sandbox *sb)
 			      NULL, NULL, NULL, NULL);
 }
 
-static void child(const char *path, int fd, const struct mk_sandbox *sb, int setup_fd)
+static void child(const char *path, int fd, int err_fd, const struct mk_sandbox *sb, int setup_fd)
 {
 	char *const argv_free[] = { (char *)"meerko-engine", (char *)"--unconfined", NULL };
 	char *const argv_sandbox[] = { (char *)"meerko-engine", (char *)"--write-dir",
@@ -78,7 +81,7 @@ static void child(const char *path, int fd, const struct mk_sandbox *sb, int set
 	if (setup_fd >= 0)
 		close(setup_fd);
 	int devnull = open("/dev/null", O_RDWR);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(err_fd, 2) < 0)
 		_exit(127);
 	if (dup2(fd, MK_ENGINE_FD) < 0) /* dup2 clears CLOEXEC on the copy */
 		_exit(127);
@@ -90,28 +93,53 @@ static void child(const char *path, int fd, const struct mk_sandbox *sb, int set
 	_exit(127);
 }
 
+/* The engine's stderr: both ends CLOEXEC (the child's copy, made by dup2,
+ * is not), the broker's read end non-blocking. */
+static int open_stderr_pipe(int errp[2], char *err, size_t errlen)
+{
+	if (pipe2(errp, O_CLOEXEC) != 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	int fl = fcntl(errp[0], F_GETFL);
+	if (fl < 0 || fcntl(errp[0], F_SETFL, fl | O_NONBLOCK) != 0) {
+		snprintf(err, errlen, "fcntl(O_NONBLOCK): %s", strerror(errno));
+		close(errp[0]);
+		close(errp[1]);
+		return -1;
+	}
+	return 0;
+}
+
 int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_engine_proc *p,
 		    char *err, size_t errlen)
 {
-	int sv[2], setup[2] = { -1, -1 };
+	int sv[2], setup[2] = { -1, -1 }, errp[2];
 	if (sb && !sb->enabled)
 		sb = NULL;
 	p->pid = -1;
-	p->fd = p->relay_listen_fd = p->relay_udp_fd = -1;
+	p->fd = p->stderr_fd = p->relay_listen_fd = p->relay_udp_fd = -1;
+	if (open_stderr_pipe(errp, err, errlen) != 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+		close(errp[0]);
+		close(errp[1]);
 		return -1;
 	}
 	if (sb && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, setup) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
+		close(errp[0]);
+		close(errp[1]);
 		return -1;
 	}
 	pid_t pid = new_child(sb);
 	if (pid == 0)
-		child(path, sv[1], sb, setup[1]);
+		child(path, sv[1], errp[1], sb, setup[1]);
 	close(sv[1]);
+	close(errp[1]);
 	if (setup[1] >= 0)
 		close(setup[1]);
 	if (pid < 0) {
@@ -125,12 +153,14 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 		else
 			snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(sv[0]);
+		close(errp[0]);
 		if (setup[0] >= 0)
 			close(setup[0]);
 		return -1;
 	}
 	p->pid = pid;
 	p->fd = sv[0];
+	p->stderr_fd = errp[0];
 	if (!sb)
 		return 0;
 	int r = mk_sandbox_wait(setup[0], 5000, &p->relay_listen_fd, &p->relay_udp_fd, err, errlen);
@@ -139,8 +169,9 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(p->fd);
+		close(p->stderr_fd);
 		p->pid = -1;
-		p->fd = -1;
+		p->fd = p->stderr_fd = -1;
 	}
 	return r;
 }

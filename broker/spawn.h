@@ -3,8 +3,10 @@
  *
  * Contract: mk_engine_spawn() creates a socketpair, forks, and execs the
  * engine binary with its end of the pair as fd MK_ENGINE_FD, /dev/null as
- * stdin, the broker's stderr, no other descriptor and an empty environment.
- * The parent gets the pid and its end (CLOEXEC). Errors: -1 and one line.
+ * stdin and stdout, a pipe as stderr, no other descriptor and an empty
+ * environment: the engine never holds a terminal. The parent gets the pid,
+ * its end of the pair (CLOEXEC) and the pipe's read end (CLOEXEC,
+ * non-blocking; read it with engine_stderr.h). Errors: -1 and one line.
  * With a sandbox, the child first enters it (sandbox.h) and the parent
  * waits for its report: a sandbox that cannot be built is an error, never a
  * reason to run without it.
@@ -20,6 +22,7 @@
 struct mk_engine_proc {
 	pid_t pid;
 	int fd;
+	int stderr_fd;           /* read end of the engine's stderr (engine_stderr.h) */
 	int relay_listen_fd;     /* sandbox on: the listener inside the engine's netns */
 	int relay_udp_fd;        /* sandbox on: the relay's UDP socket in there */
 };

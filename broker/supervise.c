@@ -344,23 +344,40 @@ static void check_deadlines(struct sup *s)
 	}
 }
 
+/* A line of the engine's stderr, already sanitised and prefixed. */
+static void engine_says(void *ctx, const char *line)
+{
+	struct sup *s = ctx;
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "%s\n", line);
+}
+
+static void read_engine_stderr(struct sup *s)
+{
+	if (!s->estderr_eof && mk_estderr_read(&s->estderr, s->eng->stderr_fd, mk_now_ms()))
+		s->estderr_eof = 1;
+}
+
 static void loop(struct sup *s)
 {
 	mk_frame_reader r;
 	mk_frame_reader_init(&r);
 	for (;;) {
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ .fd = s->eng->fd, .events = POLLIN },
 			{ .fd = s->job->sigfd, .events = POLLIN },
 			{ .fd = s->relay_gone ? -1 : s->job->relay_status_fd, .events = POLLIN },
+			{ .fd = s->estderr_eof ? -1 : s->eng->stderr_fd, .events = POLLIN },
 		};
-		int n = poll(p, 3, 1000);
+		int n = poll(p, 4, 1000);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[1].revents & POLLIN)
 			on_signal(s);
 		if (p[2].revents & POLLIN)
 			on_relay_status(s);
+		if (p[3].revents & (POLLIN | POLLHUP | POLLERR))
+			read_engine_stderr(s);
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_engine(s, &r) != 0)
 			break;
 		check_deadlines(s);
@@ -437,6 +454,7 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	s.outage_start_ms = job->outage_start_ms;
 	mk_progress_init(&s.prog, job->json ? MK_PROGRESS_NONE : job->cfg->progress,
 			 job->cfg->plain_interval_s, stdout);
+	mk_estderr_init(&s.estderr, engine_says, &s, mk_now_ms());
 	/* Non-blocking: read_engine() drains what is there and returns to poll(),
 	 * so signals and relay news are never starved by a chatty engine. */
 	int fl = fcntl(eng->fd, F_GETFL);
@@ -451,6 +469,10 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	close(eng->fd);
 	eng->fd = -1;
 	reap(&s);
+	read_engine_stderr(&s); /* the engine is gone: what is left, e.g. a crash report */
+	mk_estderr_finish(&s.estderr, mk_now_ms());
+	close(eng->stderr_fd);
+	eng->stderr_fd = -1;
 	mk_progress_break(&s.prog);
 	job->outage_start_ms = s.outage_start_ms;
 	job->crashed = s.exit_code == MK_EXIT_ENGINE && !s.user_stop;

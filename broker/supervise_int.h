@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include "engine_msg.h"
+#include "engine_stderr.h"
 #include "ipc.h"
 #include "progress.h"
 #include "supervise.h"
@@ -18,6 +19,8 @@ struct sup {
 	struct mk_engine_proc *eng;
 	struct mk_torrent_set set;
 	struct mk_progress prog;
+	struct mk_estderr estderr;  /* the engine's stderr lines (engine_stderr.h) */
+	int estderr_eof;            /* its pipe is at end of file */
 	enum phase phase;
 	int exit_code;              /* decided when stopping starts */
 	char error[512];            /* printed once at the end, if set */

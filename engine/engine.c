@@ -52,8 +52,9 @@ struct engine {
 
 static void die(const char *what)
 {
-	/* stderr is the broker's stderr: one line, then out. */
-	fprintf(stderr, "meerko-engine: %s\n", what);
+	/* stderr is a pipe to the broker, which shows it sanitised behind
+	 * "meerko-engine: " (broker/engine_stderr.c): one line, then out. */
+	fprintf(stderr, "%s\n", what);
 	_exit(MK_ENGINE_EXIT_FATAL);
 }
 

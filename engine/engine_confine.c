@@ -11,6 +11,12 @@
  *   a. close_range(4, ~0)    libtorrent 2.0.8 does not open O_CLOEXEC, and no
  *                            inherited descriptor may outlive the layers below
  *                            (an fd opened before Landlock escapes Landlock).
+ *                            Then no fd 0..MK_ENGINE_FD may be a terminal
+ *                            (isatty: ioctl, forbidden by seccomp later): on
+ *                            a tty the engine could read keystrokes and
+ *                            write escapes. The broker gives it /dev/null and
+ *                            a pipe (broker/spawn.c); anything else is a
+ *                            regression, and we refuse to run.
  *   b. capabilities          clear effective/permitted/inheritable/ambient (the
  *                            broker already did), then verify every set and
  *                            the bounding set are empty. Emptying the bounding
@@ -456,6 +462,17 @@ static int close_inherited(char *why, size_t whylen)
 	return 0;
 }
 
+static int refuse_terminals(char *why, size_t whylen)
+{
+	for (int fd = 0; fd <= MK_ENGINE_FD; fd++)
+		if (isatty(fd)) {
+			snprintf(why, whylen, "fd %d is a terminal: the engine must never hold one "
+				 "(the broker gives it /dev/null and a pipe)", fd);
+			return -1;
+		}
+	return 0;
+}
+
 static int confine_minimal(char *why, size_t whylen)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
@@ -470,7 +487,7 @@ static int confine_minimal(char *why, size_t whylen)
 int mk_engine_confine(const struct mk_confine_opts *o, char *why, size_t whylen)
 {
 	memset(&report, 0, sizeof report);
-	if (close_inherited(why, whylen) != 0)
+	if (close_inherited(why, whylen) != 0 || refuse_terminals(why, whylen) != 0)
 		return -1;
 	mk_sanitizer_prepare_sandbox(); /* nothing outside sanitizer builds */
 	if (o->unconfined)

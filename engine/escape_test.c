@@ -34,6 +34,11 @@
  *                  engine itself may be visible (own PID namespace)
  *   identity       hostname, cwd, the --write-dir argument: none may name
  *                  the machine or the user (own UTS namespace; /data)
+ *   terminal       blocked: no fd 0..2 is a terminal (checked with fstat:
+ *                  isatty's ioctl is not on the allowlist). Also writes a
+ *                  title, a cursor query and a fake green "meerko-secure:
+ *                  done" line to fd 2, which must reach the user only
+ *                  sanitised and prefixed "meerko-engine: ".
  *   sanitizer      not an escape: a use after free in the confined engine,
  *                  to prove a sanitizer build reports it (symbolized) and
  *                  dies by SIGABRT rather than by a forbidden call made by
@@ -54,6 +59,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <dirent.h>
@@ -322,6 +328,35 @@ static void try_dumpable(char *out, size_t outlen)
 	snprintf(out, outlen, "escape dumpable: SUCCEEDED (same-uid ptrace possible again)");
 }
 
+/* A tty or pty device: majors 4 (virtual consoles, serial), 5 (/dev/tty,
+ * /dev/console, /dev/ptmx), 136-143 (/dev/pts/N). */
+static int fd_is_terminal(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode))
+		return 0;
+	unsigned maj = major(st.st_rdev);
+	return maj == 4 || maj == 5 || (maj >= 136 && maj <= 143);
+}
+
+/* What a compromised engine does with the user's terminal: set the window
+ * title, ask for the cursor position (the answer arrives as keystrokes),
+ * and print a fake success line of the broker's, in green. */
+static void try_terminal(char *out, size_t outlen)
+{
+	static const char fake[] = "\033]0;meerko-owned\007\033[6n\r\033[32mmeerko-secure: done\033[0m\n";
+	int tty = -1;
+	for (int fd = 0; fd <= 2 && tty < 0; fd++)
+		if (fd_is_terminal(fd))
+			tty = fd;
+	ssize_t w = write(2, fake, sizeof fake - 1);
+	if (tty >= 0)
+		snprintf(out, outlen, "escape terminal: SUCCEEDED (fd %d is a tty)", tty);
+	else
+		snprintf(out, outlen, "escape terminal: blocked (no fd of 0..2 is a tty; fd 2 took %zd "
+			 "bytes of escapes, for the broker to sanitise)", w);
+}
+
 #ifdef MEERKO_SANITIZE
 /* Reads a heap block after free(): AddressSanitizer aborts the engine
  * here and never returns. volatile: the read must not be optimised out. */
@@ -396,6 +431,8 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_processes(out, outlen);
 	else if (strcmp(name, "identity") == 0)
 		try_identity(out, outlen);
+	else if (strcmp(name, "terminal") == 0)
+		try_terminal(out, outlen);
 	else if (strcmp(name, "sanitizer") == 0)
 		try_sanitizer(out, outlen);
 	else

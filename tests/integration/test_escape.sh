@@ -16,7 +16,7 @@ BUILD_DIR=${1:?build dir}
 . "$HERE/../lib/swarm.sh"
 swarm_isolate "$@"
 swarm_require_root
-swarm_require_cmds microsocks aria2c mktorrent transmission-show opentracker
+swarm_require_cmds microsocks aria2c mktorrent transmission-show opentracker script
 [[ -x $BUILD_DIR/bin-escape/meerko-engine ]] || swarm_skip_or_fail "test engine not built: $BUILD_DIR/bin-escape/meerko-engine"
 swarm_init
 
@@ -154,6 +154,36 @@ attempt_user write-outside
 swarm_check "ordinary user, no Landlock: write a file the user could write (/tmp): blocked" \
 	blocked write-outside 'ENOENT|EROFS|EACCES'
 rm -f "$OUT/.meerko-escape-no-landlock"
+# The user's terminal: the client runs on a real pty (script(1)), so its
+# stdin, stdout and stderr are a terminal as for a person. The engine must
+# hold none of it: it tries to find a tty among fds 0..2 and writes a window
+# title, a cursor query and a fake green "meerko-secure: done" to fd 2. What
+# arrives must be sanitised (no ESC byte at all: progress is off, so the
+# broker prints none either) and behind "meerko-engine: ".
+attempt_on_pty() { # NAME SANDBOX -> sets RC, ERR (everything the pty showed)
+	write_config "$2"
+	local log="$SWARM_LOGS/$1-$2" cmd
+	printf -v cmd '%q ' timeout -k 5 60 "$BIN/meerko-secure" --config "$CONFIG" -o "$OUT" \
+		"magnet:?xt=urn:btih:$HASH&dn=escape-$1"
+	RC=0
+	script -qec "$cmd" /dev/null >"$log.pty" </dev/null || RC=$?
+	ERR=$(tr -d '\r' <"$log.pty")
+	swarm_log "escape $1 (sandbox $2, on a pty): rc=$RC: $(cat -v "$log.pty")"
+}
+no_raw_escape() { ! grep -q $'\e' "$SWARM_LOGS/terminal-required.pty"; }
+# A line that starts (after a carriage return or escape sequences) with the
+# broker's words, as a terminal would show it.
+no_fake_broker_line() {
+	! grep -Pq '(^|\r)(\e\][^\a]*\a|\e\[[0-9;?]*[A-Za-z])*meerko-secure: done' \
+		"$SWARM_LOGS/terminal-required.pty"
+}
+engine_text_prefixed() { grep -q '^meerko-engine: .*meerko-secure: done' <<<"$ERR"; }
+attempt_on_pty terminal required
+swarm_check "engine looks for a tty among fds 0..2: blocked (stderr is a pipe, rc=$RC)" \
+	blocked terminal 'no fd of 0..2 is a tty'
+swarm_check "engine writes escapes to fd 2: no raw ESC byte reaches the terminal" no_raw_escape
+swarm_check "engine prints a fake 'meerko-secure: done': no line starts with it" no_fake_broker_line
+swarm_check "what the engine wrote arrives sanitised behind 'meerko-engine: '" engine_text_prefixed
 
 # Sanitizer builds: a finding in the confined engine is reported in full
 # (symbolized) and ends the engine with SIGABRT, not with SIGSYS from a

@@ -10,7 +10,7 @@ BUILD_DIR=${1:?build dir}
 . "$HERE/../lib/swarm.sh"
 swarm_isolate "$@"
 swarm_require_root
-swarm_require_cmds microsocks unshare
+swarm_require_cmds microsocks unshare script
 swarm_init
 BIN=$SWARM_DIR/bin
 mkdir -p "$BIN"
@@ -31,6 +31,13 @@ printf '%s\n' "$out"
 swarm_check "as root: exit 0 (rc=$rc)" test "$rc" -eq 0
 swarm_check "as root: every layer active" all_active "$out"
 swarm_check "as root: the user namespace is not needed" grep -q "^user namespace  *not used" <<<"$out"
+# On a terminal, as a person runs it: the engine (which refuses to start
+# holding a tty, engine/engine_confine.c) must be given none.
+pty_all_active() { [[ $rc == 0 ]] && all_active "$out"; }
+rc=0
+out=$(script -qec "$(printf '%q' "$BIN/meerko-secure") --sandbox-check" /dev/null </dev/null | tr -d '\r') || rc=$?
+printf '%s\n' "$out"
+swarm_check "on a pty: exit 0 (rc=$rc), every layer active (the engine got no terminal)" pty_all_active
 rc=0
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$BIN/meerko-secure" --sandbox-check 2>&1) || rc=$?
 printf '%s\n' "$out"
