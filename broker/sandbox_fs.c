@@ -27,7 +27,8 @@
  *   6. the engine binary at /meerko-engine, read-only
  *        exec happens after the pivot; the old root is gone by then.
  *   7. a fresh /proc of the engine's own PID namespace
- *        the engine sees itself (pid 1) and its threads, no other process.
+ *        the engine sees itself (pid 2), its threads and the sandbox's
+ *        init (pid 1, its parent), no other process.
  *   8. pivot_root into the tmpfs, detach the old root, chdir("/")
  *        the host's tree is unreachable from here: no path, no descriptor
  *        (step 2's were closed), no cwd leads back.

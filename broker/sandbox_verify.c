@@ -26,7 +26,7 @@ static const struct {
 	{ "mount namespace", "mnt", offsetof(Meerko__Ready, ns_mnt), false,
 	  "own read-only root: system libraries, CA certificates, the save dir at /data" },
 	{ "pid namespace", "pid", offsetof(Meerko__Ready, ns_pid), false,
-	  "the engine is pid 1 and sees no other process" },
+	  "the engine is pid 2 under the sandbox's init and sees no other process" },
 	{ "uts namespace", "uts", offsetof(Meerko__Ready, ns_uts), false,
 	  "host name 'meerko': the machine's name stays out" },
 	{ "ipc namespace", "ipc", offsetof(Meerko__Ready, ns_ipc), false,
@@ -51,7 +51,7 @@ void mk_sandbox_verify(const Meerko__Ready *r, bool userns, struct mk_ns_verdict
 		out[i].required = !layers[i].userns_only || userns;
 		out[i].ok = theirs != 0 && ours != 0 && theirs != ours;
 		if (strcmp(layers[i].proc_name, "pid") == 0)
-			out[i].ok = out[i].ok && r->pid_one;
+			out[i].ok = out[i].ok && r->own_pid == 2; /* 1 is the sandbox's init */
 		out[i].what = layers[i].what;
 	}
 }

@@ -5,7 +5,8 @@
  * (Ready, ipc/meerko.proto); mk_sandbox_verify() compares each with the
  * broker's own and fills one verdict per namespace layer, in a fixed order.
  * A layer is ok when the engine's id is known and differs from the
- * broker's (the PID layer also needs the engine to be pid 1 there). The
+ * broker's (the PID layer also needs the engine to be pid 2 there, under
+ * the sandbox's init). The
  * user namespace is required only for the unprivileged path (userns).
  * The ids are the engine's word: this catches a broker-side regression
  * (a namespace not created), not a lying engine, which gains nothing by it.

@@ -2,9 +2,10 @@
  * spawn.c - fork + exec of meerko-engine.
  *
  * Sandbox on, the child is created by one clone() with every namespace of
- * mk_sandbox_clone_flags() (so the engine is pid 1 of its own PID
- * namespace: when it dies, anything it started dies with it), sets itself up
- * (sandbox.c) and execs the engine binary bound inside its new root.
+ * mk_sandbox_clone_flags(), sets itself up (sandbox.c), forks the engine
+ * (pid 2, which execs the binary bound inside its new root) and stays as
+ * the namespace's init (pid 1, see stay_as_init): when it is killed,
+ * anything the engine started dies with it.
  *
  * Why the child is safe: the broker is single-threaded, so the child may
  * use malloc-free libc calls; it passes an empty environment (nothing of
@@ -21,6 +22,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -69,6 +71,40 @@ static pid_t new_child(const struct mk_sandbox *sb)
 			      NULL, NULL, NULL, NULL);
 }
 
+/* Sandbox on, the cloned child is pid 1 of the engine's PID namespace. A
+ * namespace's init ignores every signal it sends itself, so an engine that
+ * was pid 1 could not die of its own abort(). It stays behind as the
+ * namespace's init instead (as bubblewrap's pid 1 does): it holds no
+ * descriptor (so the broker sees EOF the moment the engine dies), reaps,
+ * and ends with the engine's status: its exit code, or 128 + the signal
+ * that killed it (mk_engine_status() turns that back). SIGKILL from the
+ * broker kills it and, with it, everything in the namespace. */
+static void stay_as_init(void)
+{
+	pid_t engine = fork();
+	if (engine == 0)
+		return; /* the engine, pid 2: goes on to exec */
+	if (engine < 0)
+		_exit(127);
+	prctl(PR_SET_NAME, "meerko-init", 0, 0, 0);
+	syscall(SYS_close_range, 0, ~0U, 0);
+	for (;;) {
+		int ws;
+		pid_t got = waitpid(-1, &ws, 0);
+		if (got == engine)
+			_exit(WIFSIGNALED(ws) ? 128 + WTERMSIG(ws) : WEXITSTATUS(ws));
+		if (got < 0 && errno != EINTR)
+			_exit(127);
+	}
+}
+
+int mk_engine_status(const struct mk_engine_proc *p, int ws)
+{
+	if (!p->via_init || !WIFEXITED(ws) || WEXITSTATUS(ws) <= 128 || WEXITSTATUS(ws) >= 128 + 65)
+		return ws;
+	return WEXITSTATUS(ws) - 128; /* the wait status of "killed by that signal" */
+}
+
 static void child(const char *path, int fd, int err_fd, const struct mk_sandbox *sb, int setup_fd)
 {
 	char *const argv_free[] = { (char *)"meerko-engine", (char *)"--unconfined", NULL };
@@ -80,6 +116,8 @@ static void child(const char *path, int fd, int err_fd, const struct mk_sandbox 
 		_exit(127);
 	if (setup_fd >= 0)
 		close(setup_fd);
+	if (sb)
+		stay_as_init();
 	int devnull = open("/dev/null", O_RDWR);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(err_fd, 2) < 0)
 		_exit(127);
@@ -159,6 +197,7 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 		return -1;
 	}
 	p->pid = pid;
+	p->via_init = sb != NULL;
 	p->fd = sv[0];
 	p->stderr_fd = errp[0];
 	if (!sb)

@@ -20,7 +20,8 @@
 #include "sandbox.h"
 
 struct mk_engine_proc {
-	pid_t pid;
+	pid_t pid;               /* the engine, or with the sandbox its namespace's init */
+	int via_init;            /* pid is the init: its exit status wraps the engine's */
 	int fd;
 	int stderr_fd;           /* read end of the engine's stderr (engine_stderr.h) */
 	int relay_listen_fd;     /* sandbox on: the listener inside the engine's netns */
@@ -36,6 +37,9 @@ int mk_engine_path(char *out, size_t outlen, char *err, size_t errlen);
  * the engine is told which dir it may write (--write-dir). */
 int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_engine_proc *p,
 		    char *err, size_t errlen);
+
+/* The engine's own wait status from what waitpid(p->pid) returned. */
+int mk_engine_status(const struct mk_engine_proc *p, int wstatus);
 
 /* Describes how a child ended ("exited with status 2", "killed by SIGSYS
  * (bad system call: confinement violation)"). */

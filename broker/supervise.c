@@ -401,7 +401,7 @@ static void reap(struct sup *s)
 	}
 	if (got == s->eng->pid && !(s->got_shutdown_done && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)) {
 		char how[160];
-		mk_describe_exit(ws, how, sizeof how);
+		mk_describe_exit(mk_engine_status(s->eng, ws), how, sizeof how);
 		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s", how);
 	}
 	s->eng->pid = -1;

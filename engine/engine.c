@@ -368,7 +368,7 @@ static void send_ready(struct engine *e)
 	r.ns_uts = c.ns.uts;
 	r.ns_ipc = c.ns.ipc;
 	r.ns_user = c.ns.user;
-	r.pid_one = c.pid_one;
+	r.own_pid = (uint32_t)c.own_pid;
 	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_READY;
 	m.ready = &r;
 	send_msg(e, &m);

@@ -448,7 +448,7 @@ static void note_namespaces(void)
 	report.ns.uts = ns_inode("uts");
 	report.ns.ipc = ns_inode("ipc");
 	report.ns.user = ns_inode("user");
-	report.pid_one = getpid() == 1;
+	report.own_pid = (int)getpid();
 }
 
 /* ----------------------------------------------------------------- main */

@@ -35,7 +35,7 @@ struct mk_confine_report {
 	struct mk_ns_ids {      /* inode of /proc/self/ns/NAME, 0 = unreadable */
 		uint64_t net, mnt, pid, uts, ipc, user;
 	} ns;
-	int pid_one;           /* getpid() == 1: pid 1 of its own PID namespace */
+	int own_pid;           /* getpid(): 2 in its own PID namespace, under the sandbox's init */
 };
 
 /* Parses argv. Returns 0 or -1 with why. */

@@ -31,7 +31,9 @@
  *                  PATH): every one must be ENOENT (own mount namespace:
  *                  Landlock alone does not stop stat or readlink)
  *   processes      probe /proc/1..65535 with stat: no process but the
- *                  engine itself may be visible (own PID namespace)
+ *                  engine itself and its parent (the sandbox's init, pid 1,
+ *                  which holds no descriptor and no secret) may be visible
+ *                  (own PID namespace)
  *   identity       hostname, cwd, the --write-dir argument: none may name
  *                  the machine or the user (own UTS namespace; /data)
  *   terminal       blocked: no fd 0..2 is a terminal (checked with fstat:
@@ -246,8 +248,8 @@ static void try_processes(char *out, size_t outlen)
 		char path[32];
 		struct stat st;
 		snprintf(path, sizeof path, "/proc/%d", pid);
-		if (pid == getpid() || stat(path, &st) != 0)
-			continue;
+		if (pid == getpid() || pid == parent_pid || stat(path, &st) != 0)
+			continue; /* itself, and the sandbox's init (pid 1, holds nothing) */
 		snprintf(path, sizeof path, "/proc/self/task/%d", pid);
 		if (stat(path, &st) == 0)
 			continue; /* one of the engine's own threads */
@@ -259,8 +261,8 @@ static void try_processes(char *out, size_t outlen)
 		snprintf(out, outlen, "escape processes: SUCCEEDED (%d other processes visible, "
 			 "first pid %d)", others, first);
 	else
-		snprintf(out, outlen, "escape processes: blocked (only itself and its threads, pid %d)",
-			 (int)getpid());
+		snprintf(out, outlen, "escape processes: blocked (only itself and its threads, pid %d, "
+			 "and its parent, pid %d)", (int)getpid(), (int)parent_pid);
 }
 
 /* The first line of a small /proc file, or "(unreadable: ERRNO)". */

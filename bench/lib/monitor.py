@@ -11,7 +11,8 @@
 #     qBittorrent's WebUI reports progress 1 -> t_done, and reads the cgroup
 #     CPU counters at that moment (cpu_done_*);
 #   - with --relay-detect: once the broker (the client pid) has a child
-#     running meerko-engine, any other child still named meerko-secure is the
+#     running meerko-engine (directly, or under the sandbox's meerko-init),
+#     any other child still named meerko-secure is the
 #     relay; it is moved into --cg-relay so its CPU is counted on its own.
 #     With --cg-engine, the meerko-engine child is moved into that cgroup
 #     (its CPU before the move, the first <= 20 ms after exec, stays with the
@@ -195,10 +196,18 @@ while not stop:
             res['t_first'] = now
         if total > 0 and al >= total and res['t_full'] is None:
             res['t_full'] = now
+    # The engine's parent: the broker (sandbox off) or the sandbox's init
+    # (meerko-init, the broker's child and pid 1 of the engine's namespace).
+    parents = {pid}
+    if pid is not None:
+        for p in cg_pids(a.cg_main):
+            st = stat_of(p) if p != pid else None
+            if st and st[1] == pid and st[2] == 'meerko-init':
+                parents.add(p)
     if pid is not None and a.cg_engine and res['t_engine_moved'] is None:
         for p in cg_pids(a.cg_main):
             st = stat_of(p) if p != pid else None
-            if st and st[1] == pid and st[2] == 'meerko-engine':
+            if st and st[1] in parents and st[2] == 'meerko-engine':
                 try:
                     with open(os.path.join(a.cg_engine, 'cgroup.procs'), 'w') as f:
                         f.write('%d\n' % p)
@@ -209,8 +218,8 @@ while not stop:
                 break
     if pid is not None and a.relay_detect and res['relay_pid'] is None and a.cg_relay:
         kids = [(p, stat_of(p)) for p in cg_pids(a.cg_main) + (cg_pids(a.cg_engine) if a.cg_engine else []) if p != pid]
+        eng = [p for p, st in kids if st and st[1] in parents and st[2] == 'meerko-engine']
         kids = [(p, st) for p, st in kids if st and st[1] == pid]
-        eng = [p for p, st in kids if st[2] == 'meerko-engine']
         if eng:
             res['engine_pid'] = eng[0]
             rel = [p for p, st in kids if st[2] == 'meerko-secure']

@@ -74,9 +74,13 @@ downloaded() { # NAME -> bytes the run says it downloaded
 	sed -n 's/.*(\([0-9]*\) bytes downloaded this run).*/\1/p' "$SWARM_LOGS/$1.out" | tail -n 1
 }
 broker_pid() { pgrep -P "$MEERKO_PID" | head -n 1; } # MEERKO_PID is timeout's
-# The engine is the broker's child named meerko-engine (its argv says only
-# /data: it never sees the save dir's real path).
-engine_pid() { local b; b=$(broker_pid) && pgrep -P "$b" -x meerko-engine | head -n 1; }
+# The engine is named meerko-engine (its argv says only /data: it never sees
+# the save dir's real path).
+engine_pid() { # the broker's child is the sandbox's init, the engine its child
+	local b c
+	b=$(broker_pid) || return 1
+	for c in $b $(pgrep -P "$b"); do pgrep -P "$c" -x meerko-engine; done | head -n 1
+}
 no_engine() { [[ -z ${epid:-} ]] || ! kill -0 "$epid" 2>/dev/null; } # the engine last found
 has_state() { compgen -G "$STATE/*.resume" >/dev/null; }
 show() { for f in "$@"; do printf -- '----- %s\n' "$f"; tail -n 15 "$SWARM_LOGS/$f" 2>/dev/null || true; done; }
