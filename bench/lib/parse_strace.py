@@ -50,6 +50,7 @@ with open(path, errors='replace') as f:
 out = {'mode': mode}
 t_exec = t_fork = t_relay = t_eng = None
 child = None
+
 for pid, ts, name, text, dur in sorted(events, key=lambda e: e[1]):
     if pid == broker and name == 'execve' and t_exec is None:
         t_exec = ts
@@ -59,13 +60,17 @@ for pid, ts, name, text, dur in sorted(events, key=lambda e: e[1]):
             continue
         if child is None:
             child, t_fork = int(rv.group(1)), ts
+
             if 'CLONE_NEWNS' in text and dur is not None:
                 out['clone_ns_ms'] = round(dur * 1000, 3)
         elif t_relay is None:
             t_relay = ts
     elif child is not None and pid == child and name == 'unshare' and dur is not None:
         out['unshare_ms'] = round(dur * 1000, 3)
-    elif child is not None and pid == child and name == 'execve' and 'meerko-engine' in text and t_eng is None:
+    # the child, or (sandbox on) its child: the namespace's init forks the
+    # engine, and strace prints that fork's result as a pid of the namespace
+    elif child is not None and pid != broker and name == 'execve' and 'meerko-engine' in text \
+            and t_eng is None:
         t_eng = ts
 
 
