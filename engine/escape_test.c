@@ -16,6 +16,11 @@
  *                  write dir is not /tmp itself.
  *   ptrace         killed (seccomp)
  *   packet         killed (seccomp: AF_PACKET is never asked for)
+ *   raw-socket     killed (seccomp: socket(AF_INET, SOCK_RAW, IPPROTO_UDP):
+ *                  only SOCK_STREAM and SOCK_DGRAM types pass)
+ *   raw-socket6    killed (seccomp: socket(AF_INET6, SOCK_RAW, IPPROTO_TCP))
+ *   packet-socket-inet  killed (seccomp: socket(AF_INET, SOCK_PACKET, 0),
+ *                  the obsolete raw link-layer socket of the inet family)
  *   read-secret[:PATH]  every path blocked: EACCES (Landlock) or ENOENT
  *                  (not in the engine's mount namespace; the test passes
  *                  a PATH that exists on the host). Also every other
@@ -417,6 +422,12 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_ptrace(out, outlen);
 	else if (strcmp(name, "packet") == 0)
 		try_socket(out, outlen, "packet", AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	else if (strcmp(name, "raw-socket") == 0)
+		try_socket(out, outlen, "raw-socket", AF_INET, SOCK_RAW, IPPROTO_UDP);
+	else if (strcmp(name, "raw-socket6") == 0)
+		try_socket(out, outlen, "raw-socket6", AF_INET6, SOCK_RAW, IPPROTO_TCP);
+	else if (strcmp(name, "packet-socket-inet") == 0)
+		try_socket(out, outlen, "packet-socket-inet", AF_INET, SOCK_PACKET, 0);
 	else if (strcmp(name, "read-secret") == 0)
 		try_read_secret(label, arg, out, outlen);
 	else if (strcmp(name, "unix") == 0)

@@ -10,10 +10,12 @@
  *   ALLOW(name, why)                 always allowed
  *   ALLOW_IF(name, cond, why)        allowed when cond holds
  *   ALLOW_IF2(name, c1, c2, why)     allowed when both hold
+ *   ALLOW_IF3(name, c1, c2, c3, why) allowed when all three hold
  *   ERRNO(name, e, why)              fails with e (the kernel never runs it)
  *   ERRNO_IF(name, e, cond, why)     fails with e when cond holds
  * Every condition is one test: (argN & MASK) == VALUE. ARG_EQ compares
- * the low 32 bits (the kernel reads int arguments that way). Several rows
+ * the low 32 bits (the kernel reads int arguments that way); ARG_SOCK_TYPE
+ * too, but ignores SOCK_NONBLOCK and SOCK_CLOEXEC. Several rows
  * for one call are alternatives; a call matching none is killed.
  *
  * When a row returns an errno instead of killing, it is because glibc or
@@ -39,6 +41,9 @@
  *     capset, setrlimit                     - the confinement is final
  *   socketpair, memfd_create, mmap/mprotect with PROT_EXEC
  *                                           - no new code, no new channels
+ *   socket() of any type but SOCK_STREAM/SOCK_DGRAM (SOCK_RAW, SOCK_PACKET,
+ *     SOCK_SEQPACKET, ...), or a protocol other than the type's own
+ *                                           - raw packets, module autoload
  * Filters are installed before the engine has threads; TSYNC would still
  * apply this one to every thread if it had.
  *
@@ -179,13 +184,28 @@ static const struct mk_sc_rule rules[] = {
 	/* --- network: only IPv4/IPv6 TCP or UDP sockets can exist; the network
 	 * namespace holds only lo, where only the broker's relay listens (TCP)
 	 * and takes SOCKS5 UDP datagrams (its UDP socket, same port) --- */
-	ALLOW_IF2(socket, ARG_EQ(0, AF_INET), ARG_EQ(2, 0), "IPv4, default protocol"),
-	ALLOW_IF2(socket, ARG_EQ(0, AF_INET), ARG_EQ(2, IPPROTO_TCP), "IPv4 TCP (asio)"),
-	ALLOW_IF2(socket, ARG_EQ(0, AF_INET), ARG_EQ(2, IPPROTO_UDP), "IPv4 UDP (asio)"),
-	ALLOW_IF2(socket, ARG_EQ(0, AF_INET6), ARG_EQ(2, 0), "IPv6, default protocol"),
-	ALLOW_IF2(socket, ARG_EQ(0, AF_INET6), ARG_EQ(2, IPPROTO_TCP), "IPv6 TCP (asio)"),
-	ALLOW_IF2(socket, ARG_EQ(0, AF_INET6), ARG_EQ(2, IPPROTO_UDP), "IPv6 UDP (asio)"),
-	/* Other protocols (SCTP, DCCP, ...) would make the kernel load modules. */
+	ALLOW_IF3(socket, ARG_EQ(0, AF_INET), ARG_SOCK_TYPE(1, SOCK_STREAM), ARG_EQ(2, 0),
+		  "IPv4 TCP, default protocol"),
+	ALLOW_IF3(socket, ARG_EQ(0, AF_INET), ARG_SOCK_TYPE(1, SOCK_STREAM), ARG_EQ(2, IPPROTO_TCP),
+		  "IPv4 TCP (asio)"),
+	ALLOW_IF3(socket, ARG_EQ(0, AF_INET), ARG_SOCK_TYPE(1, SOCK_DGRAM), ARG_EQ(2, 0),
+		  "IPv4 UDP, default protocol (glibc, interface ioctls)"),
+	ALLOW_IF3(socket, ARG_EQ(0, AF_INET), ARG_SOCK_TYPE(1, SOCK_DGRAM), ARG_EQ(2, IPPROTO_UDP),
+		  "IPv4 UDP (asio)"),
+	ALLOW_IF3(socket, ARG_EQ(0, AF_INET6), ARG_SOCK_TYPE(1, SOCK_STREAM), ARG_EQ(2, 0),
+		  "IPv6 TCP, default protocol"),
+	ALLOW_IF3(socket, ARG_EQ(0, AF_INET6), ARG_SOCK_TYPE(1, SOCK_STREAM), ARG_EQ(2, IPPROTO_TCP),
+		  "IPv6 TCP (asio)"),
+	ALLOW_IF3(socket, ARG_EQ(0, AF_INET6), ARG_SOCK_TYPE(1, SOCK_DGRAM), ARG_EQ(2, 0),
+		  "IPv6 UDP, default protocol"),
+	ALLOW_IF3(socket, ARG_EQ(0, AF_INET6), ARG_SOCK_TYPE(1, SOCK_DGRAM), ARG_EQ(2, IPPROTO_UDP),
+		  "IPv6 UDP (asio)"),
+	/* Only these two types, each with its own protocol: SOCK_RAW and
+	 * SOCK_PACKET would read and forge packets below the relay's view (only
+	 * CAP_NET_RAW stands in their way, and this filter does not count on its
+	 * absence); other types or protocols (SOCK_SEQPACKET, SCTP, DCCP, ...)
+	 * would make the kernel load modules. check_table() refuses an allowing
+	 * socket row that does not test all three arguments. */
 	ERRNO_IF(socket, EAFNOSUPPORT, ARG_EQ(0, AF_UNIX),
 		 "named UNIX sockets bypass the network namespace and Landlock "
 		 "(resolved, nscd, D-Bus); glibc only probes them"),
@@ -229,7 +249,10 @@ bool mk_seccomp_enforcing(void)
 
 static bool has_cond(const struct mk_sc_rule *r)
 {
-	return r->cond[0].arg >= 0 || r->cond[1].arg >= 0;
+	for (size_t k = 0; k < MK_SC_MAX_COND; k++)
+		if (r->cond[k].arg >= 0)
+			return true;
+	return false;
 }
 
 /* Row i of the filter: the release table, then the sanitizer rows (none
@@ -241,12 +264,33 @@ static const struct mk_sc_rule *row(size_t i)
 	return i < n ? &rules[i] : i < n + nsan ? &san[i - n] : NULL;
 }
 
+static bool tests_arg(const struct mk_sc_rule *r, int arg)
+{
+	for (size_t k = 0; k < MK_SC_MAX_COND; k++)
+		if (r->cond[k].arg == arg)
+			return true;
+	return false;
+}
+
+/* An allowed socket() names its family, type and protocol. */
+static bool socket_row_ok(const struct mk_sc_rule *r)
+{
+	return strcmp(r->name, "socket") != 0 || r->action != MK_SC_ALLOW ||
+	       (tests_arg(r, 0) && tests_arg(r, 1) && tests_arg(r, 2));
+}
+
 /* libseccomp lets an unconditional rule silently swallow conditional rules
  * for the same call, so a call has either one plain row or only
- * conditional rows (across both tables). */
+ * conditional rows (across both tables). And no socket() row allows a
+ * type or protocol it does not test. */
 static int check_table(char *why, size_t whylen)
 {
 	for (size_t i = 0; row(i); i++) {
+		if (!socket_row_ok(row(i))) {
+			snprintf(why, whylen, "seccomp table: an allowing socket row that does "
+				 "not test family, type and protocol (\"%s\")", row(i)->why);
+			return -1;
+		}
 		for (size_t j = i + 1; row(j); j++) {
 			if (strcmp(row(i)->name, row(j)->name) != 0)
 				continue;
@@ -262,11 +306,11 @@ static int check_table(char *why, size_t whylen)
 
 static int add_rule(scmp_filter_ctx ctx, const struct mk_sc_rule *r, char *why, size_t whylen)
 {
-	struct scmp_arg_cmp cmp[2];
+	struct scmp_arg_cmp cmp[MK_SC_MAX_COND];
 	unsigned int ncmp = 0;
 	if (r->nr < 0)
 		return 0; /* not a system call on this architecture: nothing to allow */
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t k = 0; k < MK_SC_MAX_COND; k++) {
 		const struct mk_sc_arg *c = &r->cond[k];
 		if (c->arg < 0)
 			continue;

@@ -28,12 +28,14 @@ struct mk_sc_arg {
 	bool self_pid;
 };
 
+#define MK_SC_MAX_COND 3
+
 struct mk_sc_rule {
 	const char *name;          /* as in the kernel's syscall table */
 	int nr;                    /* SCMP_SYS(name): < 0 if the arch lacks it */
 	enum mk_sc_action action;
 	int err;                   /* MK_SC_ERRNO only */
-	struct mk_sc_arg cond[2];  /* both must hold */
+	struct mk_sc_arg cond[MK_SC_MAX_COND]; /* all must hold */
 	const char *why;
 };
 

@@ -83,6 +83,15 @@ swarm_check "write outside the save dir: blocked (no such path in the engine's r
 attempt packet required
 # seccomp allows only AF_UNIX/AF_INET/AF_INET6 sockets; other families kill.
 swarm_check "AF_PACKET socket: the engine is killed (seccomp), reported as a confinement violation" killed
+# seccomp allows only SOCK_STREAM and SOCK_DGRAM sockets of AF_INET/AF_INET6:
+# a raw or SOCK_PACKET socket is killed by the filter, not merely refused
+# for want of CAP_NET_RAW (which a future layout might hand out).
+attempt raw-socket required
+swarm_check "socket(AF_INET, SOCK_RAW, IPPROTO_UDP): killed (seccomp type check), rc=$RC" killed
+attempt raw-socket6 required
+swarm_check "socket(AF_INET6, SOCK_RAW, IPPROTO_TCP): killed (seccomp type check), rc=$RC" killed
+attempt packet-socket-inet required
+swarm_check "socket(AF_INET, SOCK_PACKET, 0): killed (seccomp type check), rc=$RC" killed
 attempt "read-secret:$CONFIG" required
 swarm_check "read the proxy password (config, /proc of the broker, /etc/meerko): blocked" \
 	blocked "read-secret:$CONFIG" 'EACCES|ENOENT|denied'
