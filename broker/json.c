@@ -4,13 +4,17 @@
  * Why this is safe: every byte of a string goes out either as printable
  * ASCII other than '"' and '\\', as a short escape, as \u00XX, or as a
  * complete, minimal, non-surrogate UTF-8 sequence; anything else becomes
- * \ufffd. C1 controls and U+2028/U+2029 (line breaks to some JSON readers)
- * are escaped too. Keys are the broker's own constants.
+ * \ufffd. C1 controls and the format and bidi controls of mk_sanitize
+ * (mk_is_format_control: U+202E and friends; U+2028/U+2029 are also line
+ * breaks to some JSON readers) are escaped too, so the line shows no
+ * reordering in a terminal and a JSON reader still gets the exact text.
+ * Keys are the broker's own constants.
  */
 #include <inttypes.h>
 #include <string.h>
 
 #include "json.h"
+#include "sanitize.h"
 
 /* Code point of the valid UTF-8 sequence at s (at most n bytes) and its
  * length in *len, or -1 when the sequence is invalid. */
@@ -68,7 +72,7 @@ void mk_json_string(FILE *out, const char *str, size_t n)
 		if (cp < 0) {
 			fputs("\\ufffd", out);
 			i++;
-		} else if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029) {
+		} else if (cp <= 0x9f || mk_is_format_control((uint32_t)cp)) {
 			fprintf(out, "\\u%04" PRIx32, (uint32_t)cp);
 			i += len;
 		} else {

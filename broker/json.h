@@ -5,8 +5,9 @@
  * places commas, and mk_json_end() ends the line and flushes, so every line
  * on the stream is one complete JSON object. Strings may come from the
  * hostile engine: mk_json_string() writes any bytes as a valid JSON string
- * (quotes, backslash and control characters escaped; invalid UTF-8 replaced
- * by U+FFFD), so no input can break the line or the syntax. Nesting deeper
+ * (quotes, backslash, control characters and the format/bidi controls of
+ * mk_is_format_control escaped; invalid UTF-8 replaced by U+FFFD), so no
+ * input can break the line or the syntax. Nesting deeper
  * than MK_JSON_DEPTH is a programming error and is ignored.
  */
 #ifndef MEERKO_BROKER_JSON_H

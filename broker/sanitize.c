@@ -4,14 +4,39 @@
  * Why this is safe: output bytes are either printable ASCII (0x20..0x7e) or
  * a complete, minimal-length UTF-8 sequence for a code point that is not a
  * C1 control (U+0080..U+009F, which terminals may treat as CSI), not a
- * surrogate and not above U+10FFFF. A multi-byte sequence is copied only if
- * it fits whole, so truncation never leaves half a character.
+ * format or bidi control (format_controls below), not a surrogate and not
+ * above U+10FFFF. A multi-byte sequence is copied only if it fits whole, so
+ * truncation never leaves half a character.
  */
-#include <stdint.h>
 #include "sanitize.h"
 
-/* Length of the valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+/* Invisible characters that reorder or hide the text around them. One row
+ * per range, with why; replaced by '?' (mk_sanitize), escaped as \uXXXX by
+ * the --json writer. */
+static const struct format_control {
+	uint32_t first, last;
+	const char *why;
+} format_controls[] = {
+	{ 0x061c, 0x061c, "ARABIC LETTER MARK: a bidi mark" },
+	{ 0x200b, 0x200f, "zero width space / (non-)joiner, LRM, RLM: invisible, RLM reorders" },
+	{ 0x2028, 0x202e, "line/paragraph separator (line breaks); LRE, RLE, PDF, LRO, RLO: "
+			  "bidi embeddings and overrides (RLO turns gpj.exe into exe.jpg)" },
+	{ 0x2060, 0x2069, "word joiner, invisible operators, LRI, RLI, FSI, PDI: invisible, "
+			  "the isolates reorder" },
+	{ 0xfeff, 0xfeff, "zero width no-break space (BOM): invisible" },
+};
+
+bool mk_is_format_control(uint32_t cp)
+{
+	for (size_t i = 0; i < sizeof format_controls / sizeof format_controls[0]; i++)
+		if (cp >= format_controls[i].first && cp <= format_controls[i].last)
+			return true;
+	return false;
+}
+
+/* Length of the valid UTF-8 sequence at s (max n bytes) and its code point
+ * in *cp, or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp_out)
 {
 	uint32_t cp;
 	size_t len;
@@ -32,7 +57,18 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 		return 0;
 	if (cp >= 0x80 && cp <= 0x9f)
 		return 0; /* C1 controls */
+	*cp_out = cp;
 	return len;
+}
+
+/* Bytes of input the character at s[0..n) takes, and whether it may be
+ * copied as is (else it becomes one '?'). */
+static size_t next_char(const unsigned char *s, size_t n, int *keep)
+{
+	uint32_t cp = 0;
+	size_t len = s[0] >= 0x20 && s[0] < 0x7f ? 1 : (s[0] >= 0x80 ? utf8_seq(s, n, &cp) : 0);
+	*keep = len > 0 && !mk_is_format_control(cp);
+	return len > 0 ? len : 1;
 }
 
 size_t mk_sanitize(const char *in, size_t inlen, char *out, size_t outlen)
@@ -42,18 +78,16 @@ size_t mk_sanitize(const char *in, size_t inlen, char *out, size_t outlen)
 	if (outlen == 0)
 		return 0;
 	while (i < inlen && s[i] != '\0') {
-		size_t len = s[i] >= 0x20 && s[i] < 0x7f ? 1 : (s[i] >= 0x80 ? utf8_seq(s + i, inlen - i) : 0);
-		if (len == 0) {
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		if (o + len >= outlen)
+		int keep;
+		size_t len = next_char(s + i, inlen - i, &keep);
+		size_t need = keep ? len : 1;
+		if (o + need >= outlen)
 			break;
-		for (size_t k = 0; k < len; k++)
-			out[o++] = (char)s[i + k];
+		if (keep)
+			for (size_t k = 0; k < len; k++)
+				out[o++] = (char)s[i + k];
+		else
+			out[o++] = '?';
 		i += len;
 	}
 	out[o] = '\0';

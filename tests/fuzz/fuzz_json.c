@@ -5,8 +5,8 @@
  * Input: any bytes, written as one JSON string. Invariants (abort otherwise):
  *  - the output is '"' ... '"' with no raw '"' inside and only valid escapes
  *    (\" \\ \/ \b \f \n \r \t \uXXXX), so it cannot end the string or line;
- *  - it is valid, printable UTF-8 without C1 controls (mk_sanitize leaves
- *    it unchanged): no byte < 0x20, no 0x7f;
+ *  - it is valid, printable UTF-8 without C1, format or bidi controls
+ *    (mk_sanitize leaves it unchanged): no byte < 0x20, no 0x7f;
  *  - text that was already like that (and has no '"', '\\', U+2028/9) comes
  *    out unchanged between the quotes.
  */

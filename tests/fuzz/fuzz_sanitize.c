@@ -10,7 +10,9 @@
  *  - NUL-terminated within outlen, return value == strlen(out);
  *  - no byte < 0x20, no 0x7f;
  *  - valid UTF-8: minimal-length sequences only, no surrogates, nothing
- *    above U+10FFFF, and no C1 control code points (U+0080..U+009F);
+ *    above U+10FFFF, no C1 control code points (U+0080..U+009F), and no
+ *    format or bidi controls (U+061C, U+200B..U+200F, U+2028..U+202E,
+ *    U+2060..U+2069, U+FEFF: checked here against its own list);
  *  - a smaller buffer yields a prefix of the full output (truncation never
  *    splits or changes characters);
  *  - sanitising the output again changes nothing;
@@ -51,6 +53,9 @@ static void check_utf8(const unsigned char *s, size_t n)
 			abort(); /* overlong, out of range, surrogate */
 		if (cp >= 0x80 && cp <= 0x9f)
 			abort(); /* C1 control: CSI (U+009B) and friends */
+		if (cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+		    (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff)
+			abort(); /* format / bidi control: RLO shows gpj.exe as exe.jpg */
 		i += len;
 	}
 }

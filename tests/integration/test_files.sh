@@ -9,7 +9,9 @@
 #
 # Scenarios (first argument):
 #   list          --list of a .torrent: index/size/path/total right, exit 0,
-#                 nothing in the save dir or the state dir, no peer contacted
+#                 nothing in the save dir or the state dir, no peer contacted;
+#                 names with format/bidi controls (U+2067 RLI, ZWSP, BOM...)
+#                 are listed with '?', with --json as \u2067: none raw on stdout
 #   list_magnet   --list of a magnet: metadata through the proxy, then stop;
 #                 no payload byte written
 #   files_index   --files by index (from --list): only those files exist,
@@ -171,6 +173,35 @@ list_torrent() {
 	swarm_check "[list] still nothing in the save dir" empty_dir "$OUT"
 }
 
+# A hostile torrent: format and bidi controls in file names. libtorrent
+# already drops RLO/LRO & co. (U+202A..U+202E, U+200E/F) from paths, so
+# these are the ones that reach meerko: RLI...PDI (U+2067, U+2069: "exe.gpj"
+# shown for "gpj.exe"), a zero width space, a BOM, the Arabic letter mark.
+RLI=$'\xe2\x81\xa7' PDI=$'\xe2\x81\xa9' ZWSP=$'\xe2\x80\x8b' BOM=$'\xef\xbb\xbf' ALM=$'\xd8\x9c'
+no_format_controls() { # FILE: none of those byte sequences in it
+	local c
+	for c in "$RLI" "$PDI" "$ZWSP" "$BOM" "$ALM"; do
+		! grep -qF "$c" "$1" || { printf '    raw %s in %s\n' "$(od -An -tx1 <<<"$c" | head -c 10)" "${1##*/}"; return 1; }
+	done
+}
+list_format_controls() {
+	local dir=$SWARM_DIR/bidi/payload t=$SWARM_DIR/bidi.torrent
+	mkdir -p "$dir"
+	head -c 65536 /dev/urandom >"$dir/invoice${RLI}gpj.exe${PDI}"
+	head -c 65536 /dev/urandom >"$dir/${BOM}zero${ZWSP}width${ALM}.txt"
+	swarm_make_torrent "$dir" "$t"
+	chmod 644 "$t"
+	meerko bidi --list "$t"
+	swarm_check "[list] names with format/bidi controls: exit 0 (rc=$rc)" test "$rc" -eq 0
+	swarm_check "[list] each control listed as '?'" grep -qF 'payload/invoice?gpj.exe?' "$SWARM_LOGS/bidi.out"
+	swarm_check "[list] ... in the other name too" grep -qF 'payload/?zero?width?.txt' "$SWARM_LOGS/bidi.out"
+	swarm_check "[list] no raw format/bidi control on stdout" no_format_controls "$SWARM_LOGS/bidi.out"
+	meerko bidijson --list --json "$t"
+	swarm_check "[list] --json: the controls escaped (\\u2067 ... \\u2069)" \
+		grep -qF 'invoice\u2067gpj.exe\u2069' "$SWARM_LOGS/bidijson.out"
+	swarm_check "[list] --json: no raw format/bidi control on stdout" no_format_controls "$SWARM_LOGS/bidijson.out"
+}
+
 list_magnet() {
 	meerko list --list "$MAGNET"
 	swarm_check "[list_magnet] exit 0 (rc=$rc)" test "$rc" -eq 0
@@ -273,7 +304,7 @@ seed_time() {
 }
 
 case $SCENARIO in
-list) list_torrent ;;
+list) list_torrent; list_format_controls ;;
 list_magnet) list_magnet ;;
 files_index) files_index torrent ;;
 files_index_magnet) files_index magnet ;;

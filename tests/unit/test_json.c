@@ -66,6 +66,19 @@ static void json_invalid_utf8_replaced(void **st)
 	check_escape("\xe2\x80\xa8", 3, "\"\\u2028\"");
 }
 
+/* RLO in a name must not reorder a --json line shown in a terminal: the
+ * format and bidi controls are escaped (the reader still gets them), their
+ * neighbours pass raw. */
+static void json_format_and_bidi_controls_escaped(void **st)
+{
+	(void)st;
+	check_escape("a\xe2\x80\xaegpj.exe", 11, "\"a\\u202egpj.exe\"");
+	check_escape("\xd8\x9c\xe2\x80\x8b\xe2\x80\x8f\xe2\x81\xa0\xe2\x81\xa9\xef\xbb\xbf", 17,
+		     "\"\\u061c\\u200b\\u200f\\u2060\\u2069\\ufeff\"");
+	check_escape("\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf\xe2\x81\x9f\xe2\x81\xaa", 15,
+		     "\"\xe2\x80\x8a\xe2\x80\x90\xe2\x80\xaf\xe2\x81\x9f\xe2\x81\xaa\"");
+}
+
 /* Every byte value, in every position: the output is one line, quoted, with
  * only printable ASCII or valid UTF-8 inside. */
 static void json_any_bytes_one_line(void **st)
@@ -229,6 +242,7 @@ int main(void)
 		cmocka_unit_test(json_plain_and_utf8_pass),
 		cmocka_unit_test(json_quotes_backslash_controls),
 		cmocka_unit_test(json_invalid_utf8_replaced),
+		cmocka_unit_test(json_format_and_bidi_controls_escaped),
 		cmocka_unit_test(json_any_bytes_one_line),
 		cmocka_unit_test(json_object_line),
 		cmocka_unit_test(json_unclosed_levels_closed),
