@@ -11,10 +11,13 @@
  *  - Inside, datagrams go only to the engine address the association
  *    learned; the inside socket lives in the engine's namespace, which
  *    holds nothing but the engine.
- *  - The one payload it rewrites: a datagram that is exactly one bencoded
- *    dictionary (a DHT message) loses its top-level "v" key (dht_scrub.c),
- *    because libtorrent 2.0.8 names itself there even in anonymous mode.
- *    The rewrite only ever shortens, and is bounded and allocation-free.
+ *  - The one payload it rewrites: a datagram that is exactly one canonical
+ *    bencoded dictionary (a DHT message) loses its top-level "v" key
+ *    (dht_scrub.c), because libtorrent 2.0.8 names itself there even in
+ *    anonymous mode; one that starts like a DHT message but is not
+ *    canonical bencode is dropped (and counted), so no lenient DHT node
+ *    reads a "v" the scrubber did not see. The rewrite only ever shortens,
+ *    and is bounded and allocation-free.
  *  - One thread, one poll() over a fixed table; one datagram buffer.
  *    Connection threads only add to a mutex-protected pending list and
  *    wake the thread through an eventfd.
@@ -24,6 +27,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -262,6 +266,12 @@ static int owner(const struct sockaddr_in *from)
 }
 
 static uint8_t g_buf[DGRAM_MAX];
+static _Atomic uint64_t g_dht_dropped; /* non-canonical DHT messages dropped */
+
+uint64_t mk_relay_udp_dht_dropped(void)
+{
+	return atomic_load_explicit(&g_dht_dropped, memory_order_relaxed);
+}
 
 /* One datagram: whole (not truncated) and with a valid header, or -1. */
 static ssize_t recv_dgram(int fd, struct sockaddr_storage *from)
@@ -289,8 +299,12 @@ static void from_engine(void)
 		return;
 	size_t hdr = 0;
 	(void)mk_socks5_parse_udp_header(g_buf, (size_t)n, &hdr); /* OK: recv_dgram checked */
-	size_t len = hdr + mk_dht_scrub(g_buf + hdr, (size_t)n - hdr); /* no client version */
-	(void)send(g_live[i].ofd, g_buf, len, MSG_DONTWAIT); /* UDP: a drop is fine */
+	size_t payload = (size_t)n - hdr;
+	if (mk_dht_scrub(g_buf + hdr, &payload) == MK_DHT_DROP) { /* no client version */
+		atomic_fetch_add_explicit(&g_dht_dropped, 1, memory_order_relaxed);
+		return;
+	}
+	(void)send(g_live[i].ofd, g_buf, hdr + payload, MSG_DONTWAIT); /* UDP: a drop is fine */
 }
 
 static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b)

@@ -13,7 +13,8 @@
  *    valid header (RSV 0, FRAG 0 - fragments are dropped -, known ATYP,
  *    lengths; mk_socks5_parse_udp_header), sent only to the proxy's UDP
  *    relay address, with the client version taken out of DHT messages
- *    (dht_scrub.h; libtorrent 2.0.8 sends it even in anonymous mode);
+ *    (dht_scrub.h; libtorrent 2.0.8 sends it even in anonymous mode) and
+ *    DHT messages that are not canonical bencode dropped;
  *  - proxy -> engine: only from the proxy's UDP relay address (the outside
  *    socket is connect()ed to it, and the source is checked again), only
  *    with a valid header, sent only to the association's engine address.
@@ -24,6 +25,8 @@
 #ifndef MEERKO_BROKER_RELAY_UDP_H
 #define MEERKO_BROKER_RELAY_UDP_H
 
+#include <stdint.h>
+
 #include "socks5.h"
 
 #define MK_RELAY_UDP_MAX_ASSOC 8
@@ -31,6 +34,10 @@
 /* Takes ownership of inside_fd (the UDP socket inside the namespace).
  * Returns 0, or -1 with errno (eventfd). Call once, before any thread. */
 int mk_relay_udp_init(int inside_fd);
+
+/* How many datagrams from the engine were dropped as non-canonical DHT
+ * messages (mk_dht_scrub: MK_DHT_DROP) since the relay started. */
+uint64_t mk_relay_udp_dht_dropped(void);
 
 /* The UDP thread's body: never returns. */
 void *mk_relay_udp_thread(void *arg);

@@ -2,7 +2,7 @@
  * test_relay_udp.c - broker/relay_udp.c end to end on loopback, with a
  * scripted proxy: an association is set up (BND.ADDR 0.0.0.0 = the proxy's
  * address), valid datagrams flow both ways unchanged (DHT "v" excepted),
- * fragments and malformed headers are dropped, a second engine address is
+ * fragments, malformed headers and non-canonical DHT messages are dropped, a second engine address is
  * refused once the first is learned, the outside socket takes datagrams
  * only from the proxy's relay address, and the association ends (the
  * proxy's control connection closes) when the engine's control closes.
@@ -119,7 +119,13 @@ static void test_relay_udp(void **state)
 	sendto(eng, frag, sizeof frag, 0, (struct sockaddr *)&inside, sizeof inside);
 	sendto(eng, "\0\0\0\x09xxxxxx", 10, 0, (struct sockaddr *)&inside, sizeof inside);
 	sendto(eng2, good, sizeof good, 0, (struct sockaddr *)&inside, sizeof inside);
+	/* ... and a DHT message that is not canonical bencode (a "v" behind a
+	 * leading-zero length), counted */
+	static const char noncanon[] = "\0\0\0\x01\x7f\0\x01\x04\x1a\xe1" "d01:v4:LT121:y1:qe";
+	uint64_t dropped = mk_relay_udp_dht_dropped();
+	sendto(eng, noncanon, sizeof noncanon - 1, 0, (struct sockaddr *)&inside, sizeof inside);
 	assert_int_equal(recv_within(relay_fd, buf, sizeof buf, 300, &from), -1);
+	assert_int_equal(mk_relay_udp_dht_dropped(), dropped + 1);
 
 	/* proxy -> engine, to the learned address; a stranger is not let in */
 	sendto(relay_fd, good, sizeof good, 0, (struct sockaddr *)&outside, sizeof outside);
