@@ -25,6 +25,10 @@
 #                 uploads to B through the proxy and exits 0 at ratio 1.0;
 #                 B's files are identical; progress showed "seeding" + ratio
 #   seed_time     --seed-time 1: exits 0 about a minute after completing
+#   tracker_bidi  an HTTP tracker whose failure reason holds U+202E (RLO: it
+#                 makes "gpj.exe" read "exe.jpg"): the tracker warning on
+#                 stderr shows '?', the --json tracker_error event \u202e,
+#                 neither has a raw RLO
 # files_index also reruns the same command (resume data: nothing fetched),
 # then runs without --files (the rest arrives).
 #
@@ -202,6 +206,46 @@ list_format_controls() {
 	swarm_check "[list] --json: no raw format/bidi control on stdout" no_format_controls "$SWARM_LOGS/bidijson.out"
 }
 
+# A tracker that answers every announce with a failure reason holding RLO.
+BIDI_TRACKER_IP=127.0.0.6 BIDI_TRACKER_PORT=6970
+start_bidi_tracker() {
+	swarm_spawn bidi-tracker "$PY" -c '
+import sys, http.server
+reason = "invoice\u202egpj.exe is not registered".encode()
+body = b"d14:failure reason%d:%se" % (len(reason), reason)
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.HTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
+' "$BIDI_TRACKER_IP" "$BIDI_TRACKER_PORT"
+	swarm_wait_for -t 5 swarm_port_open "$BIDI_TRACKER_IP" "$BIDI_TRACKER_PORT"
+}
+no_rlo() { # FILE
+	! grep -qF $'\xe2\x80\xae' "$1" || { printf '    raw U+202E in %s\n' "${1##*/}"; return 1; }
+}
+tracker_bidi() {
+	local t=$SWARM_DIR/bidi-tracker.torrent
+	swarm_check "[tracker_bidi] the hostile tracker listens" start_bidi_tracker
+	rm -f "$t"
+	mktorrent -l "$SWARM_PIECE_EXP" -a "http://$BIDI_TRACKER_IP:$BIDI_TRACKER_PORT/announce" \
+		-o "$t" "$PAYLOAD" >/dev/null
+	chmod 644 "$t"
+	# no peer ever comes: the run is cut after the first announces
+	MEERKO_TIMEOUT=10 meerko trbidi "$t"
+	swarm_check "[tracker_bidi] the tracker's failure reason was shown, RLO as '?'" \
+		grep -qF 'invoice?gpj.exe is not registered' "$SWARM_LOGS/trbidi.err"
+	swarm_check "[tracker_bidi] no raw U+202E on stderr" no_rlo "$SWARM_LOGS/trbidi.err"
+	rm -rf "${OUT:?}"/* "$XDG_STATE_HOME"/*
+	MEERKO_TIMEOUT=10 meerko trbidijson --json "$t"
+	swarm_check "[tracker_bidi] --json: the tracker_error event has \\u202e" \
+		grep -qF 'invoice\u202egpj.exe is not registered' "$SWARM_LOGS/trbidijson.out"
+	swarm_check "[tracker_bidi] --json: no raw U+202E on stdout" no_rlo "$SWARM_LOGS/trbidijson.out"
+	swarm_check "[tracker_bidi] --json: no raw U+202E on stderr" no_rlo "$SWARM_LOGS/trbidijson.err"
+}
+
 list_magnet() {
 	meerko list --list "$MAGNET"
 	swarm_check "[list_magnet] exit 0 (rc=$rc)" test "$rc" -eq 0
@@ -313,6 +357,7 @@ sequential) sequential ;;
 maxdown) maxdown ;;
 seed) seed ;;
 seed_time) seed_time ;;
+tracker_bidi) tracker_bidi ;;
 *) swarm_die "unknown scenario '$SCENARIO'"; exit 2 ;;
 esac
 show_logs_on_failure
