@@ -238,7 +238,7 @@ tracker_bidi() {
 	swarm_check "[tracker_bidi] the tracker's failure reason was shown, RLO as '?'" \
 		grep -qF 'invoice?gpj.exe is not registered' "$SWARM_LOGS/trbidi.err"
 	swarm_check "[tracker_bidi] no raw U+202E on stderr" no_rlo "$SWARM_LOGS/trbidi.err"
-	rm -rf "${OUT:?}"/* "$XDG_STATE_HOME"/*
+	rm -rf "${OUT:?}"/* "${XDG_STATE_HOME:?}"/*
 	MEERKO_TIMEOUT=10 meerko trbidijson --json "$t"
 	swarm_check "[tracker_bidi] --json: the tracker_error event has \\u202e" \
 		grep -qF 'invoice\u202egpj.exe is not registered' "$SWARM_LOGS/trbidijson.out"
