@@ -222,17 +222,10 @@ const char *mk_dest_check_name(const struct mk_dest_policy *p, const char *name)
 	return NULL;
 }
 
-const char *mk_dest_check_connect(const struct mk_dest_policy *p, uint8_t atyp,
-				  const uint8_t *ip, const char *name)
+const char *mk_dest_check(const struct mk_dest_policy *p, uint8_t atyp, const uint8_t *ip,
+			  const char *name)
 {
 	if (atyp == 3)
 		return mk_dest_check_name(p, name);
-	return mk_dest_check_ip(p, ip, atyp == 4);
-}
-
-const char *mk_dest_check_udp(const struct mk_dest_policy *p, uint8_t atyp, const uint8_t *ip)
-{
-	if (atyp == 3)
-		return "a name in a datagram (only IP literals are relayed)";
 	return mk_dest_check_ip(p, ip, atyp == 4);
 }

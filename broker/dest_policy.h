@@ -9,10 +9,12 @@
  * proxy's own address is refused too. [proxy] allow_private_destinations =
  * true lifts the range table (LAN swarms, test labs), never the proxy row.
  *
- * Names: the proxy resolves them, so a name can land anywhere. Datagrams
- * never carry one (mk_dest_check_udp refuses ATYP domain: libtorrent sends
- * IP literals for DHT and uTP). A CONNECT may (tracker names, sent through
- * the proxy): mk_dest_check_name refuses IP literals in disguise (anything
+ * Names: the proxy resolves them, so a name can land anywhere. Tracker
+ * names travel as names (libtorrent's proxy_hostnames), in CONNECT and in
+ * UDP tracker datagrams alike - libtorrent 2.0.8 even sends an IP-literal
+ * udp:// tracker host as a name - so refusing names in datagrams would end
+ * every UDP tracker; DHT and uTP datagrams carry IP literals. Both paths get
+ * the same check: mk_dest_check_name refuses IP literals in disguise (anything
  * inet_aton accepts that is not plain dotted-quad, a numeric last label, a
  * ':' anywhere) after applying the predicate to plain literals, local-only
  * names (localhost, *.localhost, *.local, *.lan, *.internal, *.home.arpa,
@@ -46,10 +48,10 @@ const char *mk_dest_check_ip(const struct mk_dest_policy *p, const uint8_t *ip, 
 /* A CONNECT to a name (NUL-terminated, as the engine sent it). */
 const char *mk_dest_check_name(const struct mk_dest_policy *p, const char *name);
 
-/* A SOCKS5 destination as parsed: atyp 1 (ip[4]), 4 (ip[16]) or 3 (name). */
-const char *mk_dest_check_connect(const struct mk_dest_policy *p, uint8_t atyp,
-				  const uint8_t *ip, const char *name);
-const char *mk_dest_check_udp(const struct mk_dest_policy *p, uint8_t atyp, const uint8_t *ip);
+/* THE predicate, for a CONNECT and a datagram alike: a SOCKS5 destination
+ * as parsed, atyp 1 (ip[4]), 4 (ip[16]) or 3 (name, NUL-terminated). */
+const char *mk_dest_check(const struct mk_dest_policy *p, uint8_t atyp, const uint8_t *ip,
+			  const char *name);
 
 /* The refused ranges, for tests and docs: row i < count. */
 struct mk_dest_range {

@@ -257,7 +257,7 @@ static int connect_upstream(int efd, int pfd, const uint8_t *buf, size_t req_len
 static void serve_connect(int efd, const struct mk_socks5_request *req, const uint8_t *buf,
 			  size_t used, size_t have)
 {
-	const char *why = mk_dest_check_connect(&g_policy, req->atyp, req->ip, req->host);
+	const char *why = mk_dest_check(&g_policy, req->atyp, req->ip, req->host);
 	if (why) {
 		mk_relay_refused(MK_RELAY_REFUSED_CONNECT, req->atyp, req->ip, req->host, req->port, why);
 		reply(efd, MK_SOCKS5_REP_NOT_ALLOWED);

@@ -292,15 +292,15 @@ static ssize_t recv_dgram(int fd, struct sockaddr_storage *from)
 static bool dest_allowed(size_t hdr)
 {
 	uint8_t atyp = g_buf[3];
-	const char *why = mk_dest_check_udp(g_policy, atyp, g_buf + 4);
-	if (why == NULL)
-		return true;
-	uint16_t port = (uint16_t)(g_buf[hdr - 2] << 8 | g_buf[hdr - 1]);
 	char name[256] = "";
 	if (atyp == MK_SOCKS5_ATYP_DOMAIN) {
 		memcpy(name, g_buf + 5, g_buf[4]); /* <= 255, no NUL (parser) */
 		name[g_buf[4]] = '\0';
 	}
+	const char *why = mk_dest_check(g_policy, atyp, g_buf + 4, name);
+	if (why == NULL)
+		return true;
+	uint16_t port = (uint16_t)(g_buf[hdr - 2] << 8 | g_buf[hdr - 1]);
 	mk_relay_refused(MK_RELAY_REFUSED_DATAGRAM, atyp, g_buf + 4, name, port, why);
 	return false;
 }

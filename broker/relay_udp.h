@@ -15,7 +15,7 @@
  *    (given in its request, else the first datagram's source), only with a
  *    valid header (RSV 0, FRAG 0 - fragments are dropped -, known ATYP,
  *    lengths; mk_socks5_parse_udp_header), only to a destination that
- *    passes dest_policy.h (an IP literal, global unicast, not the proxy;
+ *    passes dest_policy.h (global unicast, not the proxy, no local name;
  *    refused datagrams are dropped and counted: mk_relay_refused), sent
  *    only to the proxy's UDP relay address (the first hop; the header's
  *    DST is the second), with the client version taken out of DHT messages

@@ -144,7 +144,7 @@ for a in "relay-connect:$TCP_SVC" "relay-connect-name:localhost:$SVC_PORT" \
 	swarm_check "CONNECT through the relay to ${a#*:}: refused (reply 0x02), the proxy never asked" refused "$a"
 done
 for a in "relay-udp:$LAN_ROUTER:5351" "relay-udp:239.255.255.250:1900" "relay-udp:127.0.0.53:53" \
-	"relay-udp-name:localhost:53" "relay-udp-name:router.lan:5351" "relay-udp:::ffff:$LAN_ROUTER:5351" \
+	"relay-udp-name:localhost:53" "relay-udp-name:router.lan:5351" "relay-udp-name:127.0.0.53:53" "relay-udp:::ffff:$LAN_ROUTER:5351" \
 	"relay-udp:64:ff9b::$LAN_ROUTER:5351"; do
 	attempt false "$a"
 	swarm_check "datagram through the relay to ${a#*:}: dropped, no answer" dropped "$a"

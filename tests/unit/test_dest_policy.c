@@ -238,19 +238,18 @@ static void test_tracker_names_still_work(void **state)
 	}
 }
 
-static void test_connect_and_udp_share_the_predicate(void **state)
+static void test_one_predicate_for_ips_and_names(void **state)
 {
 	(void)state;
 	uint8_t lan[4] = { 192, 168, 1, 1 }, pub[4] = { 8, 8, 4, 4 };
-	assert_non_null(mk_dest_check_connect(&strict, 1, lan, NULL));
-	assert_non_null(mk_dest_check_udp(&strict, 1, lan));
-	assert_null(mk_dest_check_connect(&strict, 1, pub, NULL));
-	assert_null(mk_dest_check_udp(&strict, 1, pub));
-	assert_non_null(mk_dest_check_connect(&strict, 3, NULL, "localhost"));
-	assert_null(mk_dest_check_connect(&strict, 3, NULL, "tracker.example.org"));
-	/* a datagram never carries a name, not even a public one */
-	assert_non_null(mk_dest_check_udp(&strict, 3, (const uint8_t *)"\x0btracker.org"));
-	assert_non_null(mk_dest_check_udp(&lax, 3, (const uint8_t *)"\x09localhost"));
+	assert_non_null(mk_dest_check(&strict, 1, lan, NULL));
+	assert_null(mk_dest_check(&strict, 1, pub, NULL));
+	assert_non_null(mk_dest_check(&strict, 4, (const uint8_t *)"\xfe\x80\0\0\0\0\0\0\0\0\0\0\0\0\0\1",
+				      NULL));
+	assert_non_null(mk_dest_check(&strict, 3, NULL, "localhost"));
+	assert_non_null(mk_dest_check(&strict, 3, NULL, "192.168.1.1")); /* how libtorrent sends udp://IP */
+	assert_null(mk_dest_check(&strict, 3, NULL, "tracker.example.org"));
+	assert_null(mk_dest_check(&lax, 3, NULL, "localhost"));
 }
 
 int main(void)
@@ -262,7 +261,7 @@ int main(void)
 		cmocka_unit_test(test_names_that_are_addresses_in_disguise),
 		cmocka_unit_test(test_local_only_names),
 		cmocka_unit_test(test_tracker_names_still_work),
-		cmocka_unit_test(test_connect_and_udp_share_the_predicate),
+		cmocka_unit_test(test_one_predicate_for_ips_and_names),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -4,7 +4,7 @@
  * address), valid datagrams flow both ways unchanged (DHT "v" excepted),
  * fragments and malformed headers are dropped, so are datagrams to a
  * refused destination (loopback, the LAN, multicast, the proxy itself, a
- * name: dest_policy.h), a second engine address is
+ * local or disguised name: dest_policy.h), a second engine address is
  * refused once the first is learned, the outside socket takes datagrams
  * only from the proxy's relay address, and the association ends (the
  * proxy's control connection closes) when the engine's control closes. A
@@ -143,9 +143,10 @@ static void test_relay_udp(void **state)
 		{ 0, 0, 0, 1, 198, 51, 100, 99, 0x04, 0x38, 'x' },     /* the proxy itself */
 		{ 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 0, 1, 0, 53, 'x' },
 		{ 0, 0, 0, 3, 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't', 0, 53, 'x' },
-		{ 0, 0, 0, 3, 11, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.', 'c', 'o', 'm', 0, 53, 'x' },
+		{ 0, 0, 0, 3, 10, 'r', 'o', 'u', 't', 'e', 'r', '.', 'l', 'a', 'n', 0x14, 0xe7, 'x' },
+		{ 0, 0, 0, 3, 5, '1', '2', '7', '.', '1', 0, 53, 'x' },
 	};
-	static const size_t refused_len[] = { 11, 11, 11, 11, 23, 17, 19 };
+	static const size_t refused_len[] = { 11, 11, 11, 11, 23, 17, 18, 13 };
 	for (size_t k = 0; k < sizeof refused_len / sizeof refused_len[0]; k++)
 		sendto(eng, refused[k], refused_len[k], 0, (struct sockaddr *)&inside, sizeof inside);
 	assert_int_equal(recv_within(relay_fd, buf, sizeof buf, 300, &from), -1);
