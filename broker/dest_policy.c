@@ -67,6 +67,8 @@ static const struct name_rule local_names[] = {
 
 #define NNAMES (sizeof local_names / sizeof local_names[0])
 
+const char mk_dest_why_proxy[] = "the proxy's own address";
+
 size_t mk_dest_range_count(void)
 {
 	return NRANGES;
@@ -139,7 +141,7 @@ const char *mk_dest_check_ip(const struct mk_dest_policy *p, const uint8_t *ip, 
 	uint8_t c[16];
 	canonical(ip, is_v6, c);
 	if (p->have_proxy && memcmp(c, p->proxy_ip, 16) == 0)
-		return "the proxy's own address";
+		return mk_dest_why_proxy;
 	if (p->allow_private)
 		return NULL;
 	const uint8_t *v4 = is_v6 ? embedded_v4(ip) : ip;

@@ -42,6 +42,9 @@ struct mk_dest_policy {
  * no proxy row). Returns 0, or -1 when proxy_ip is given but not an IP. */
 int mk_dest_policy_init(struct mk_dest_policy *p, const char *proxy_ip, bool allow_private);
 
+/* The verdict for the proxy's own address (compare pointers). */
+extern const char mk_dest_why_proxy[];
+
 /* ip: 4 bytes (is_v6 false) or 16 bytes, network order. */
 const char *mk_dest_check_ip(const struct mk_dest_policy *p, const uint8_t *ip, bool is_v6);
 

@@ -17,8 +17,8 @@
 # refuse every attempt (CONNECT reply 0x02, datagrams dropped) and no
 # listener may see a byte. Negative control: = true, the same attempts reach
 # them (the test can fail), and the CONNECT reply's BND is 0.0.0.0:0 (dante
-# puts its egress address there). Then a real download still works in the
-# lab (allow_private_destinations = true: lab peers are on 127.x).
+# puts its egress address there). Then real downloads still work in the lab
+# with the predicate on, from a seeder and tracker on a global address.
 # Usage: test_relay_dest.sh BUILD_DIR
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -174,17 +174,32 @@ swarm_check "control: the listeners logged what reached them" \
 	test "$(heard natpmp)" -gt 0 -a "$(heard dns)" -gt 0 -a "$(heard tcp)" -gt 0
 
 # ------------------------------------------------------------ downloads still work
+# With the predicate ON: the tracker and the seeder get a global-looking
+# address (198.51.100.4, TEST-NET-2: not in the refused table) on this
+# namespace's lo; dante reaches it from its LAN side. Once over an HTTP
+# tracker (CONNECT by IP), once over a udp:// tracker (datagrams; libtorrent
+# names the tracker host, an IP literal, as a SOCKS5 name).
+GLOBAL=198.51.100.4
+ip addr add "$GLOBAL/32" dev lo
+SWARM_TRACKER_IP=$GLOBAL SWARM_SEED_IP=$GLOBAL
+SWARM_ANNOUNCE_URL="http://$GLOBAL:$SWARM_TRACKER_PORT/announce"
 SEED=$SWARM_DIR/seed
 swarm_make_payload "$SEED/payload" 2 4
 swarm_make_torrent "$SEED/payload" "$SWARM_DIR/t.torrent"
+SWARM_ANNOUNCE_URL="udp://$GLOBAL:$SWARM_TRACKER_PORT/announce" swarm_make_torrent "$SEED/payload" "$SWARM_DIR/udp.torrent"
 swarm_start_tracker "$SWARM_DIR/t.torrent"
 swarm_start_seeder_aria2 "$SWARM_DIR/t.torrent" "$SEED"
-chmod 644 "$SWARM_DIR/t.torrent"
-mkdir -p "$SWARM_DIR/dl"
-chown nobody "$SWARM_DIR/dl"
-SWARM_ALLOW_PRIVATE=true swarm_meerko_config "$CONFIG" "[ui]" "progress = none" "[sandbox]" "mode = required"
-rc=0
-swarm_run download 180 "$BIN/meerko-secure" --config "$CONFIG" -o "$SWARM_DIR/dl" "$SWARM_DIR/t.torrent" || rc=$?
-swarm_check "a real download through the relay and dante works in the lab (rc=$rc)" test "$rc" = 0
-swarm_check "downloaded files match the seeder's (SHA-256)" swarm_sha256_check "$SEED/payload" "$SWARM_DIR/dl/payload"
+chmod 644 "$SWARM_DIR/t.torrent" "$SWARM_DIR/udp.torrent"
+for kind in t udp; do
+	mkdir -p "$SWARM_DIR/dl-$kind"
+	chown nobody "$SWARM_DIR/dl-$kind"
+	SWARM_ALLOW_PRIVATE=false swarm_meerko_config "$CONFIG" "[ui]" "progress = none" "[sandbox]" "mode = required"
+	rc=0
+	swarm_run "download-$kind" 180 "$BIN/meerko-secure" --config "$CONFIG" -o "$SWARM_DIR/dl-$kind" \
+		"$SWARM_DIR/$kind.torrent" || rc=$?
+	swarm_check "allow_private_destinations = false: a real download ($kind tracker) from a global peer works (rc=$rc)" \
+		test "$rc" = 0
+	swarm_check "downloaded files match the seeder's (SHA-256)" swarm_sha256_check "$SEED/payload" "$SWARM_DIR/dl-$kind/payload"
+done
+swarm_check "the seeder's peers came only from dante's LAN side" swarm_only_ips "$LAN_PROXY" "$(swarm_seeder_peer_ips)"
 swarm_summary
