@@ -52,6 +52,10 @@
  *                  NAT-PMP "public address?" request) to the destination;
  *                  waits 3 s for an answer. blocked: no answer (the relay
  *                  drops it; the test's listeners prove nothing arrived).
+ *   relay-udp-flood:N  not an escape: N UDP ASSOCIATE requests through the
+ *                  relay, all held open, then closed; "done (A associated,
+ *                  R refused)". The test counts the proxy's logins: a full
+ *                  association table must cost the proxy none.
  *   sanitizer      not an escape: a use after free in the confined engine,
  *                  to prove a sanitizer build reports it (symbolized) and
  *                  dies by SIGABRT rather than by a forbidden call made by
@@ -549,6 +553,31 @@ static void try_relay_udp(char *out, size_t outlen, const char *label, const cha
 	snprintf(out, outlen, "escape %s: SUCCEEDED (%zd bytes back, %s, answer '%s')", label, k, bnd, shown);
 }
 
+#define FLOOD_MAX 64
+
+static void try_relay_udp_flood(char *out, size_t outlen, const char *label, const char *arg)
+{
+	struct relay_dest any = { .atyp = 1, .alen = 4 };
+	int n = arg ? atoi(arg) : 0, fds[FLOOD_MAX], nfd = 0, ok = 0, refused = 0;
+	if (n < 1 || n > FLOOD_MAX) {
+		snprintf(out, outlen, "escape %s: bad argument (1..%d)", label, FLOOD_MAX);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		uint8_t r[10];
+		int fd = relay_request(3, &any, r);
+		if (fd >= 0 && r[1] == 0)
+			ok++;
+		else
+			refused++;
+		if (fd >= 0)
+			fds[nfd++] = fd;
+	}
+	for (int i = 0; i < nfd; i++)
+		close(fds[i]);
+	snprintf(out, outlen, "escape %s: done (%d associated, %d refused)", label, ok, refused);
+}
+
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0'
@@ -616,6 +645,8 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_relay_udp(out, outlen, label, arg, 0);
 	else if (strcmp(name, "relay-udp-name") == 0)
 		try_relay_udp(out, outlen, label, arg, 1);
+	else if (strcmp(name, "relay-udp-flood") == 0)
+		try_relay_udp_flood(out, outlen, label, arg);
 	else if (strcmp(name, "sanitizer") == 0)
 		try_sanitizer(out, outlen);
 	else

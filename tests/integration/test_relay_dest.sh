@@ -107,6 +107,7 @@ user.privileged: root
 user.unprivileged: nobody
 client pass {
 	from: 127.0.0.0/8 to: 0.0.0.0/0
+	log: connect
 }
 socks pass {
 	from: 0.0.0.0/0 to: 0.0.0.0/0
@@ -152,6 +153,16 @@ done
 swarm_check "NAT-PMP responder, SSDP listener, stub resolver and loopback service saw nothing" none_heard
 swarm_check "a refused CONNECT is noted on stderr once" \
 	grep -q 'meerko-secure: note: the relay refused a connection to 127.0.0.1 port' "$L"/attempt-false-relay-connect_127.0.0.1*.err
+
+# A full UDP association table must cost the proxy nothing: 48 requests
+# (the table holds 8) may not make 48 logins at the user's proxy.
+logins() { grep -c 'tcp/accept' "$L/danted.dante.log" || true; }
+before=$(logins)
+attempt false "relay-udp-flood:48"
+after=$(logins)
+swarm_log "proxy logins during 48 UDP ASSOCIATE requests: $((after - before))"
+swarm_check "48 UDP ASSOCIATEs, 8 slots: the refused ones cost the proxy no login ($((after - before)) logins)" \
+	test $((after - before)) -le 16 -a "${ERR//*done (/}" != "$ERR"
 
 # ------------------------------------------------------------ negative control
 attempt true "relay-connect:$TCP_SVC"
