@@ -73,7 +73,12 @@ if kind == "tcp":
     while True:
         c, peer = s.accept()
         out.write("got connection from %s:%d\n" % peer)
-        c.sendall(answers[kind]); c.close()
+        c.sendall(answers[kind]); c.settimeout(2)
+        try:
+            c.recv(100)  # read the client's bytes: a close with unread data would be a RST
+        except OSError:
+            pass
+        c.close()
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((addr, port))
