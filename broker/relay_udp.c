@@ -6,8 +6,7 @@
  *    (bounded, allocation-free); anything else is dropped, never answered.
  *  - Every datagram's DST (the header's, the second hop) must pass
  *    dest_policy.h, or it is dropped: nothing private or local, no local
- *    or disguised name,
- *    not the proxy itself.
+ *    or disguised name, not the proxy itself.
  *  - The relay only ever sends outside to the proxy's UDP relay address,
  *    which the proxy told us on our own authenticated control connection;
  *    the outside socket is connect()ed to it, so the kernel also drops
