@@ -44,6 +44,9 @@
 #include "socks5.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000
+/* The proxy's answer to a CONNECT: as long as Tor's SocksTimeout (a circuit
+ * may take that long); before, the reply flowed through the pump unbounded. */
+#define CONNECT_REPLY_TIMEOUT_MS 120000
 #define PROBE_TIMEOUT_MS 2000
 #define PIPE_BYTES (1 << 20)
 #define SPLICE_CHUNK (1 << 20)
@@ -239,7 +242,7 @@ static int connect_upstream(int efd, int pfd, const uint8_t *buf, size_t req_len
 	char err[256];
 	uint8_t rep = MK_SOCKS5_REP_FAILURE;
 	if (write_all(pfd, buf, req_len) != 0 ||
-	    mk_socks5_read_reply(pfd, &rep, HANDSHAKE_TIMEOUT_MS, err, sizeof err) != MK_SOCKS_OK)
+	    mk_socks5_read_reply(pfd, &rep, CONNECT_REPLY_TIMEOUT_MS, err, sizeof err) != MK_SOCKS_OK)
 		rep = MK_SOCKS5_REP_FAILURE;
 	reply(efd, rep);
 	return rep == MK_SOCKS5_REP_OK ? 0 : -1;
