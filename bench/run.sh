@@ -381,6 +381,7 @@ meerko_ini() { # FILE SANDBOX_MODE
 type = socks5
 host = $SWARM_PROXY_IP
 port = $SWARM_PROXY_PORT
+allow_private_destinations = true
 [ui]
 progress = none
 [sandbox]

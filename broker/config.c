@@ -400,6 +400,7 @@ static const struct mk_key key_table[] = {
 	K_TEXT("proxy", "username", proxy_user, parse_string),
 	K_TEXT("proxy", "password", proxy_password, parse_string),
 	K_BOOL("proxy", "required", proxy_required),
+	K_BOOL("proxy", "allow_private_destinations", allow_private_dest),
 	K_BOOL("privacy", "anonymous_mode", anonymous_mode),
 	K_BOOL("privacy", "dht", dht),
 	K_BOOL("privacy", "lsd", lsd),

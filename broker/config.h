@@ -32,6 +32,7 @@ struct mk_config {
 	char proxy_user[MK_CFG_STR];      /* username = (default empty) */
 	char proxy_password[MK_CFG_STR];  /* password = (default empty) */
 	bool proxy_required;              /* required = true: refuse to run without a proxy */
+	bool allow_private_dest;          /* allow_private_destinations (default false) */
 	/* [privacy] */
 	bool anonymous_mode;              /* default true */
 	bool dht, lsd, upnp, natpmp, pex; /* default false */

@@ -178,7 +178,7 @@ static int start_relay(struct run_state *rs, const struct mk_config *cfg, const 
 	struct mk_relay_upstream up = {
 		.ip = cfg->proxy_host, .port = cfg->proxy_port, .user = cfg->proxy_user,
 		.password = cfg->proxy_password, .drop_uid = sb->uid, .drop_gid = sb->gid,
-		.udp = rs->proxy_udp,
+		.udp = rs->proxy_udp, .allow_private = cfg->allow_private_dest,
 	};
 	struct mk_relay_fds fds = { rs->eng.relay_listen_fd, rs->eng.relay_udp_fd };
 	if (pipe2(rs->relay_status, O_CLOEXEC | O_NONBLOCK) != 0) {

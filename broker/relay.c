@@ -4,9 +4,14 @@
  * Why this is safe: the engine is hostile, so everything it sends before the
  * byte pump is parsed by socks5.c's bounded, allocation-free parsers, under
  * a deadline (SO_RCVTIMEO), one thread per connection with a cap on how many
- * exist. Only CONNECT is relayed; the destination is whatever the engine
- * asks, but it is reached *through the user's proxy*, never directly: the
- * relay itself only ever connects to the proxy's address. After the
+ * exist. Only CONNECT is relayed, and only to a destination that passes
+ * dest_policy.h (global unicast, not the proxy itself, no local-only name):
+ * the proxy is only the first hop, and behind it may be its own loopback
+ * or LAN. A refused CONNECT gets reply 0x02 and costs the proxy nothing.
+ * Destinations are reached *through the user's proxy*, never directly:
+ * the relay itself only ever connects to the proxy's address. The relay
+ * reads the proxy's reply itself and gives the engine only REP, with
+ * BND.ADDR/PORT zeroed (dante puts its egress address there). After the
  * handshake the relay never interprets payload; it splices bytes. UDP
  * ASSOCIATE (only when the broker's probe found the proxy supports it) is
  * handed to relay_udp.c, which has its own thread and contract.
@@ -15,6 +20,7 @@
  * thread exists), so the broker's main loop stays single-threaded and
  * fork-safe, and the relay's CPU shows up on its own in the benchmark.
  */
+#include <arpa/inet.h>
 #include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -31,11 +37,16 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "dest_policy.h"
 #include "relay.h"
 #include "relay_udp.h"
+#include "sanitize.h"
 #include "socks5.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000
+/* The proxy's answer to a CONNECT: as long as Tor's SocksTimeout (a circuit
+ * may take that long); before, the reply flowed through the pump unbounded. */
+#define CONNECT_REPLY_TIMEOUT_MS 120000
 #define PROBE_TIMEOUT_MS 2000
 #define PIPE_BYTES (1 << 20)
 #define SPLICE_CHUNK (1 << 20)
@@ -44,6 +55,24 @@ static const struct mk_relay_upstream *g_up;
 static int g_status_fd = -1;
 static atomic_int g_conns;
 static atomic_int g_up_state = -1; /* -1 unknown, 0 down, 1 up */
+static struct mk_dest_policy g_policy; /* set once, before any thread */
+static atomic_ulong g_refused[2];      /* by enum mk_relay_refusal */
+
+void mk_relay_refused(enum mk_relay_refusal kind, uint8_t atyp, const uint8_t *ip,
+		      const char *name, uint16_t port, const char *why)
+{
+	if (why == mk_dest_why_proxy || atomic_fetch_add(&g_refused[kind], 1) != 0)
+		return;
+	char dest[INET6_ADDRSTRLEN + 80];
+	if (atyp == MK_SOCKS5_ATYP_DOMAIN)
+		mk_sanitize(name, strnlen(name, 64), dest, sizeof dest);
+	else
+		inet_ntop(atyp == MK_SOCKS5_ATYP_IPV6 ? AF_INET6 : AF_INET, ip, dest, sizeof dest);
+	fprintf(stderr, "meerko-secure: note: the relay refused %s %s port %u: %s (shown once; "
+		"[proxy] allow_private_destinations)\n",
+		kind == MK_RELAY_REFUSED_CONNECT ? "a connection to" : "a datagram to", dest,
+		(unsigned)port, why);
+}
 
 static void report_state(int up, const char *why)
 {
@@ -200,6 +229,48 @@ out0:
 	close(d[0].pipe[1]);
 }
 
+static int upstream_open_cb(void *ctx)
+{
+	(void)ctx;
+	return upstream_open();
+}
+
+/* Sends the engine's request (req_len bytes of buf) upstream and answers
+ * the engine with the proxy's REP and a zero BND. 0 when the proxy said OK. */
+static int connect_upstream(int efd, int pfd, const uint8_t *buf, size_t req_len)
+{
+	char err[256];
+	uint8_t rep = MK_SOCKS5_REP_FAILURE;
+	if (write_all(pfd, buf, req_len) != 0 ||
+	    mk_socks5_read_reply(pfd, &rep, CONNECT_REPLY_TIMEOUT_MS, err, sizeof err) != MK_SOCKS_OK)
+		rep = MK_SOCKS5_REP_FAILURE;
+	reply(efd, rep);
+	return rep == MK_SOCKS5_REP_OK ? 0 : -1;
+}
+
+/* A CONNECT: the policy first, then the proxy. */
+static void serve_connect(int efd, const struct mk_socks5_request *req, const uint8_t *buf,
+			  size_t used, size_t have)
+{
+	const char *why = mk_dest_check(&g_policy, req->atyp, req->ip, req->host);
+	if (why) {
+		mk_relay_refused(MK_RELAY_REFUSED_CONNECT, req->atyp, req->ip, req->host, req->port, why);
+		reply(efd, MK_SOCKS5_REP_NOT_ALLOWED);
+		return;
+	}
+	int pfd = upstream_open();
+	if (pfd < 0) {
+		reply(efd, MK_SOCKS5_REP_FAILURE);
+		return;
+	}
+	/* Then anything the engine pipelined after its request. */
+	if (connect_upstream(efd, pfd, buf, used) == 0 && write_all(pfd, buf + used, have - used) == 0) {
+		set_timeouts(efd, 0);
+		pump(efd, pfd);
+	}
+	close(pfd);
+}
+
 /* Returns 1 when efd was handed to the UDP thread (do not close it). */
 static int serve(int efd)
 {
@@ -227,24 +298,9 @@ static int serve(int efd)
 	}
 	if (udp && have != used)
 		return 0; /* nothing may follow a UDP ASSOCIATE request */
-	int pfd = upstream_open();
-	if (pfd < 0) {
-		reply(efd, MK_SOCKS5_REP_FAILURE);
-		return 0;
-	}
-	if (udp) {
-		if (mk_relay_udp_associate(efd, pfd, &req))
-			return 1;
-		close(pfd);
-		return 0;
-	}
-	/* Forward the request and anything the engine pipelined after it; the
-	 * proxy's reply then flows back to the engine through the pump. */
-	if (write_all(pfd, buf, have) == 0) {
-		set_timeouts(efd, 0);
-		pump(efd, pfd);
-	}
-	close(pfd);
+	if (udp) /* it reserves a table slot before it opens anything upstream */
+		return mk_relay_udp_associate(efd, &req, upstream_open_cb, NULL);
+	serve_connect(efd, &req, buf, used, have);
 	return 0;
 }
 
@@ -325,7 +381,9 @@ static void relay_main(const struct mk_relay_fds *fds, const struct mk_relay_ups
 	close_others(keep, 3); /* without UDP, the UDP socket is closed here too */
 	g_up = up;
 	g_status_fd = status_fd;
-	if (up->udp && mk_relay_udp_init(fds->udp_fd) != 0)
+	if (mk_dest_policy_init(&g_policy, up->ip, up->allow_private) != 0)
+		_exit(1);
+	if (up->udp && mk_relay_udp_init(fds->udp_fd, &g_policy) != 0)
 		_exit(1);
 	pid_t broker = getppid();
 	signal(SIGPIPE, SIG_IGN);

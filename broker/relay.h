@@ -8,7 +8,10 @@
  * up->udp, get reply 0x07), then connects to the real
  * proxy from the host namespace, authenticates with the user's credentials
  * itself (the engine never sees the password), forwards the engine's
- * request, and copies bytes both ways with splice(). State changes of the
+ * request, and copies bytes both ways with splice(). Every destination
+ * (CONNECT and datagram) must pass dest_policy.h first: a refused CONNECT
+ * gets reply 0x02 and never reaches the proxy; the proxy's BND.ADDR/PORT
+ * never reach the engine (replies carry 0.0.0.0:0). State changes of the
  * upstream proxy (seen on connect/auth failures and by a periodic SOCKS5
  * probe) are written to status_fd as lines "UP\n" / "DOWN reason\n".
  */
@@ -32,6 +35,7 @@ struct mk_relay_upstream {
 	uid_t drop_uid;        /* when started as root: who the relay runs as */
 	gid_t drop_gid;
 	bool udp;              /* the proxy supports UDP ASSOCIATE: relay it */
+	bool allow_private;    /* [proxy] allow_private_destinations */
 };
 
 /* The relay's sockets inside the engine's namespace (sandbox.h). */
@@ -44,5 +48,13 @@ struct mk_relay_fds {
  * owned by the relay afterwards (the parent should close its copies). */
 pid_t mk_relay_start(const struct mk_relay_fds *fds, const struct mk_relay_upstream *up,
 		     int status_fd, char *err, size_t errlen);
+
+/* A destination the policy refused (relay.c, relay_udp.c): counted, and
+ * one sanitised line on stderr for the first of each kind in a run. The
+ * proxy's own address is counted only: trackers report this client at the
+ * proxy's egress, so libtorrent tries to reach itself there. Thread-safe. */
+enum mk_relay_refusal { MK_RELAY_REFUSED_CONNECT = 0, MK_RELAY_REFUSED_DATAGRAM = 1 };
+void mk_relay_refused(enum mk_relay_refusal kind, uint8_t atyp, const uint8_t *ip,
+		      const char *name, uint16_t port, const char *why);
 
 #endif

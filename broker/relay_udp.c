@@ -4,6 +4,9 @@
  * Why this is safe:
  *  - The engine's datagrams are parsed only by mk_socks5_parse_udp_header
  *    (bounded, allocation-free); anything else is dropped, never answered.
+ *  - Every datagram's DST (the header's, the second hop) must pass
+ *    dest_policy.h, or it is dropped: nothing private or local, no local
+ *    or disguised name, not the proxy itself.
  *  - The relay only ever sends outside to the proxy's UDP relay address,
  *    which the proxy told us on our own authenticated control connection;
  *    the outside socket is connect()ed to it, so the kernel also drops
@@ -36,6 +39,7 @@
 #include <unistd.h>
 
 #include "dht_scrub.h"
+#include "relay.h"
 #include "relay_udp.h"
 
 #define ASSOC_TIMEOUT_MS 10000
@@ -52,6 +56,7 @@ struct assoc {
 };
 
 static int g_inside = -1, g_wake = -1;
+static const struct mk_dest_policy *g_policy;
 static struct sockaddr_in g_inside_addr;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct assoc g_pending[MK_RELAY_UDP_MAX_ASSOC];
@@ -60,8 +65,9 @@ static struct assoc g_live[MK_RELAY_UDP_MAX_ASSOC]; /* the UDP thread's own */
 static int g_nlive_local;
 static uint64_t g_gen;
 
-int mk_relay_udp_init(int inside_fd)
+int mk_relay_udp_init(int inside_fd, const struct mk_dest_policy *policy)
 {
+	g_policy = policy;
 	socklen_t sl = sizeof g_inside_addr;
 	g_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (g_wake < 0)
@@ -185,9 +191,10 @@ static void hand_over(const struct assoc *a)
 	(void)write(g_wake, &one, sizeof one);
 }
 
-int mk_relay_udp_associate(int efd, int pfd, const struct mk_socks5_request *req)
+int mk_relay_udp_associate(int efd, const struct mk_socks5_request *req,
+			   int (*open_upstream)(void *ctx), void *ctx)
 {
-	struct assoc a = { .efd = efd, .pfd = pfd, .ofd = -1 };
+	struct assoc a = { .efd = efd, .pfd = -1, .ofd = -1 };
 	if (g_inside < 0) {
 		reply(efd, MK_SOCKS5_REP_CMD_UNSUPPORTED, NULL);
 		return 0;
@@ -200,9 +207,12 @@ int mk_relay_udp_associate(int efd, int pfd, const struct mk_socks5_request *req
 		reply(efd, MK_SOCKS5_REP_FAILURE, NULL);
 		return 0;
 	}
-	uint8_t rep = associate_upstream(&a);
+	a.pfd = open_upstream(ctx);
+	uint8_t rep = a.pfd < 0 ? MK_SOCKS5_REP_FAILURE : associate_upstream(&a);
 	if (rep != MK_SOCKS5_REP_OK) {
 		reply(efd, rep, NULL);
+		if (a.pfd >= 0)
+			close(a.pfd);
 		release();
 		return 0;
 	}
@@ -288,6 +298,23 @@ static ssize_t recv_dgram(int fd, struct sockaddr_storage *from)
 	return n;
 }
 
+/* The header's DST (parsed by recv_dgram, hdr its length) may be reached? */
+static bool dest_allowed(size_t hdr)
+{
+	uint8_t atyp = g_buf[3];
+	char name[256] = "";
+	if (atyp == MK_SOCKS5_ATYP_DOMAIN) {
+		memcpy(name, g_buf + 5, g_buf[4]); /* <= 255, no NUL (parser) */
+		name[g_buf[4]] = '\0';
+	}
+	const char *why = mk_dest_check(g_policy, atyp, g_buf + 4, name);
+	if (why == NULL)
+		return true;
+	uint16_t port = (uint16_t)(g_buf[hdr - 2] << 8 | g_buf[hdr - 1]);
+	mk_relay_refused(MK_RELAY_REFUSED_DATAGRAM, atyp, g_buf + 4, name, port, why);
+	return false;
+}
+
 static void from_engine(void)
 {
 	struct sockaddr_storage from;
@@ -299,6 +326,8 @@ static void from_engine(void)
 		return;
 	size_t hdr = 0;
 	(void)mk_socks5_parse_udp_header(g_buf, (size_t)n, &hdr); /* OK: recv_dgram checked */
+	if (!dest_allowed(hdr))
+		return;
 	size_t payload = (size_t)n - hdr;
 	if (mk_dht_scrub(g_buf + hdr, &payload) == MK_DHT_DROP) { /* no client version */
 		atomic_fetch_add_explicit(&g_dht_dropped, 1, memory_order_relaxed);

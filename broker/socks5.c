@@ -450,6 +450,31 @@ mk_socks_result mk_socks5_udp_associate(int fd, const struct sockaddr_storage *c
 	return MK_SOCKS_OK;
 }
 
+mk_socks_result mk_socks5_read_reply(int fd, uint8_t *rep, int timeout_ms, char *err,
+				     size_t errlen)
+{
+	char ep[ENDPOINT_LEN];
+	peer_name(fd, ep);
+	long long deadline = deadline_in(timeout_ms);
+	uint8_t head[5] = { 0 }, rest[255 + 2];
+	enum io_res r = recv_exact(fd, head, 4, deadline);
+	size_t n = head[3] == MK_SOCKS5_ATYP_IPV4 ? 4 + 2 : head[3] == MK_SOCKS5_ATYP_IPV6 ? 16 + 2 : 0;
+	if (r == IO_OK && head[3] == MK_SOCKS5_ATYP_DOMAIN) {
+		r = recv_exact(fd, head + 4, 1, deadline);
+		n = (size_t)head[4] + 2;
+	}
+	if (r == IO_OK && (head[0] != MK_SOCKS5_VER || n == 0)) {
+		set_err(err, errlen, "proxy %s sent a malformed reply", ep);
+		return MK_SOCKS_PROTOCOL;
+	}
+	if (r == IO_OK)
+		r = recv_exact(fd, rest, n, deadline); /* BND: read and forgotten */
+	if (r != IO_OK)
+		return io_fail(r, ep, timeout_ms, err, errlen);
+	*rep = head[1];
+	return MK_SOCKS_OK;
+}
+
 mk_socks_result mk_socks5_probe_udp(const char *ip, uint16_t port, const char *user,
 				    const char *pass, int timeout_ms, uint8_t *rep,
 				    char *err, size_t errlen)

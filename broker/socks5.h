@@ -109,6 +109,13 @@ mk_socks_result mk_socks5_udp_associate(int fd, const struct sockaddr_storage *c
 					struct sockaddr_storage *relay, uint8_t *rep,
 					int timeout_ms, char *err, size_t errlen);
 
+/* Reads one reply to a request (VER REP RSV ATYP BND.ADDR BND.PORT, any
+ * ATYP, a domain BND included) within timeout_ms. MK_SOCKS_OK with *rep =
+ * REP (whatever it is); the bound address is read and discarded, so it
+ * never reaches the engine. Else MK_SOCKS_PROTOCOL with one line in err. */
+mk_socks_result mk_socks5_read_reply(int fd, uint8_t *rep, int timeout_ms, char *err,
+				     size_t errlen);
+
 /* connect + auth + UDP ASSOCIATE(0.0.0.0:0) + close: does the proxy relay
  * UDP? MK_SOCKS_OK yes, MK_SOCKS_REFUSED no (*rep says why), else the proxy
  * could not be used at all (as mk_socks5_probe). */

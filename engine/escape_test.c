@@ -46,6 +46,21 @@
  *                  title, a cursor query and a fake green "meerko-secure:
  *                  done" line to fd 2, which must reach the user only
  *                  sanitised and prefixed "meerko-engine: ".
+ *   relay-connect:IP:PORT, relay-connect-name:NAME:PORT
+ *                  a SOCKS5 CONNECT through the broker's relay (127.0.0.1:
+ *                  relay port) to a destination behind the proxy (its
+ *                  loopback, its LAN); sends "hello" and reads the answer.
+ *                  blocked: relay reply 0x02 (dest_policy.h). The result
+ *                  names the reply's BND (the relay zeroes it).
+ *   relay-udp:IP:PORT, relay-udp-name:NAME:PORT
+ *                  UDP ASSOCIATE through the relay, then one datagram (a
+ *                  NAT-PMP "public address?" request) to the destination;
+ *                  waits 3 s for an answer. blocked: no answer (the relay
+ *                  drops it; the test's listeners prove nothing arrived).
+ *   relay-udp-flood:N  not an escape: N UDP ASSOCIATE requests through the
+ *                  relay, all held open, then closed; "done (A associated,
+ *                  R refused)". The test counts the proxy's logins: a full
+ *                  association table must cost the proxy none.
  *   sanitizer      not an escape: a use after free in the confined engine,
  *                  to prove a sanitizer build reports it (symbolized) and
  *                  dies by SIGABRT rather than by a forbidden call made by
@@ -72,6 +87,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "engine_confine.h"
 #include "escape_test.h"
 
 #define ARG_MAX_LEN 256
@@ -381,6 +397,192 @@ static void try_sanitizer(char *out, size_t outlen)
 }
 #endif
 
+/* ---- the second hop: through the relay and the proxy (test_relay_dest.sh) ---- */
+
+#define RELAY_ANSWER_MS 3000
+
+struct relay_dest {
+	uint8_t atyp;        /* 1 IPv4, 3 name, 4 IPv6 */
+	uint8_t addr[256];   /* name: length byte first */
+	size_t alen;
+	uint16_t port;
+};
+
+/* "IP:PORT" (the last ':' splits, so IPv6 goes without brackets) or NAME:PORT. */
+static int parse_dest(const char *arg, int by_name, struct relay_dest *d)
+{
+	const char *colon = arg ? strrchr(arg, ':') : NULL;
+	char host[256];
+	size_t n = colon ? (size_t)(colon - arg) : 0;
+	long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+	if (n == 0 || n >= sizeof host || port <= 0 || port > 65535)
+		return -1;
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	d->port = (uint16_t)port;
+	if (by_name) {
+		d->atyp = 3;
+		d->addr[0] = (uint8_t)n;
+		memcpy(d->addr + 1, host, n);
+		d->alen = n + 1;
+		return 0;
+	}
+	d->atyp = inet_pton(AF_INET, host, d->addr) == 1 ? 1 : inet_pton(AF_INET6, host, d->addr) == 1 ? 4 : 0;
+	d->alen = d->atyp == 1 ? 4 : 16;
+	return d->atyp ? 0 : -1;
+}
+
+static size_t put_dest(const struct relay_dest *d, uint8_t *out)
+{
+	out[0] = d->atyp;
+	memcpy(out + 1, d->addr, d->alen);
+	out[1 + d->alen] = (uint8_t)(d->port >> 8);
+	out[2 + d->alen] = (uint8_t)d->port;
+	return 3 + d->alen;
+}
+
+/* flags MSG_WAITALL: exactly cap bytes (a reply, not what follows it). */
+static ssize_t recv_within(int fd, void *buf, size_t cap, int ms, int flags)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, ms) != 1) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return recv(fd, buf, cap, flags);
+}
+
+/* Greeting + one request to the relay; the 10-byte reply in r[].
+ * Returns the connected fd, or -1 with errno. */
+static int relay_request(uint8_t cmd, const struct relay_dest *d, uint8_t r[10])
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(MK_CONFINE_DEFAULT_RELAY_PORT) };
+	uint8_t q[3 + 259] = { 5, 1, 0 };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || send(fd, q, 3, MSG_NOSIGNAL) != 3 ||
+	    recv_within(fd, r, 2, 5000, MSG_WAITALL) != 2)
+		goto fail;
+	q[1] = cmd;
+	size_t n = 3 + put_dest(d, q + 3);
+	errno = EPROTO;
+	if (send(fd, q, n, MSG_NOSIGNAL) != (ssize_t)n || recv_within(fd, r, 10, 15000, MSG_WAITALL) != 10)
+		goto fail;
+	return fd;
+fail:;
+	int e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+static void bnd_text(const uint8_t r[10], char *out, size_t outlen)
+{
+	char ip[INET_ADDRSTRLEN] = "?";
+	if (r[3] == 1)
+		inet_ntop(AF_INET, r + 4, ip, sizeof ip);
+	snprintf(out, outlen, "BND %s:%u", ip, r[3] == 1 ? (unsigned)(r[8] << 8 | r[9]) : 0u);
+}
+
+/* Printable bytes as they are, others as \xNN; at most 48 bytes. */
+static void show_bytes(const uint8_t *b, size_t n, char *out, size_t outlen)
+{
+	size_t k = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < n && i < 48 && k + 5 < outlen; i++)
+		k += (size_t)snprintf(out + k, outlen - k, b[i] >= 0x21 && b[i] < 0x7f && b[i] != '\\'
+					    ? "%c" : "\\x%02x", b[i]);
+}
+
+static void try_relay_connect(char *out, size_t outlen, const char *label, const char *arg,
+			      int by_name)
+{
+	struct relay_dest d;
+	uint8_t r[10], ans[64];
+	char bnd[40], shown[200];
+	if (parse_dest(arg, by_name, &d) != 0) {
+		snprintf(out, outlen, "escape %s: bad argument (IP:PORT or NAME:PORT)", label);
+		return;
+	}
+	int fd = relay_request(1, &d, r);
+	if (fd < 0) {
+		blocked(out, outlen, label, errno);
+		return;
+	}
+	bnd_text(r, bnd, sizeof bnd);
+	if (r[1] != 0) {
+		snprintf(out, outlen, "escape %s: blocked (relay reply 0x%02x, %s)", label, r[1], bnd);
+		close(fd);
+		return;
+	}
+	(void)send(fd, "hello\n", 6, MSG_NOSIGNAL);
+	ssize_t n = recv_within(fd, ans, sizeof ans, RELAY_ANSWER_MS, 0);
+	close(fd);
+	show_bytes(ans, n > 0 ? (size_t)n : 0, shown, sizeof shown);
+	snprintf(out, outlen, "escape %s: SUCCEEDED (connected, %s, answer '%s')", label, bnd, shown);
+}
+
+static void try_relay_udp(char *out, size_t outlen, const char *label, const char *arg, int by_name)
+{
+	struct relay_dest d, any = { .atyp = 1, .alen = 4 }; /* from 0.0.0.0:0 */
+	uint8_t r[10], dg[3 + 259 + 2] = { 0 }, back[600];
+	char bnd[40], shown[200];
+	if (parse_dest(arg, by_name, &d) != 0) {
+		snprintf(out, outlen, "escape %s: bad argument (IP:PORT or NAME:PORT)", label);
+		return;
+	}
+	int cfd = relay_request(3, &any, r);
+	if (cfd < 0) {
+		blocked(out, outlen, label, errno);
+		return;
+	}
+	bnd_text(r, bnd, sizeof bnd);
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	memcpy(&to.sin_addr, r + 4, 4);
+	memcpy(&to.sin_port, r + 8, 2);
+	int u = r[1] == 0 && r[3] == 1 ? socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
+	size_t n = 3 + put_dest(&d, dg + 3) + 2; /* payload: NAT-PMP version 0, opcode 0 */
+	ssize_t k = -1;
+	if (u >= 0 && sendto(u, dg, n, 0, (struct sockaddr *)&to, sizeof to) == (ssize_t)n)
+		k = recv_within(u, back, sizeof back, RELAY_ANSWER_MS, 0);
+	if (u >= 0)
+		close(u);
+	close(cfd);
+	if (k <= 10) {
+		snprintf(out, outlen, "escape %s: blocked (no answer; relay reply 0x%02x, %s)", label, r[1], bnd);
+		return;
+	}
+	show_bytes(back + 10, (size_t)k - 10, shown, sizeof shown);
+	snprintf(out, outlen, "escape %s: SUCCEEDED (%zd bytes back, %s, answer '%s')", label, k, bnd, shown);
+}
+
+#define FLOOD_MAX 64
+
+static void try_relay_udp_flood(char *out, size_t outlen, const char *label, const char *arg)
+{
+	struct relay_dest any = { .atyp = 1, .alen = 4 };
+	int n = arg ? atoi(arg) : 0, fds[FLOOD_MAX], nfd = 0, ok = 0, refused = 0;
+	if (n < 1 || n > FLOOD_MAX) {
+		snprintf(out, outlen, "escape %s: bad argument (1..%d)", label, FLOOD_MAX);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		uint8_t r[10];
+		int fd = relay_request(3, &any, r);
+		if (fd >= 0 && r[1] == 0)
+			ok++;
+		else
+			refused++;
+		if (fd >= 0)
+			fds[nfd++] = fd;
+	}
+	for (int i = 0; i < nfd; i++)
+		close(fds[i]);
+	snprintf(out, outlen, "escape %s: done (%d associated, %d refused)", label, ok, refused);
+}
+
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0'
@@ -446,6 +648,16 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_identity(out, outlen);
 	else if (strcmp(name, "terminal") == 0)
 		try_terminal(out, outlen);
+	else if (strcmp(name, "relay-connect") == 0)
+		try_relay_connect(out, outlen, label, arg, 0);
+	else if (strcmp(name, "relay-connect-name") == 0)
+		try_relay_connect(out, outlen, label, arg, 1);
+	else if (strcmp(name, "relay-udp") == 0)
+		try_relay_udp(out, outlen, label, arg, 0);
+	else if (strcmp(name, "relay-udp-name") == 0)
+		try_relay_udp(out, outlen, label, arg, 1);
+	else if (strcmp(name, "relay-udp-flood") == 0)
+		try_relay_udp_flood(out, outlen, label, arg);
 	else if (strcmp(name, "sanitizer") == 0)
 		try_sanitizer(out, outlen);
 	else

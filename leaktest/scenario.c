@@ -62,7 +62,9 @@ static int write_config(const struct lt_run *run, int k, const char *path, char 
 			close(fd);
 		return -1;
 	}
-	fprintf(f, "; written by meerko-leaktest, scenario %s\n[proxy]\ntype = socks5\nhost = %s\nport = %d\n",
+	/* the lab's swarm is on private addresses: the relay must let them through */
+	fprintf(f, "; written by meerko-leaktest, scenario %s\n[proxy]\ntype = socks5\nhost = %s\nport = %d\n"
+		   "allow_private_destinations = true\n",
 		defs[k].name, lt_addr_str(&run->lab.h[LT_HOST_PROXY].v4, p, sizeof(p)), LT_PROXY_PORT);
 	if (k == K_WRONGPW)
 		fprintf(f, "username = %s\npassword = wrong-%s\n", run->sw.proxy_user,

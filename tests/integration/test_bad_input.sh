@@ -331,6 +331,7 @@ BASE_INI="[proxy]
 type = socks5
 host = $SWARM_PROXY_IP
 port = $SWARM_PROXY_PORT
+allow_private_destinations = true
 [sandbox]
 mode = @SANDBOX@"
 

@@ -43,7 +43,7 @@ CONFIG=$SWARM_DIR/meerko.ini
 write_config() { # SANDBOX_MODE
 	(
 		umask 077
-		printf '[proxy]\nhost = %s\nport = %s\n[ui]\nprogress = none\n[sandbox]\nmode = %s\n[killswitch]\nmax_restarts = 0\n[state]\ndir = %s\n' \
+		printf '[proxy]\nhost = %s\nport = %s\nallow_private_destinations = true\n[ui]\nprogress = none\n[sandbox]\nmode = %s\n[killswitch]\nmax_restarts = 0\n[state]\ndir = %s\n' \
 			"$SWARM_PROXY_IP" "$SWARM_PROXY_PORT" "$1" "$SWARM_DIR/state" >"$CONFIG"
 	)
 }

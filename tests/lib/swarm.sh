@@ -119,7 +119,8 @@
 # Other knobs: SWARM_PIECE_EXP (18), SWARM_KEEP=1 (keep $SWARM_DIR),
 #   SWARM_QUIET=1 (no swarm: progress lines), SWARM_DUMP_LINES (40),
 #   SWARM_DUMP_ON_FAIL (1: the trap shows the logs on a non-zero exit),
-#   SWARM_KILL_GRACE (3 s), SWARM_CAPTURE_SNAPLEN (256 bytes).
+#   SWARM_KILL_GRACE (3 s), SWARM_CAPTURE_SNAPLEN (256 bytes),
+#   SWARM_ALLOW_PRIVATE (true: swarm_meerko_config lets the relay reach 127.x).
 #
 # Rules kept here: every loop is bounded in count and time; only processes
 # this library started are signalled, by pid; the trap also runs on failure.
@@ -202,13 +203,16 @@ swarm_isolate() {
 }
 
 # Writes a meerko.ini (mode 0600 from the start) pointing at this swarm's
-# proxy; each further argument is one more line (sections included).
+# proxy; each further argument is one more line (sections included). The
+# swarm lives on 127.x, which the relay refuses by default, so the file
+# says allow_private_destinations = $SWARM_ALLOW_PRIVATE (default true).
 swarm_meerko_config() { # FILE [LINE...]
 	local file=$1
 	shift
 	(
 		umask 077
-		printf '[proxy]\ntype = socks5\nhost = %s\nport = %s\n' "$SWARM_PROXY_IP" "$SWARM_PROXY_PORT"
+		printf '[proxy]\ntype = socks5\nhost = %s\nport = %s\nallow_private_destinations = %s\n' \
+			"$SWARM_PROXY_IP" "$SWARM_PROXY_PORT" "${SWARM_ALLOW_PRIVATE:-true}"
 		(($# == 0)) || printf '%s\n' "$@"
 	) >"$file"
 	chmod 600 "$file"

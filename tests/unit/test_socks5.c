@@ -336,6 +336,53 @@ static void test_client_timeout_eof(void **state)
 	close(sv[1]);
 }
 
+/* The proxy's CONNECT reply is read whole, whatever its BND (IPv4, IPv6, a
+ * name), and no further: the next byte is payload. BND is not returned. */
+static void test_read_reply_swallows_bnd(void **state)
+{
+	(void)state;
+	static const uint8_t replies[][40] = {
+		{ 5, 0, 0, 1, 192, 168, 1, 2, 0x1f, 0x90, 'D' },
+		{ 5, 0, 0, 4, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 80, 'D' },
+		{ 5, 5, 0, 3, 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't', 0, 80, 'D' },
+	};
+	static const size_t lens[] = { 11, 23, 17 };
+	static const uint8_t want_rep[] = { 0, 0, 5 };
+	for (size_t i = 0; i < 3; i++) {
+		int sv[2];
+		uint8_t rep = 0xee, next = 0;
+		char err[256];
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		assert_int_equal(write(sv[1], replies[i], lens[i]), (ssize_t)lens[i]);
+		assert_int_equal(mk_socks5_read_reply(sv[0], &rep, 1000, err, sizeof err), MK_SOCKS_OK);
+		assert_int_equal(rep, want_rep[i]);
+		assert_int_equal(read(sv[0], &next, 1), 1);
+		assert_int_equal(next, 'D');
+		close(sv[0]);
+		close(sv[1]);
+	}
+	static const uint8_t bad[][6] = { { 4, 0, 0, 1 }, { 5, 0, 0, 9 } };
+	for (size_t i = 0; i < 2; i++) {
+		int sv[2];
+		uint8_t rep;
+		char err[256];
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+		assert_int_equal(write(sv[1], bad[i], 6), 6);
+		assert_int_equal(mk_socks5_read_reply(sv[0], &rep, 1000, err, sizeof err),
+				 MK_SOCKS_PROTOCOL);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	int sv[2];
+	uint8_t rep;
+	char err[256];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(write(sv[1], "\x05\x00\x00\x01\x01", 5), 5); /* cut, then silence */
+	assert_int_equal(mk_socks5_read_reply(sv[0], &rep, 100, err, sizeof err), MK_SOCKS_PROTOCOL);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void test_connect_bad_address(void **state)
 {
 	(void)state;
@@ -578,6 +625,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_greeting),
+		cmocka_unit_test(test_read_reply_swallows_bnd),
 		cmocka_unit_test(test_request_ipv4),
 		cmocka_unit_test(test_request_ipv6),
 		cmocka_unit_test(test_request_domain),
