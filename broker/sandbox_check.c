@@ -16,6 +16,8 @@
 #include "engine_msg.h"
 #include "exitcodes.h"
 #include "ipc.h"
+#include "rlimits.h"
+#include "relay.h"
 #include "sandbox.h"
 #include "sandbox_check.h"
 #include "spawn.h"
@@ -81,6 +83,15 @@ static int report_engine(FILE *out, const Meerko__Ready *r)
 	return r->caps_dropped && r->no_new_privs && r->seccomp;
 }
 
+/* The engine as a run starts it: with its resource limits (rlimits.h). */
+static int spawn_limited(const char *engine, const struct mk_sandbox *sb, struct mk_engine_proc *p,
+			 char *err, size_t errlen)
+{
+	struct mk_engine_limits lim;
+	mk_limits_plan(&lim, sb, MK_ENGINE_MEMORY_MB_DEFAULT, mk_relay_conn_cap() + MK_RELAY_THREADS_FIXED);
+	return mk_engine_spawn(engine, sb, &lim, p, err, errlen);
+}
+
 int mk_sandbox_check(FILE *out)
 {
 	char err[512], engine[4096], dir[] = "/tmp/meerko-check-XXXXXX";
@@ -95,7 +106,7 @@ int mk_sandbox_check(FILE *out)
 	    mk_sandbox_plan(&sb, dir, err, sizeof err) != 0 ||
 	    (geteuid() == 0 && chown(dir, sb.uid, sb.gid) != 0)) {
 		fprintf(out, "%s\n", err);
-	} else if (mk_engine_spawn(engine, &sb, &p, err, sizeof err) != 0) {
+	} else if (spawn_limited(engine, &sb, &p, err, sizeof err) != 0) {
 		line(out, sb.userns ? "user namespace" : "network namespace", false, err);
 	} else {
 		snprintf(err, sizeof err, "unprivileged, uid %u mapped to itself", (unsigned)sb.uid);

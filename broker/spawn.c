@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "rlimits.h"
 #include "secret.h"
 #include "spawn.h"
 
@@ -52,11 +53,28 @@ int mk_engine_path(char *out, size_t outlen, char *err, size_t errlen)
 	return -1;
 }
 
-static void child(const char *path, int fd, const struct mk_sandbox *sb, int setup_fd)
+/* The limits as engine arguments, formatted before fork (the child may only
+ * call async-signal-safe functions). */
+struct limit_args {
+	char tasks[24], data[24], fsize[24];
+};
+
+static void format_limits(struct limit_args *a, const struct mk_engine_limits *l)
+{
+	snprintf(a->tasks, sizeof a->tasks, "%llu", (unsigned long long)l->tasks);
+	snprintf(a->data, sizeof a->data, "%llu", (unsigned long long)l->data_bytes);
+	snprintf(a->fsize, sizeof a->fsize, "%llu", (unsigned long long)l->fsize);
+}
+
+static void child(const char *path, int fd, const struct mk_sandbox *sb, struct limit_args *la,
+		  int setup_fd)
 {
 	char *const argv_free[] = { (char *)"meerko-engine", (char *)"--unconfined", NULL };
+	/* --write-dir first: tests find the engine by "meerko-engine --write-dir DIR". */
 	char *const argv_sandbox[] = { (char *)"meerko-engine", (char *)"--write-dir",
-				       (char *)(sb ? sb->save_dir : ""), NULL };
+				       (char *)(sb ? sb->save_dir : ""), (char *)"--max-tasks", la->tasks,
+				       (char *)"--max-data", la->data, (char *)"--max-fsize", la->fsize,
+				       NULL };
 	char *const envp[] = { NULL };
 	mk_secret_wipe_all(); /* the engine must never see the proxy password */
 	if (sb && mk_sandbox_enter(sb, setup_fd) != 0)
@@ -73,12 +91,19 @@ static void child(const char *path, int fd, const struct mk_sandbox *sb, int set
 	_exit(127);
 }
 
-int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_engine_proc *p,
-		    char *err, size_t errlen)
+int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, const struct mk_engine_limits *lim,
+		    struct mk_engine_proc *p, char *err, size_t errlen)
 {
 	int sv[2], setup[2] = { -1, -1 };
+	struct limit_args la = { "", "", "" };
 	if (sb && !sb->enabled)
 		sb = NULL;
+	if (sb && !lim) {
+		snprintf(err, errlen, "internal error: a sandboxed engine needs its resource limits");
+		return -1;
+	}
+	if (sb)
+		format_limits(&la, lim);
 	p->pid = -1;
 	p->fd = p->relay_listen_fd = p->relay_udp_fd = -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -93,7 +118,7 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 	}
 	pid_t pid = fork();
 	if (pid == 0)
-		child(path, sv[1], sb, setup[1]);
+		child(path, sv[1], sb, &la, setup[1]);
 	close(sv[1]);
 	if (setup[1] >= 0)
 		close(setup[1]);
@@ -127,7 +152,9 @@ void mk_describe_exit(int ws, char *out, size_t outlen)
 	} else if (WIFSIGNALED(ws)) {
 		int sig = WTERMSIG(ws);
 		snprintf(out, outlen, "was killed by signal %d (%s)%s", sig, strsignal(sig),
-			 sig == SIGSYS ? ": confinement violation (a forbidden system call)" : "");
+			 sig == SIGSYS ? ": confinement violation (a forbidden system call)"
+			 : sig == SIGXFSZ ? ": it wrote past its file size limit (the largest file of its torrents)"
+			 : "");
 	} else {
 		snprintf(out, outlen, "ended with wait status 0x%x", (unsigned)ws);
 	}

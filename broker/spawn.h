@@ -29,10 +29,13 @@ struct mk_engine_proc {
 int mk_engine_path(char *out, size_t outlen, char *err, size_t errlen);
 
 /* sb == NULL or !sb->enabled: no namespace, engine started --unconfined
- * (bench/debug only). Otherwise the child enters the sandbox before exec and
- * the engine is told which dir it may write (--write-dir). */
-int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_engine_proc *p,
-		    char *err, size_t errlen);
+ * (bench/debug only), lim unused. Otherwise the child enters the sandbox
+ * before exec and the engine is told which dir it may write (--write-dir)
+ * and its resource limits (lim, rlimits.h: --max-tasks, --max-data,
+ * --max-fsize). */
+struct mk_engine_limits;
+int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, const struct mk_engine_limits *lim,
+		    struct mk_engine_proc *p, char *err, size_t errlen);
 
 /* Describes how a child ended ("exited with status 2", "killed by SIGSYS
  * (bad system call: confinement violation)"). */

@@ -278,7 +278,24 @@ static void proxy_up(struct sup *s)
 	s->paused_for_outage = 0;
 }
 
-/* Lines from the relay about the real proxy ("UP", "DOWN why"). */
+/* The relay refused connections past its cap: the engine's doing, not an
+ * outage. Said once per engine run. */
+static void too_many_connections(struct sup *s, const char *cap)
+{
+	if (s->toomany_said++)
+		return;
+	char msg[160];
+	snprintf(msg, sizeof msg, "the engine opened too many connections (more than %d at once "
+		 "through the relay): refused the rest", atoi(cap));
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "meerko-secure: warning: %s\n", msg);
+	if (s->job->json)
+		mk_jsonout_event(stdout, mk_now_ms() - s->job->start_ms, "too_many_connections", 0, NULL,
+				 NULL, msg, 0);
+}
+
+/* Lines from the relay about the real proxy ("UP", "DOWN why") and about
+ * the engine ("TOOMANY cap"). */
 static void on_relay_status(struct sup *s)
 {
 	char buf[1024];
@@ -298,6 +315,8 @@ static void on_relay_status(struct sup *s)
 			proxy_down(s, line + 5);
 		else if (strcmp(line, "UP") == 0)
 			proxy_up(s);
+		else if (strncmp(line, "TOOMANY ", 8) == 0)
+			too_many_connections(s, line + 8);
 	}
 }
 

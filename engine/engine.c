@@ -129,6 +129,7 @@ static void on_add(struct engine *e, const Meerko__AddTorrent *a)
 	 * try one escape and report what happened (or die trying). */
 	const char *esc = magnet ? strstr(magnet, "dn=escape-") : NULL;
 	if (esc) {
+		mk_escape_set_save_path(a->save_path);
 		mk_escape_attempt(esc + strlen("dn=escape-"), err, sizeof err);
 		/* Reported as a failed add so the broker ends the run with it. */
 		send_event(e, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
