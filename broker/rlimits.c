@@ -43,7 +43,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "rlimits.h"
 
@@ -113,21 +116,44 @@ uint64_t mk_limits_fsize_for(const Meerko__FileList *fl, const bool *want)
 	return largest;
 }
 
-int mk_limits_raise_fsize(pid_t pid, uint64_t bytes, char *err, size_t errlen)
+/* 0 or an errno. Only system calls: it also runs in a forked child. */
+static int raise_now(pid_t pid, uint64_t bytes)
 {
 	struct rlimit old;
-	if (prlimit(pid, RLIMIT_FSIZE, NULL, &old) != 0) {
-		snprintf(err, errlen, "cannot read the engine's file size limit: %s", strerror(errno));
-		return -1;
-	}
-	if (old.rlim_cur != RLIM_INFINITY && old.rlim_cur >= bytes)
-		return 0;
-	if (old.rlim_cur == RLIM_INFINITY)
-		return 0;
+	if (prlimit(pid, RLIMIT_FSIZE, NULL, &old) != 0)
+		return errno;
+	if (old.rlim_cur == RLIM_INFINITY || old.rlim_cur >= bytes)
+		return 0; /* unconfined engine, or already enough */
 	struct rlimit now = { .rlim_cur = bytes < old.rlim_max ? bytes : old.rlim_max,
 			      .rlim_max = old.rlim_max };
-	if (prlimit(pid, RLIMIT_FSIZE, &now, NULL) != 0) {
-		snprintf(err, errlen, "cannot raise the engine's file size limit: %s", strerror(errno));
+	return prlimit(pid, RLIMIT_FSIZE, &now, NULL) == 0 ? 0 : errno;
+}
+
+static int raise_as(const struct mk_engine_proc *eng, uint64_t bytes)
+{
+	pid_t c = fork();
+	if (c == 0) {
+		if (setgroups(0, NULL) != 0 || setresgid(eng->gid, eng->gid, eng->gid) != 0 ||
+		    setresuid(eng->uid, eng->uid, eng->uid) != 0)
+			_exit(EPERM);
+		_exit(raise_now(eng->pid, bytes));
+	}
+	if (c < 0)
+		return errno;
+	int ws = 0;
+	while (waitpid(c, &ws, 0) < 0)
+		if (errno != EINTR)
+			return errno;
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : ECHILD;
+}
+
+int mk_limits_raise_fsize(const struct mk_engine_proc *eng, uint64_t bytes, char *err, size_t errlen)
+{
+	bool other = geteuid() == 0 && eng->uid != 0;
+	int e = other ? raise_as(eng, bytes) : raise_now(eng->pid, bytes);
+	if (e != 0) {
+		snprintf(err, errlen, "cannot raise the engine's file size limit to %llu bytes: %s",
+			 (unsigned long long)bytes, strerror(e));
 		return -1;
 	}
 	return 0;

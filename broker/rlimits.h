@@ -23,6 +23,7 @@
 
 #include "ipc.h"
 #include "sandbox.h"
+#include "spawn.h"
 
 #define MK_ENGINE_MAX_TASKS 64          /* engine threads (its own user namespace) */
 #define MK_ENGINE_MEMORY_MB_DEFAULT 1024 /* [sandbox] engine_memory_mb */
@@ -49,8 +50,11 @@ uint64_t mk_limits_count_tasks(uid_t uid);
  * every file. Saturates instead of overflowing. */
 uint64_t mk_limits_fsize_for(const Meerko__FileList *fl, const bool *want);
 
-/* Sets the engine's soft RLIMIT_FSIZE to bytes (never lowers below what it
- * is). 0, or -1 with err. */
-int mk_limits_raise_fsize(pid_t pid, uint64_t bytes, char *err, size_t errlen);
+/* Sets the engine's soft RLIMIT_FSIZE to bytes (never lowers it). As root
+ * the broker may lack CAP_SYS_RESOURCE (containers), which prlimit(2) of
+ * another uid's process needs: a forked child that takes the engine's
+ * uid/gid does it then (same ids need no capability), and exits. 0, or -1
+ * with err. */
+int mk_limits_raise_fsize(const struct mk_engine_proc *eng, uint64_t bytes, char *err, size_t errlen);
 
 #endif

@@ -131,6 +131,8 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, const struct 
 	}
 	p->pid = pid;
 	p->fd = sv[0];
+	p->uid = sb ? sb->uid : geteuid();
+	p->gid = sb ? sb->gid : getegid();
 	if (!sb)
 		return 0;
 	int r = mk_sandbox_wait(setup[0], 5000, &p->relay_listen_fd, &p->relay_udp_fd, err, errlen);

@@ -22,6 +22,8 @@ struct mk_engine_proc {
 	int fd;
 	int relay_listen_fd;     /* sandbox on: the listener inside the engine's netns */
 	int relay_udp_fd;        /* sandbox on: the relay's UDP socket in there */
+	uid_t uid;               /* who the engine runs as (sandbox on; else ours) */
+	gid_t gid;
 };
 
 /* Finds meerko-engine: beside this executable (build tree, relocatable

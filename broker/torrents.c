@@ -258,7 +258,7 @@ static int allow_file_sizes(struct sup *s, const Meerko__FileList *fl, const boo
 	uint64_t need = mk_limits_fsize_for(fl, want);
 	if (need <= s->fsize_limit)
 		return 0;
-	if (mk_limits_raise_fsize(s->eng->pid, need, err, errlen) != 0)
+	if (mk_limits_raise_fsize(s->eng, need, err, errlen) != 0)
 		return -1;
 	s->fsize_limit = need;
 	return 0;
