@@ -32,6 +32,8 @@
  *                  the same user meanwhile.
  *   memory         blocked: ENOMEM before 3 GiB are allocated and touched
  *                  (RLIMIT_DATA).
+ *   memory-shared  killed (seccomp): 3 GiB of MAP_SHARED|MAP_ANONYMOUS
+ *                  memory, which RLIMIT_DATA would not count.
  *   bigfile        blocked: EFBIG writing SAVE/escape-bigfile past
  *                  RLIMIT_FSIZE (SIGXFSZ is ignored: an error, not a death).
  *   relay-fds      blocked: of up to 1100 CONNECTs held open through the
@@ -320,6 +322,20 @@ static void try_memory(char *out, size_t outlen)
 			 MEMORY_GOAL_MB);
 }
 
+static void try_memory_shared(char *out, size_t outlen)
+{
+	size_t len = (size_t)MEMORY_GOAL_MB << 20;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		blocked(out, outlen, "memory-shared", errno);
+		return;
+	}
+	memset(p, 0xa5, len);
+	munmap(p, len);
+	snprintf(out, outlen, "escape memory-shared: SUCCEEDED (touched %d MiB of shared memory)",
+		 MEMORY_GOAL_MB);
+}
+
 #define BIGFILE_NOLIMIT_BYTES (64ull << 20)
 
 static void try_bigfile(char *out, size_t outlen)
@@ -486,6 +502,8 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_threads(out, outlen);
 	else if (strcmp(name, "memory") == 0)
 		try_memory(out, outlen);
+	else if (strcmp(name, "memory-shared") == 0)
+		try_memory_shared(out, outlen);
 	else if (strcmp(name, "bigfile") == 0)
 		try_bigfile(out, outlen);
 	else if (strcmp(name, "relay-fds") == 0)

@@ -187,6 +187,10 @@ if ! grep -q '^MEERKO_SANITIZE:BOOL=ON' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null;
 		blocked memory 'ENOMEM.*after ([0-9]|[1-9][0-9]|[1-9][0-9][0-9]|10[01][0-9]) MiB'
 fi
 
+# The way around RLIMIT_DATA: shared anonymous memory (not counted by it).
+attempt memory-shared required
+swarm_check "memory-shared: 3 GiB of MAP_SHARED|MAP_ANONYMOUS: the engine is killed (seccomp)" killed
+
 # File size: before any file list, the engine may not grow a file at all.
 attempt bigfile required
 swarm_check "bigfile: writing past RLIMIT_FSIZE in the save dir fails with EFBIG (no silent death by SIGXFSZ)" \
