@@ -280,6 +280,7 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, struct mk_job
 		mark_states(job, 1);
 		job->sigfd = rs->sigfd;
 		job->relay_status_fd = rs->relay_status[0];
+		job->relay_conn_cap = sb.enabled ? mk_relay_conn_cap() : 0;
 		job_proxy(job, cfg, &sb);
 		code = mk_supervise(job, &rs->eng);
 		stop_relay(rs);

@@ -149,7 +149,9 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, const struct 
 
 void mk_describe_exit(int ws, char *out, size_t outlen)
 {
-	if (WIFEXITED(ws)) {
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == MK_ENGINE_EXIT_NOMEM) {
+		snprintf(out, outlen, "ran out of memory (exit status %d)", MK_ENGINE_EXIT_NOMEM);
+	} else if (WIFEXITED(ws)) {
 		snprintf(out, outlen, "exited with status %d", WEXITSTATUS(ws));
 	} else if (WIFSIGNALED(ws)) {
 		int sig = WTERMSIG(ws);

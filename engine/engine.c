@@ -417,6 +417,7 @@ int main(int argc, char **argv)
 	if (fcntl(e.fd, F_GETFD) < 0)
 		die("started without the broker's socket (run meerko-secure instead)");
 
+	mk_exit_on_out_of_memory(MK_ENGINE_EXIT_NOMEM);
 	/* Confinement comes before the first byte from the network. */
 	if (mk_confine_parse_args(&opts, argc, argv, why, sizeof why) != 0 ||
 	    mk_engine_confine(&opts, why, sizeof why) != 0)
