@@ -27,14 +27,16 @@
  *                                             the 1.2 GB torrent). seccomp forbids
  *                                             MAP_SHARED|MAP_ANONYMOUS, the one way
  *                                             around DATA.
- *   RLIMIT_FSIZE  0 until the FileList, then  libtorrent sizes each file with
- *                 the largest wanted file of  ftruncate when it opens it; a torrent
- *                 its torrents (+ part file   is added with every file at priority
- *                 allowance with --files)     0, so nothing is written before the
- *                                             broker has raised the limit and sent
+ *   RLIMIT_FSIZE  16 MiB until the FileList,  libtorrent sizes each file with
+ *                 then the largest wanted     ftruncate when it opens it; a torrent
+ *                 file of its torrents (+     is added with every file at priority
+ *                 part file allowance with    0, so nothing is written before the
+ *                 --files)                    broker has raised the limit and sent
  *                                             the priorities. A lying FileList can
  *                                             raise only its own cap, to at most
- *                                             MK_MAX_FILE_SIZE (engine_msg.h).
+ *                                             MK_MAX_FILE_SIZE (engine_msg.h). The
+ *                                             16 MiB start: the limit also binds the
+ *                                             engine's stderr when it is a file.
  * The relay's own cap (connections per engine, below its descriptor limit)
  * is in relay.c.
  */

@@ -27,7 +27,10 @@
 
 #define MK_ENGINE_MAX_TASKS 64          /* engine threads (its own user namespace) */
 #define MK_ENGINE_MEMORY_MB_DEFAULT 1024 /* [sandbox] engine_memory_mb */
-#define MK_ENGINE_FSIZE_START 0         /* bytes, until a FileList says more */
+/* Bytes, until a FileList says more. Not 0: RLIMIT_FSIZE also applies to the
+ * engine's stderr when that is a file (2>log: a sanitizer report, a fatal
+ * line); libtorrent writes nothing before the FileList anyway. */
+#define MK_ENGINE_FSIZE_START (16ull << 20)
 #define MK_PARTFILE_SLACK (256ull << 20) /* part file beyond the torrent's size */
 
 struct mk_engine_limits {

@@ -191,7 +191,7 @@ fi
 attempt memory-shared required
 swarm_check "memory-shared: 3 GiB of MAP_SHARED|MAP_ANONYMOUS: the engine is killed (seccomp)" killed
 
-# File size: before any file list, the engine may not grow a file at all.
+# File size: before any file list, no file may grow past 16 MiB.
 attempt bigfile required
 swarm_check "bigfile: writing past RLIMIT_FSIZE in the save dir fails with EFBIG (no silent death by SIGXFSZ)" \
 	blocked bigfile 'EFBIG'
