@@ -14,7 +14,7 @@ BIN=$SWARM_DIR/bin
 mkdir -p "$BIN"
 cp "$BUILD_DIR/bin/meerko-secure" "$BUILD_DIR/bin/meerko-engine" "$BIN/"
 chmod 755 "$BIN" "$BIN"/*
-layers=(network\ namespace relay capabilities no_new_privs seccomp landlock)
+layers=(network\ namespace relay capabilities no_new_privs seccomp landlock resource\ limits)
 all_active() { # OUTPUT
 	local l
 	for l in "${layers[@]}"; do
