@@ -422,6 +422,7 @@ static const struct mk_key key_table[] = {
 	K_ENUM("ui", "progress", progress, mk_progress_mode, progress_modes),
 	K_INT("ui", "plain_interval", plain_interval_s, 1, 3600, "a number of seconds"),
 	K_ENUM("sandbox", "mode", sandbox, mk_sandbox_mode, sandbox_modes),
+	K_INT("sandbox", "engine_memory_mb", engine_memory_mb, 256, 1048576, "a size in MiB"),
 	K_ENUM("killswitch", "on_proxy_loss", on_proxy_loss, mk_on_proxy_loss, on_loss_modes),
 	K_INT("killswitch", "max_outage", max_outage_s, 1, 604800, "a number of seconds"),
 	K_INT("killswitch", "max_restarts", max_restarts, 0, 100, "a count"),
@@ -475,6 +476,7 @@ void mk_config_defaults(struct mk_config *c)
 	c->progress = MK_PROGRESS_AUTO;
 	c->plain_interval_s = 5;
 	c->sandbox = MK_SANDBOX_REQUIRED;
+	c->engine_memory_mb = 1024;     /* rlimits.c: 8x a measured download's peak */
 	c->on_proxy_loss = MK_ON_LOSS_PAUSE;
 	c->max_outage_s = 300;
 	c->max_restarts = 3;

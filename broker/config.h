@@ -54,6 +54,7 @@ struct mk_config {
 	int plain_interval_s;             /* plain_interval = seconds between piped lines (default 5) */
 	/* [sandbox] */
 	mk_sandbox_mode sandbox;          /* mode = required | off (default required) */
+	int engine_memory_mb;             /* engine_memory_mb = the engine's RLIMIT_DATA in MiB (default 1024) */
 	/* [killswitch] */
 	mk_on_proxy_loss on_proxy_loss;   /* on_proxy_loss = pause | exit (default pause) */
 	int max_outage_s;                 /* max_outage = seconds paused before exit code 8 (default 300) */

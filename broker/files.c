@@ -21,7 +21,10 @@ void mk_files_prepare_add(Meerko__AddTorrent *a, const struct mk_config *c,
 			  struct mk_torrent_view *v)
 {
 	a->list_only = c->list_only;
-	a->select_files = !c->list_only && c->files_spec[0] != '\0';
+	/* Always, not only with --files: every file waits at priority 0 until the
+	 * broker has seen the file list and raised the engine's RLIMIT_FSIZE to
+	 * its largest file (rlimits.h); the reply then wants every file. */
+	a->select_files = !c->list_only;
 	a->sequential = c->sequential;
 	a->max_connections = c->max_connections_torrent;
 	v->want_files = a->list_only || a->select_files;

@@ -29,6 +29,7 @@
 #include "exitcodes.h"
 #include "input.h"
 #include "jsonout.h"
+#include "rlimits.h"
 #include "relay.h"
 #include "sandbox.h"
 #include "sandbox_fs.h"
@@ -201,7 +202,7 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 		return MK_EXIT_INTERNAL;
 	if (cfg->sandbox == MK_SANDBOX_OFF) {
 		sb->enabled = false;
-		return mk_engine_spawn(engine, NULL, &rs->eng, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
+		return mk_engine_spawn(engine, NULL, NULL, &rs->eng, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
 	}
 	if (cfg->proxy_type == MK_CFG_PROXY_NONE) {
 		snprintf(err, errlen, "the sandbox's only way out is a proxy: configure one, "
@@ -210,7 +211,9 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 	}
 	if (mk_sandbox_plan(sb, save, err, errlen) != 0)
 		return MK_EXIT_SANDBOX;
-	int r = mk_engine_spawn(engine, sb, &rs->eng, err, errlen);
+	struct mk_engine_limits lim;
+	mk_limits_plan(&lim, sb, cfg->engine_memory_mb, mk_relay_conn_cap() + MK_RELAY_THREADS_FIXED);
+	int r = mk_engine_spawn(engine, sb, &lim, &rs->eng, err, errlen);
 	if (r != 0)
 		return r == MK_SANDBOX_SAVEDIR ? MK_EXIT_DISK : MK_EXIT_SANDBOX;
 	return start_relay(rs, cfg, sb, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
@@ -281,6 +284,7 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, struct mk_job
 		mark_states(job, 1);
 		job->sigfd = rs->sigfd;
 		job->relay_status_fd = rs->relay_status[0];
+		job->relay_conn_cap = sb.enabled ? mk_relay_conn_cap() : 0;
 		job_proxy(job, cfg, &sb);
 		code = mk_supervise(job, &rs->eng);
 		stop_relay(rs);

@@ -19,6 +19,15 @@
  * The relay runs in its own process (forked from the broker before any
  * thread exists), so the broker's main loop stays single-threaded and
  * fork-safe, and the relay's CPU shows up on its own in the benchmark.
+ *
+ * Descriptors: a relayed connection holds MK_RELAY_FDS_PER_CONN of them,
+ * so the relay accepts at most mk_relay_conn_cap() connections at once,
+ * below its RLIMIT_NOFILE (raised to its hard limit, up to what
+ * MK_RELAY_MAX_CONNS needs) minus a reserve for the health probe and UDP.
+ * Past the cap a connection gets a SOCKS5 general failure and is closed, and
+ * the broker hears "TOOMANY cap" (at most every MK_RELAY_TOOMANY_S): an
+ * engine that opens too many connections is its own fault, not an outage of
+ * the proxy, so it must never read as "proxy down".
  */
 #include <arpa/inet.h>
 #include <cap-ng.h>
@@ -32,9 +41,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dest_policy.h"
@@ -72,6 +83,56 @@ void mk_relay_refused(enum mk_relay_refusal kind, uint8_t atyp, const uint8_t *i
 		"[proxy] allow_private_destinations)\n",
 		kind == MK_RELAY_REFUSED_CONNECT ? "a connection to" : "a datagram to", dest,
 		(unsigned)port, why);
+}
+
+static int g_conn_cap = MK_RELAY_MAX_CONNS;
+static atomic_llong g_toomany_said; /* CLOCK_MONOTONIC s of the last TOOMANY */
+
+/* The descriptor limit the relay runs with: its soft limit, raised to the
+ * hard one as far as MK_RELAY_MAX_CONNS connections need. */
+static rlim_t nofile_wanted(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+		return 1024;
+	rlim_t want = (rlim_t)MK_RELAY_MAX_CONNS * MK_RELAY_FDS_PER_CONN + MK_RELAY_FD_RESERVE;
+	if (r.rlim_cur >= want)
+		return r.rlim_cur;
+	return r.rlim_max < want ? r.rlim_max : want;
+}
+
+int mk_relay_conn_cap(void)
+{
+	rlim_t n = nofile_wanted();
+	if (n <= MK_RELAY_FD_RESERVE + MK_RELAY_FDS_PER_CONN)
+		return 1;
+	rlim_t cap = (n - MK_RELAY_FD_RESERVE) / MK_RELAY_FDS_PER_CONN;
+	return cap < MK_RELAY_MAX_CONNS ? (int)cap : MK_RELAY_MAX_CONNS;
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_NOFILE, &r) != 0)
+		return;
+	r.rlim_cur = nofile_wanted();
+	(void)setrlimit(RLIMIT_NOFILE, &r);
+}
+
+/* "TOOMANY cap": the engine, not the proxy, ran out of room. Rate-limited. */
+static void report_toomany(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	long long last = atomic_load(&g_toomany_said);
+	if (last && ts.tv_sec - last < MK_RELAY_TOOMANY_S)
+		return;
+	if (!atomic_compare_exchange_strong(&g_toomany_said, &last, (long long)ts.tv_sec))
+		return;
+	char line[64];
+	int n = snprintf(line, sizeof line, "TOOMANY %d\n", g_conn_cap);
+	if (g_status_fd >= 0 && n > 0)
+		(void)write(g_status_fd, line, (size_t)n);
 }
 
 static void report_state(int up, const char *why)
@@ -150,6 +211,10 @@ static int upstream_open(void)
 {
 	char err[256];
 	int fd = mk_socks5_connect_proxy(g_up->ip, g_up->port, PROBE_TIMEOUT_MS, err, sizeof err);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		report_toomany(); /* our descriptors ran out: not the proxy's fault */
+		return -1;
+	}
 	if (fd < 0) {
 		report_state(0, err);
 		return -1;
@@ -328,6 +393,18 @@ static void *conn_thread(void *arg)
 	return NULL;
 }
 
+/* Over the cap: a SOCKS5 "no auth" choice and a general failure reply,
+ * sent without reading (both fit any socket buffer), then close. */
+static void refuse(int fd)
+{
+	uint8_t r[2 + MK_SOCKS5_REPLY_LEN] = { MK_SOCKS5_VER, MK_SOCKS5_METHOD_NOAUTH };
+	size_t n = mk_socks5_build_reply(MK_SOCKS5_REP_FAILURE, r + 2);
+	(void)send(fd, r, 2 + n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	shutdown(fd, SHUT_WR);
+	close(fd);
+	report_toomany();
+}
+
 static void accept_loop(int lfd)
 {
 	pthread_attr_t attr;
@@ -342,15 +419,21 @@ static void accept_loop(int lfd)
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				report_toomany();
+				usleep(10 * 1000); /* the connection waits in the backlog: no spin */
+			}
 			if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE)
 				continue;
 			_exit(1);
 		}
 		pthread_t t;
-		if (atomic_fetch_add(&g_conns, 1) >= MK_RELAY_MAX_CONNS ||
-		    pthread_create(&t, &attr, conn_thread, (void *)(intptr_t)fd) != 0) {
+		if (atomic_fetch_add(&g_conns, 1) >= g_conn_cap) {
 			atomic_fetch_sub(&g_conns, 1);
-			close(fd);
+			refuse(fd);
+		} else if (pthread_create(&t, &attr, conn_thread, (void *)(intptr_t)fd) != 0) {
+			atomic_fetch_sub(&g_conns, 1);
+			refuse(fd);
 		}
 	}
 }
@@ -383,6 +466,8 @@ static void relay_main(const struct mk_relay_fds *fds, const struct mk_relay_ups
 	g_status_fd = status_fd;
 	if (mk_dest_policy_init(&g_policy, up->ip, up->allow_private) != 0)
 		_exit(1);
+	raise_nofile();
+	g_conn_cap = mk_relay_conn_cap();
 	if (up->udp && mk_relay_udp_init(fds->udp_fd, &g_policy) != 0)
 		_exit(1);
 	pid_t broker = getppid();

@@ -13,7 +13,9 @@
  * gets reply 0x02 and never reaches the proxy; the proxy's BND.ADDR/PORT
  * never reach the engine (replies carry 0.0.0.0:0). State changes of the
  * upstream proxy (seen on connect/auth failures and by a periodic SOCKS5
- * probe) are written to status_fd as lines "UP\n" / "DOWN reason\n".
+ * probe) are written to status_fd as lines "UP\n" / "DOWN reason\n";
+ * "TOOMANY cap\n" says the engine had more than cap connections open at once
+ * (the rest were refused), which is not an outage of the proxy.
  */
 #ifndef MEERKO_BROKER_RELAY_H
 #define MEERKO_BROKER_RELAY_H
@@ -23,7 +25,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MK_RELAY_MAX_CONNS 512
+#define MK_RELAY_MAX_CONNS 512     /* connections at once, at most (see mk_relay_conn_cap) */
+#define MK_RELAY_FDS_PER_CONN 6    /* engine socket, proxy socket, two splice pipes */
+#define MK_RELAY_FD_RESERVE 64     /* stdio, listener, status, UDP (3 per association), probe */
+#define MK_RELAY_THREADS_FIXED 3   /* accept loop, health probe, UDP */
+#define MK_RELAY_TOOMANY_S 10      /* at most one TOOMANY line per this many seconds */
 #define MK_RELAY_PROBE_UP_S 3     /* health probe period while the proxy answers */
 #define MK_RELAY_PROBE_DOWN_S 1   /* ... and while it does not */
 
@@ -43,6 +49,11 @@ struct mk_relay_fds {
 	int listen_fd;         /* TCP listener */
 	int udp_fd;            /* UDP socket for UDP ASSOCIATE */
 };
+
+/* How many connections the relay serves at once: MK_RELAY_MAX_CONNS, or
+ * fewer when RLIMIT_NOFILE (raised to its hard limit) cannot hold them. The
+ * same in the broker and in the relay it forks. */
+int mk_relay_conn_cap(void);
 
 /* Returns the relay's pid, or -1 with err. The fds and status_fd are
  * owned by the relay afterwards (the parent should close its copies). */

@@ -20,6 +20,8 @@
 #include "engine_stderr.h"
 #include "exitcodes.h"
 #include "ipc.h"
+#include "rlimits.h"
+#include "relay.h"
 #include "sandbox.h"
 #include "sandbox_check.h"
 #include "sandbox_verify.h"
@@ -122,10 +124,31 @@ static int report_namespaces(FILE *out, const struct mk_sandbox *sb, const Meerk
 	return ok;
 }
 
+/* The engine as a run starts it: with its resource limits (rlimits.h). */
+static int spawn_limited(const char *engine, const struct mk_sandbox *sb, struct mk_engine_limits *lim,
+			 struct mk_engine_proc *p, char *err, size_t errlen)
+{
+	mk_limits_plan(lim, sb, MK_ENGINE_MEMORY_MB_DEFAULT, mk_relay_conn_cap() + MK_RELAY_THREADS_FIXED);
+	return mk_engine_spawn(engine, sb, lim, p, err, errlen);
+}
+
+/* A confined engine that answered has applied them: it refuses to run
+ * when it cannot. */
+static void report_limits(FILE *out, const struct mk_engine_limits *lim)
+{
+	char note[200];
+	snprintf(note, sizeof note, "RLIMIT_NPROC %llu, RLIMIT_DATA %llu MiB (default), RLIMIT_FSIZE "
+		 "%llu MiB until the file list, %d relay connections", (unsigned long long)lim->tasks,
+		 (unsigned long long)(lim->data_bytes >> 20), (unsigned long long)(lim->fsize >> 20),
+		 mk_relay_conn_cap());
+	line(out, "resource limits", true, note);
+}
+
 int mk_sandbox_check(FILE *out)
 {
 	char err[512], engine[4096], dir[] = "/tmp/meerko-check-XXXXXX";
 	struct mk_sandbox sb;
+	struct mk_engine_limits lim;
 	struct mk_engine_proc p;
 	if (!mkdtemp(dir)) {
 		fprintf(out, "cannot make a scratch dir: %m\n");
@@ -139,7 +162,7 @@ int mk_sandbox_check(FILE *out)
 		snprintf(err, sizeof err, "cannot give the scratch dir to uid %u: %s", (unsigned)sb.uid,
 			 strerror(errno));
 		fprintf(out, "%s\n", err);
-	} else if (mk_engine_spawn(engine, &sb, &p, err, sizeof err) != 0) {
+	} else if (spawn_limited(engine, &sb, &lim, &p, err, sizeof err) != 0) {
 		line(out, sb.userns ? "user namespace" : "network namespace", false, err);
 	} else {
 		close(p.relay_listen_fd);
@@ -149,6 +172,8 @@ int mk_sandbox_check(FILE *out)
 			line(out, "engine", false, "did not report its confinement");
 		else
 			ok = report_namespaces(out, &sb, r->ready) & report_engine(out, r->ready);
+		if (ok)
+			report_limits(out, &lim);
 		mk_ipc_free_e2b(r);
 		stop_engine(&p);
 	}

@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "rlimits.h"
 #include "secret.h"
 #include "sandbox_fs.h"
 #include "spawn.h"
@@ -98,6 +100,22 @@ static void stay_as_init(void)
 	}
 }
 
+pid_t mk_engine_pid(const struct mk_engine_proc *p)
+{
+	if (!p->via_init || p->pid <= 0)
+		return p->pid;
+	char path[64], text[32] = "";
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)p->pid, (int)p->pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	int engine = -1;
+	if (fgets(text, sizeof text, f))
+		engine = atoi(text); /* the init has exactly one child: the engine */
+	fclose(f);
+	return engine > 0 ? engine : -1;
+}
+
 int mk_engine_status(const struct mk_engine_proc *p, int ws)
 {
 	if (!p->via_init || !WIFEXITED(ws) || WEXITSTATUS(ws) <= 128 || WEXITSTATUS(ws) >= 128 + 65)
@@ -105,11 +123,27 @@ int mk_engine_status(const struct mk_engine_proc *p, int ws)
 	return WEXITSTATUS(ws) - 128; /* the wait status of "killed by that signal" */
 }
 
-static void child(const char *path, int fd, int err_fd, const struct mk_sandbox *sb, int setup_fd)
+/* The limits as engine arguments, formatted before fork (the child may only
+ * call async-signal-safe functions). */
+struct limit_args {
+	char tasks[24], data[24], fsize[24];
+};
+
+static void format_limits(struct limit_args *a, const struct mk_engine_limits *l)
+{
+	snprintf(a->tasks, sizeof a->tasks, "%llu", (unsigned long long)l->tasks);
+	snprintf(a->data, sizeof a->data, "%llu", (unsigned long long)l->data_bytes);
+	snprintf(a->fsize, sizeof a->fsize, "%llu", (unsigned long long)l->fsize);
+}
+
+static void child(const char *path, int fd, int err_fd, const struct mk_sandbox *sb,
+		  struct limit_args *la, int setup_fd)
 {
 	char *const argv_free[] = { (char *)"meerko-engine", (char *)"--unconfined", NULL };
 	char *const argv_sandbox[] = { (char *)"meerko-engine", (char *)"--write-dir",
-				       (char *)MK_SANDBOX_DATA_DIR, NULL };
+				       (char *)MK_SANDBOX_DATA_DIR, (char *)"--max-tasks", la->tasks,
+				       (char *)"--max-data", la->data, (char *)"--max-fsize", la->fsize,
+				       NULL };
 	char *const envp[] = { NULL };
 	mk_secret_wipe_all(); /* the engine must never see the proxy password */
 	if (sb && mk_sandbox_enter(sb, path, setup_fd) != 0)
@@ -149,12 +183,19 @@ static int open_stderr_pipe(int errp[2], char *err, size_t errlen)
 	return 0;
 }
 
-int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_engine_proc *p,
-		    char *err, size_t errlen)
+int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, const struct mk_engine_limits *lim,
+		    struct mk_engine_proc *p, char *err, size_t errlen)
 {
 	int sv[2], setup[2] = { -1, -1 }, errp[2];
+	struct limit_args la = { "", "", "" };
 	if (sb && !sb->enabled)
 		sb = NULL;
+	if (sb && !lim) {
+		snprintf(err, errlen, "internal error: a sandboxed engine needs its resource limits");
+		return -1;
+	}
+	if (sb)
+		format_limits(&la, lim);
 	p->pid = -1;
 	p->fd = p->stderr_fd = p->relay_listen_fd = p->relay_udp_fd = -1;
 	if (open_stderr_pipe(errp, err, errlen) != 0)
@@ -175,7 +216,7 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 	}
 	pid_t pid = new_child(sb);
 	if (pid == 0)
-		child(path, sv[1], errp[1], sb, setup[1]);
+		child(path, sv[1], errp[1], sb, &la, setup[1]);
 	close(sv[1]);
 	close(errp[1]);
 	if (setup[1] >= 0)
@@ -200,6 +241,8 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 	p->via_init = sb != NULL;
 	p->fd = sv[0];
 	p->stderr_fd = errp[0];
+	p->uid = sb ? sb->uid : geteuid();
+	p->gid = sb ? sb->gid : getegid();
 	if (!sb)
 		return 0;
 	int r = mk_sandbox_wait(setup[0], 5000, &p->relay_listen_fd, &p->relay_udp_fd, err, errlen);
@@ -217,12 +260,16 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_eng
 
 void mk_describe_exit(int ws, char *out, size_t outlen)
 {
-	if (WIFEXITED(ws)) {
+	if (WIFEXITED(ws) && WEXITSTATUS(ws) == MK_ENGINE_EXIT_NOMEM) {
+		snprintf(out, outlen, "ran out of memory (exit status %d)", MK_ENGINE_EXIT_NOMEM);
+	} else if (WIFEXITED(ws)) {
 		snprintf(out, outlen, "exited with status %d", WEXITSTATUS(ws));
 	} else if (WIFSIGNALED(ws)) {
 		int sig = WTERMSIG(ws);
 		snprintf(out, outlen, "was killed by signal %d (%s)%s", sig, strsignal(sig),
-			 sig == SIGSYS ? ": confinement violation (a forbidden system call)" : "");
+			 sig == SIGSYS ? ": confinement violation (a forbidden system call)"
+			 : sig == SIGXFSZ ? ": it wrote past its file size limit (the largest file of its torrents)"
+			 : "");
 	} else {
 		snprintf(out, outlen, "ended with wait status 0x%x", (unsigned)ws);
 	}

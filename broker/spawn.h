@@ -26,6 +26,8 @@ struct mk_engine_proc {
 	int stderr_fd;           /* read end of the engine's stderr (engine_stderr.h) */
 	int relay_listen_fd;     /* sandbox on: the listener inside the engine's netns */
 	int relay_udp_fd;        /* sandbox on: the relay's UDP socket in there */
+	uid_t uid;               /* who the engine runs as (sandbox on; else ours) */
+	gid_t gid;
 };
 
 /* Finds meerko-engine: beside this executable (build tree, relocatable
@@ -33,10 +35,18 @@ struct mk_engine_proc {
 int mk_engine_path(char *out, size_t outlen, char *err, size_t errlen);
 
 /* sb == NULL or !sb->enabled: no namespace, engine started --unconfined
- * (bench/debug only). Otherwise the child enters the sandbox before exec and
- * the engine is told which dir it may write (--write-dir). */
-int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, struct mk_engine_proc *p,
-		    char *err, size_t errlen);
+ * (bench/debug only), lim unused. Otherwise the child enters the sandbox
+ * before exec and the engine is told which dir it may write (--write-dir)
+ * and its resource limits (lim, rlimits.h: --max-tasks, --max-data,
+ * --max-fsize). */
+struct mk_engine_limits;
+int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, const struct mk_engine_limits *lim,
+		    struct mk_engine_proc *p, char *err, size_t errlen);
+
+/* The engine's pid in the broker's namespace: p->pid, or with the sandbox
+ * the init's one child (read from /proc; -1 when it is not there). For
+ * prlimit(2) and anything else that must reach the engine itself. */
+pid_t mk_engine_pid(const struct mk_engine_proc *p);
 
 /* The engine's own wait status from what waitpid(p->pid) returned. */
 int mk_engine_status(const struct mk_engine_proc *p, int wstatus);

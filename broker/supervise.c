@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "engine.h"
 #include "engine_msg.h"
 #include "exitcodes.h"
 #include "ipc.h"
@@ -38,6 +39,8 @@
 #define MK_SHUTDOWN_MS 30000
 #define MK_STATUS_INTERVAL_MS 500
 #define MK_MAX_WARNINGS 5
+#define MK_LIBTORRENT_CONNECTIONS 200 /* libtorrent's connections_limit default */
+#define MK_RELAY_SPARE_CONNS 16       /* relay connections kept for trackers */
 
 static int send(struct sup *s, Meerko__BrokerToEngine *m)
 {
@@ -45,6 +48,17 @@ static int send(struct sup *s, Meerko__BrokerToEngine *m)
 		return 0;
 	mk_sup_set_error(s, MK_EXIT_ENGINE, "engine stopped unexpectedly (write failed)");
 	return -1;
+}
+
+/* Peer connections libtorrent may open: the configured number (0 =
+ * libtorrent's 200), but never so many that normal use reaches the relay's
+ * cap; MK_RELAY_SPARE_CONNS stay free for trackers. */
+static int connections_limit(int configured, int relay_cap)
+{
+	int want = configured > 0 ? configured : MK_LIBTORRENT_CONNECTIONS;
+	if (relay_cap <= 0 || want <= relay_cap - MK_RELAY_SPARE_CONNS)
+		return configured;
+	return relay_cap > 2 * MK_RELAY_SPARE_CONNS ? relay_cap - MK_RELAY_SPARE_CONNS : relay_cap / 2;
 }
 
 static void send_configure(struct sup *s)
@@ -70,7 +84,7 @@ static void send_configure(struct sup *s)
 	cf.upload_rate_limit = c->max_up_kib * 1024;
 	cf.listen_interfaces = (char *)"127.0.0.1:0";
 	cf.dht_bootstrap = (char *)c->dht_bootstrap;
-	cf.connections_limit = c->max_connections;
+	cf.connections_limit = connections_limit(c->max_connections, j->relay_conn_cap);
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
 	m.configure = &cf;
 	send(s, &m);
@@ -295,7 +309,24 @@ static void proxy_up(struct sup *s)
 	s->paused_for_outage = 0;
 }
 
-/* Lines from the relay about the real proxy ("UP", "DOWN why"). */
+/* The relay refused connections past its cap: the engine's doing, not an
+ * outage. Said once per engine run. */
+static void too_many_connections(struct sup *s, const char *cap)
+{
+	if (s->toomany_said++)
+		return;
+	char msg[160];
+	snprintf(msg, sizeof msg, "the engine opened too many connections (more than %d at once "
+		 "through the relay): refused the rest", atoi(cap));
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "meerko-secure: warning: %s\n", msg);
+	if (s->job->json)
+		mk_jsonout_event(stdout, mk_now_ms() - s->job->start_ms, "too_many_connections", 0, NULL,
+				 NULL, msg, 0);
+}
+
+/* Lines from the relay about the real proxy ("UP", "DOWN why") and about
+ * the engine ("TOOMANY cap"). */
 static void on_relay_status(struct sup *s)
 {
 	char buf[1024];
@@ -315,6 +346,8 @@ static void on_relay_status(struct sup *s)
 			proxy_down(s, line + 5);
 		else if (strcmp(line, "UP") == 0)
 			proxy_up(s);
+		else if (strncmp(line, "TOOMANY ", 8) == 0)
+			too_many_connections(s, line + 8);
 	}
 }
 
@@ -401,8 +434,13 @@ static void reap(struct sup *s)
 	}
 	if (got == s->eng->pid && !(s->got_shutdown_done && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)) {
 		char how[160];
-		mk_describe_exit(mk_engine_status(s->eng, ws), how, sizeof how);
-		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s", how);
+		ws = mk_engine_status(s->eng, ws);
+		mk_describe_exit(ws, how, sizeof how);
+		if (WIFEXITED(ws) && WEXITSTATUS(ws) == MK_ENGINE_EXIT_NOMEM)
+			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s: its limit is %d MiB ([sandbox] "
+					 "engine_memory_mb)", how, s->job->cfg->engine_memory_mb);
+		else
+			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s", how);
 	}
 	s->eng->pid = -1;
 }

@@ -51,7 +51,8 @@ struct mk_job {
 	const char *engine_proxy_user;
 	const char *engine_proxy_password;
 	int sigfd;                      /* signalfd for SIGINT/SIGTERM */
-	int relay_status_fd;            /* relay's "UP"/"DOWN why" lines, or -1 */
+	int relay_status_fd;            /* relay's "UP"/"DOWN why"/"TOOMANY cap" lines, or -1 */
+	int relay_conn_cap;             /* the relay's connection cap (relay.h), 0 = no relay */
 	int clean_stop;                 /* out: ShutdownDone received, resume data flushed */
 	int64_t outage_start_ms;        /* in/out: proxy down since (0 = up), kept across restarts */
 	int crashed;                    /* out: the engine died or broke the rules (restartable) */

@@ -34,6 +34,8 @@ struct sup {
 	int64_t outage_start_ms;    /* 0 = proxy up */
 	int paused_for_outage;
 	int final_drawn;            /* the last progress block was forced out */
+	int toomany_said;           /* the relay's "TOOMANY" was reported */
+	uint64_t fsize_limit;       /* the engine's RLIMIT_FSIZE as the broker last set it */
 	/* per job torrent (index = id - 1) */
 	int resume_sent[MK_MAX_TORRENTS];   /* AddTorrent carried saved resume data: 1, none: 0, refused: -1 */
 	int64_t meta_wait_ms[MK_MAX_TORRENTS]; /* magnet waiting for metadata since, 0 = has it */

@@ -23,6 +23,7 @@
 #include "exitcodes.h"
 #include "files.h"
 #include "jsonout.h"
+#include "rlimits.h"
 #include "sanitize.h"
 #include "clock.h"
 #include "supervise_int.h"
@@ -249,6 +250,20 @@ static void print_files(struct sup *s, uint32_t id, const Meerko__FileList *fl, 
 	mk_files_print(fl, want, stdout);
 }
 
+/* Before the engine may write a byte of this torrent: its RLIMIT_FSIZE must
+ * hold the largest file it will write (a lie raises only its own cap). */
+static int allow_file_sizes(struct sup *s, const Meerko__FileList *fl, const bool *want, char *err,
+			    size_t errlen)
+{
+	uint64_t need = mk_limits_fsize_for(fl, want);
+	if (need <= s->fsize_limit)
+		return 0;
+	if (mk_limits_raise_fsize(s->eng, need, err, errlen) != 0)
+		return -1;
+	s->fsize_limit = need;
+	return 0;
+}
+
 void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl)
 {
 	uint32_t id = fl->torrent_id; /* one we asked a list for (engine_msg.c) */
@@ -271,7 +286,8 @@ void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl)
 		/* Listed: it has nothing more to say to anyone while the others
 		 * are still being fetched (and stays paused: mk_tor_send_all). */
 		mk_sup_send_ref(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE, id);
-	} else if (mk_files_priorities(fl, want, &sp, err, sizeof err) != 0) {
+	} else if (allow_file_sizes(s, fl, want, err, sizeof err) != 0 ||
+		   mk_files_priorities(fl, want, &sp, err, sizeof err) != 0) {
 		fail_torrent(s, id, MK_EXIT_INTERNAL, "%s", err);
 	} else {
 		m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES;

@@ -130,6 +130,7 @@ static void on_add(struct engine *e, const Meerko__AddTorrent *a)
 	 * try one escape and report what happened (or die trying). */
 	const char *esc = magnet ? strstr(magnet, "dn=escape-") : NULL;
 	if (esc) {
+		mk_escape_set_save_path(a->save_path);
 		mk_escape_attempt(esc + strlen("dn=escape-"), err, sizeof err);
 		/* Reported as a failed add so the broker ends the run with it. */
 		send_event(e, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
@@ -424,6 +425,7 @@ int main(int argc, char **argv)
 	if (fcntl(e.fd, F_GETFD) < 0)
 		die("started without the broker's socket (run meerko-secure instead)");
 
+	mk_exit_on_out_of_memory(MK_ENGINE_EXIT_NOMEM);
 	/* Confinement comes before the first byte from the network. */
 	if (mk_confine_parse_args(&opts, argc, argv, why, sizeof why) != 0 ||
 	    mk_engine_confine(&opts, why, sizeof why) != 0)

@@ -9,5 +9,6 @@
 
 #define MK_ENGINE_EXIT_OK 0
 #define MK_ENGINE_EXIT_FATAL 2
+#define MK_ENGINE_EXIT_NOMEM 3   /* an allocation failed: its memory limit (RLIMIT_DATA) */
 
 #endif

@@ -27,6 +27,12 @@
  *                            Landlock and seccomp and stops setuid binaries;
  *                            memory may hold a proxy password, so no core
  *                            dumps and no same-uid ptrace or /proc/PID/mem.
+ *   c2. resource limits      RLIMIT_NPROC and RLIMIT_DATA (soft = hard: final),
+ *                            RLIMIT_FSIZE soft only (the broker raises it with
+ *                            prlimit once it knows the largest file; seccomp
+ *                            keeps the engine from raising it itself). Values
+ *                            and reasons: broker/rlimits.c. Sanitizer builds
+ *                            skip RLIMIT_DATA (the shadow memory exceeds it).
  *   d. Landlock              read-write below each --write-dir only; read-only
  *                            system libraries, CA certificates, CPU info; no
  *                            $HOME, /etc/meerko, /proc/PID. ABI >= 4: TCP connect
@@ -42,6 +48,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/landlock.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -138,6 +145,34 @@ static int fail_path(char *why, size_t whylen, const char *what, const char *pat
 
 /* ---------------------------------------------------------------- options */
 
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* "--max-tasks N" and its two siblings; returns 1 when argv[i] was one. */
+static int parse_limit(struct mk_confine_opts *o, int argc, char **argv, int *i, unsigned *seen)
+{
+	static const char *const names[] = { "--max-tasks", "--max-data", "--max-fsize" };
+	uint64_t *const dest[] = { &o->max_tasks, &o->max_data, &o->max_fsize };
+	for (unsigned k = 0; k < 3; k++) {
+		if (strcmp(argv[*i], names[k]) != 0)
+			continue;
+		if (*i + 1 >= argc || parse_u64(argv[*i + 1], dest[k]) != 0)
+			return -1;
+		*seen |= 1u << k;
+		(*i)++;
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_port(const char *s, uint16_t *out)
 {
 	char *end;
@@ -151,9 +186,17 @@ static int parse_port(const char *s, uint16_t *out)
 
 int mk_confine_parse_args(struct mk_confine_opts *o, int argc, char **argv, char *why, size_t whylen)
 {
+	unsigned seen = 0;
 	memset(o, 0, sizeof *o);
 	o->relay_port = MK_CONFINE_DEFAULT_RELAY_PORT;
 	for (int i = 1; i < argc; i++) {
+		int lim = parse_limit(o, argc, argv, &i, &seen);
+		if (lim == 1)
+			continue;
+		if (lim < 0) {
+			snprintf(why, whylen, "bad value for '%s'", argv[i]);
+			return -1;
+		}
 		if (strcmp(argv[i], "--unconfined") == 0) {
 			o->unconfined = true;
 		} else if (strcmp(argv[i], "--write-dir") == 0 && i + 1 < argc &&
@@ -167,6 +210,7 @@ int mk_confine_parse_args(struct mk_confine_opts *o, int argc, char **argv, char
 			return -1;
 		}
 	}
+	o->has_limits = seen == 7;
 	return 0;
 }
 
@@ -246,6 +290,42 @@ static int lock_privileges(char *why, size_t whylen)
 	if (setrlimit(RLIMIT_CORE, &none) != 0)
 		return fail(why, whylen, "setrlimit(RLIMIT_CORE)");
 	return 0;
+}
+
+/* c2. Lowering a limit needs no privilege; raising one back needs
+ * CAP_SYS_RESOURCE, which the engine does not have. */
+static int set_limit(int resource, const char *name, rlim_t soft, bool keep_hard, char *why,
+		     size_t whylen)
+{
+	struct rlimit r;
+	if (getrlimit(resource, &r) != 0)
+		return fail_path(why, whylen, "getrlimit", name);
+	if (soft > r.rlim_max)
+		soft = r.rlim_max; /* already lower: keep that */
+	r.rlim_cur = soft;
+	if (!keep_hard)
+		r.rlim_max = soft;
+	if (setrlimit(resource, &r) != 0)
+		return fail_path(why, whylen, "setrlimit", name);
+	return 0;
+}
+
+static int apply_limits(const struct mk_confine_opts *o, char *why, size_t whylen)
+{
+	if (!o->has_limits) {
+		snprintf(why, whylen, "confined engine started without --max-tasks, --max-data and --max-fsize");
+		return -1;
+	}
+	/* A write past RLIMIT_FSIZE then fails with EFBIG, which libtorrent
+	 * reports as a file error, instead of killing the engine silently. */
+	signal(SIGXFSZ, SIG_IGN);
+	if (set_limit(RLIMIT_NPROC, "RLIMIT_NPROC", o->max_tasks, false, why, whylen) != 0)
+		return -1;
+#ifndef MEERKO_SANITIZE
+	if (set_limit(RLIMIT_DATA, "RLIMIT_DATA", o->max_data, false, why, whylen) != 0)
+		return -1;
+#endif
+	return set_limit(RLIMIT_FSIZE, "RLIMIT_FSIZE", o->max_fsize, true, why, whylen);
 }
 
 /* Landlock binds only this thread and its future children: a thread that
@@ -504,6 +584,8 @@ int mk_engine_confine(const struct mk_confine_opts *o, char *why, size_t whylen)
 		return -1;
 	report.nnp = 1;
 	note_namespaces();
+	if (apply_limits(o, why, whylen) != 0)
+		return -1;
 	if (check_single_threaded(why, whylen) != 0 || apply_landlock(o, why, whylen) != 0)
 		return -1;
 	if (mk_seccomp_install(why, whylen) != 0)

@@ -20,6 +20,11 @@ struct mk_confine_opts {
 	size_t n_write_dirs;
 	uint16_t relay_port;                   /* --relay-port N: the only TCP port the
 						* engine may connect to (Landlock ABI >= 4) */
+	/* Resource limits (broker/rlimits.c decides them; required when confined). */
+	uint64_t max_tasks;                    /* --max-tasks N: RLIMIT_NPROC */
+	uint64_t max_data;                     /* --max-data BYTES: RLIMIT_DATA */
+	uint64_t max_fsize;                    /* --max-fsize BYTES: RLIMIT_FSIZE (soft) */
+	bool has_limits;                       /* all three were given */
 };
 
 /* What mk_engine_confine() turned on; 1 = active, 0 = not. Maps 1:1 onto

@@ -61,6 +61,21 @@
  *                  relay, all held open, then closed; "done (A associated,
  *                  R refused)". The test counts the proxy's logins: a full
  *                  association table must cost the proxy none.
+ *   threads        blocked: EAGAIN from pthread_create at the engine's
+ *                  RLIMIT_NPROC (or RLIMIT_DATA: thread stacks), far below
+ *                  the user's own quota. While it holds its threads it
+ *                  creates SAVE/escape-threads-holding and waits (<= 30 s)
+ *                  for SAVE/escape-threads-release, so a test can fork as
+ *                  the same user meanwhile.
+ *   memory         blocked: ENOMEM before 3 GiB are allocated and touched
+ *                  (RLIMIT_DATA).
+ *   memory-shared  killed (seccomp): 3 GiB of MAP_SHARED|MAP_ANONYMOUS
+ *                  memory, which RLIMIT_DATA would not count.
+ *   bigfile        blocked: EFBIG writing SAVE/escape-bigfile past
+ *                  RLIMIT_FSIZE (SIGXFSZ is ignored: an error, not a death).
+ *   relay-fds      blocked: of up to 1100 CONNECTs held open through the
+ *                  relay, those past its cap get a SOCKS5 failure; the
+ *                  broker must say "too many connections", not "proxy down".
  *   sanitizer      not an escape: a use after free in the confined engine,
  *                  to prove a sanitizer build reports it (symbolized) and
  *                  dies by SIGABRT rather than by a forbidden call made by
@@ -73,18 +88,22 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <dirent.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine_confine.h"
@@ -380,6 +399,206 @@ static void try_terminal(char *out, size_t outlen)
 			 "bytes of escapes, for the broker to sanitise)", w);
 }
 
+/* ------------------------------------------------- resource limits (#6) */
+
+static const char *save_path = ".";
+
+void mk_escape_set_save_path(const char *path)
+{
+	save_path = path && path[0] ? path : ".";
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static pthread_mutex_t hold_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hold_cond = PTHREAD_COND_INITIALIZER;
+static int hold_release;
+
+static void *hold_thread(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&hold_lock);
+	while (!hold_release)
+		pthread_cond_wait(&hold_cond, &hold_lock);
+	pthread_mutex_unlock(&hold_lock);
+	return NULL;
+}
+
+/* Tells the test the threads are held, waits (bounded) for its go-ahead. */
+static void hold_for_test(void)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/escape-threads-holding", save_path);
+	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof path, "%s/escape-threads-release", save_path);
+	struct stat st;
+	for (int i = 0; i < 300 && stat(path, &st) != 0; i++)
+		sleep_ms(100);
+}
+
+#define THREADS_MAX 4096
+
+static void try_threads(char *out, size_t outlen)
+{
+	static pthread_t t[THREADS_MAX];
+	int n = 0, err = 0;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024); /* the limit, not memory, must stop it */
+	while (n < THREADS_MAX && (err = pthread_create(&t[n], &attr, hold_thread, NULL)) == 0)
+		n++;
+	pthread_attr_destroy(&attr);
+	hold_for_test();
+	pthread_mutex_lock(&hold_lock);
+	hold_release = 1;
+	pthread_cond_broadcast(&hold_cond);
+	pthread_mutex_unlock(&hold_lock);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+	if (err)
+		snprintf(out, outlen, "escape threads: blocked (%s %s after %d threads)",
+			 strerrorname_np(err), strerror(err), n);
+	else
+		snprintf(out, outlen, "escape threads: SUCCEEDED (%d threads)", n);
+}
+
+#define MEMORY_GOAL_MB 3072
+#define MEMORY_CHUNK_MB 64
+
+static void try_memory(char *out, size_t outlen)
+{
+	static char *chunk[MEMORY_GOAL_MB / MEMORY_CHUNK_MB];
+	int n = 0, err = 0;
+	for (; n < MEMORY_GOAL_MB / MEMORY_CHUNK_MB; n++) {
+		chunk[n] = malloc((size_t)MEMORY_CHUNK_MB << 20);
+		if (!chunk[n]) {
+			err = errno;
+			break;
+		}
+		memset(chunk[n], 0xa5, (size_t)MEMORY_CHUNK_MB << 20); /* touched: really used */
+	}
+	for (int i = 0; i < n; i++)
+		free(chunk[i]);
+	if (err)
+		snprintf(out, outlen, "escape memory: blocked (%s %s after %d MiB)", strerrorname_np(err),
+			 strerror(err), n * MEMORY_CHUNK_MB);
+	else
+		snprintf(out, outlen, "escape memory: SUCCEEDED (allocated and touched %d MiB)",
+			 MEMORY_GOAL_MB);
+}
+
+static void try_memory_shared(char *out, size_t outlen)
+{
+	size_t len = (size_t)MEMORY_GOAL_MB << 20;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		blocked(out, outlen, "memory-shared", errno);
+		return;
+	}
+	memset(p, 0xa5, len);
+	munmap(p, len);
+	snprintf(out, outlen, "escape memory-shared: SUCCEEDED (touched %d MiB of shared memory)",
+		 MEMORY_GOAL_MB);
+}
+
+#define BIGFILE_NOLIMIT_BYTES (64ull << 20)
+
+static void try_bigfile(char *out, size_t outlen)
+{
+	static char buf[1 << 20];
+	char path[4200];
+	struct rlimit r;
+	getrlimit(RLIMIT_FSIZE, &r);
+	uint64_t goal = r.rlim_cur == RLIM_INFINITY ? BIGFILE_NOLIMIT_BYTES : r.rlim_cur + sizeof buf;
+	snprintf(path, sizeof path, "%s/escape-bigfile", save_path);
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		blocked(out, outlen, "bigfile", errno);
+		return;
+	}
+	uint64_t done = 0;
+	int err = 0;
+	while (done < goal && !err) {
+		ssize_t w = write(fd, buf, sizeof buf);
+		if (w > 0)
+			done += (uint64_t)w;
+		else
+			err = w < 0 ? errno : EIO;
+	}
+	close(fd);
+	unlink(path);
+	if (err)
+		snprintf(out, outlen, "escape bigfile: blocked (%s %s after %llu bytes)",
+			 strerrorname_np(err), strerror(err), (unsigned long long)done);
+	else
+		snprintf(out, outlen, "escape bigfile: SUCCEEDED (wrote %llu bytes)",
+			 (unsigned long long)done);
+}
+
+#define RELAY_CONNS 1100
+
+/* One non-blocking connection to the relay with a greeting and a CONNECT
+ * to the seeder (127.0.0.4:6881) already queued. */
+static int relay_open(void)
+{
+	static const uint8_t req[] = { 5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 4, 0x1a, 0xe1 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(1080) };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    send(fd, req, sizeof req, MSG_NOSIGNAL) != (ssize_t)sizeof req) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* 1: CONNECT succeeded, 0: refused or closed. Waits at most ms. */
+static int relay_answer(int fd, int ms)
+{
+	uint8_t r[12];
+	size_t have = 0;
+	while (have < sizeof r) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, ms) != 1)
+			return 0;
+		ssize_t n = recv(fd, r + have, sizeof r - have, 0);
+		if (n <= 0)
+			return 0;
+		have += (size_t)n;
+	}
+	return r[1] == 0 && r[3] == 0; /* method no-auth, reply succeeded */
+}
+
+static void try_relay_fds(char *out, size_t outlen)
+{
+	static int fd[RELAY_CONNS];
+	int n = 0, ok = 0, err = 0;
+	for (; n < RELAY_CONNS; n++)
+		if ((fd[n] = relay_open()) < 0) {
+			err = errno;
+			break;
+		}
+	for (int i = 0; i < n; i++)
+		ok += relay_answer(fd[i], 3000);
+	sleep_ms(5000); /* held open across the relay's health probes */
+	for (int i = 0; i < n; i++)
+		close(fd[i]);
+	if (ok < n)
+		snprintf(out, outlen, "escape relay-fds: blocked (%d of %d connections refused%s%s)", n - ok,
+			 n, err ? "; stopped opening at " : "", err ? strerrorname_np(err) : "");
+	else
+		snprintf(out, outlen, "escape relay-fds: SUCCEEDED (all %d connections relayed)", n);
+}
+
 #ifdef MEERKO_SANITIZE
 /* Reads a heap block after free(): AddressSanitizer aborts the engine
  * here and never returns. volatile: the read must not be optimised out. */
@@ -660,6 +879,16 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_relay_udp_flood(out, outlen, label, arg);
 	else if (strcmp(name, "sanitizer") == 0)
 		try_sanitizer(out, outlen);
+	else if (strcmp(name, "threads") == 0)
+		try_threads(out, outlen);
+	else if (strcmp(name, "memory") == 0)
+		try_memory(out, outlen);
+	else if (strcmp(name, "memory-shared") == 0)
+		try_memory_shared(out, outlen);
+	else if (strcmp(name, "bigfile") == 0)
+		try_bigfile(out, outlen);
+	else if (strcmp(name, "relay-fds") == 0)
+		try_relay_fds(out, outlen);
 	else
 		snprintf(out, outlen, "escape %s: unknown attempt", label);
 }

@@ -11,4 +11,7 @@
  * "escape NAME: SUCCEEDED (...)" into out. May not return (killed by seccomp). */
 void mk_escape_attempt(const char *name, char *out, size_t outlen);
 
+/* The save dir of the torrent that asked (attempts that need a file). */
+void mk_escape_set_save_path(const char *path);
+
 #endif

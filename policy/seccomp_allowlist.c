@@ -44,6 +44,7 @@
  *   socket() of any type but SOCK_STREAM/SOCK_DGRAM (SOCK_RAW, SOCK_PACKET,
  *     SOCK_SEQPACKET, ...), or a protocol other than the type's own
  *                                           - raw packets, module autoload
+ *   mmap(MAP_SHARED|MAP_ANONYMOUS)          - memory RLIMIT_DATA does not count
  * Filters are installed before the engine has threads; TSYNC would still
  * apply this one to every thread if it had.
  *
@@ -78,8 +79,12 @@
 static const struct mk_sc_rule rules[] = {
 	/* --- memory --- */
 	ALLOW(brk, "glibc malloc"),
-	ALLOW_IF(mmap, ARG_BITS(2, PROT_EXEC, 0),
-		 "malloc, thread stacks, libtorrent's mapped files; never executable"),
+	ALLOW_IF2(mmap, ARG_BITS(2, PROT_EXEC, 0), ARG_BITS(3, MAP_ANONYMOUS, 0),
+		  "libtorrent's mapped files (MAP_SHARED of a file it opened); never executable"),
+	ALLOW_IF2(mmap, ARG_BITS(2, PROT_EXEC, 0),
+		  ARG_BITS(3, MAP_ANONYMOUS | MAP_TYPE, MAP_ANONYMOUS | MAP_PRIVATE),
+		  "malloc, thread stacks: private, so RLIMIT_DATA counts them. Shared anonymous "
+		  "memory is not counted: it would get around the memory limit"),
 	ALLOW_IF(mprotect, ARG_BITS(2, PROT_EXEC, 0),
 		 "thread stack guard pages, malloc arenas; never executable"),
 	ALLOW(munmap, "counterpart of mmap"),

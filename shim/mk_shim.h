@@ -93,6 +93,9 @@ typedef struct {
 mk_session *mk_session_create(const mk_settings *s, char *err, size_t errlen);
 void mk_session_destroy(mk_session *s);   /* blocks until libtorrent stopped */
 const char *mk_libtorrent_version(void);
+/* From now on, a failed C++ allocation (libtorrent's, any thread) ends the
+ * process with _exit(code). */
+void mk_exit_on_out_of_memory(int code);
 
 /* Exactly one of (torrent,torrent_len) or magnet is given. resume may be NULL.
  * Returns 0 on success; the outcome also arrives as ADDED / ADD_FAILED. */

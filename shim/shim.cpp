@@ -47,6 +47,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <new>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -560,7 +561,22 @@ lt::torrent_handle mk_shim_handle(mk_session *s, uint32_t id)
 	return e ? e->handle : lt::torrent_handle();
 }
 
+static int g_oom_exit_code = 1;
+
+/* operator new failed in any thread (the engine's RLIMIT_DATA): a known
+ * exit code instead of std::bad_alloc -> terminate -> SIGABRT. */
+static void exit_out_of_memory()
+{
+	_exit(g_oom_exit_code);
+}
+
 extern "C" {
+
+void mk_exit_on_out_of_memory(int code)
+{
+	g_oom_exit_code = code;
+	std::set_new_handler(exit_out_of_memory);
+}
 
 const char *mk_libtorrent_version(void)
 {

@@ -212,6 +212,110 @@ if grep -q '^MEERKO_SANITIZE:BOOL=ON' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; t
 	fi
 fi
 
+# ---- Resource limits (the engine's own: broker/rlimits.c, relay.c).
+# Threads: the user's process quota (ulimit -u, here LIMIT for the client)
+# must survive an engine that creates threads until it cannot. A fork by
+# the same user (nobody: the engine's uid in both modes) while the engine
+# holds its threads must work. As root the engine's cap is the uid's tasks
+# at start + 64 + the relay's threads (<= 515); as a user, 64 in the
+# engine's own user namespace.
+USER_CONFIG=$SWARM_DIR/meerko-user.ini
+mkdir -p "$SWARM_DIR/state-user"
+chown nobody "$SWARM_DIR/state-user"
+write_user_config() {
+	printf '[proxy]\nhost = %s\nport = %s\n[ui]\nprogress = none\n[sandbox]\nmode = required\n[killswitch]\nmax_restarts = 0\n[state]\ndir = %s\n' \
+		"$SWARM_PROXY_IP" "$SWARM_PROXY_PORT" "$SWARM_DIR/state-user" >"$USER_CONFIG"
+	chown nobody "$USER_CONFIG"
+	chmod 600 "$USER_CONFIG"
+}
+nobody_tasks() { ps -L -u nobody --no-headers | wc -l; }
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+attempt_bg() { # NAME AS(root|user) PRLIMIT-OPTION...: starts meerko, sets MEERKO_PID, LOG
+	local name=$1 as=$2 runas=() config=$CONFIG
+	shift 2
+	write_config required
+	if [[ $as == user ]]; then
+		write_user_config
+		runas=("${NOBODY[@]}")
+		config=$USER_CONFIG
+	fi
+	LOG=$SWARM_LOGS/$name-$as
+	timeout -k 5 90 prlimit "$@" -- "${runas[@]}" "$BIN/meerko-secure" --config "$config" -o "$OUT" \
+		"magnet:?xt=urn:btih:$HASH&dn=escape-$name" >"$LOG.out" 2>"$LOG.err" </dev/null &
+	MEERKO_PID=$!
+}
+finish_bg() { # NAME AS -> RC, ERR
+	RC=0
+	wait "$MEERKO_PID" || RC=$?
+	ERR=$(cat "$LOG.err")
+	swarm_log "escape $1 (as $2): rc=$RC: $ERR"
+}
+user_can_fork() { # LIMIT: nobody, under ulimit -u LIMIT, starts a child
+	"${NOBODY[@]}" prlimit --nproc="$1" -- /usr/bin/python3 -c '
+import os
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+os.waitpid(pid, 0)
+print("forked")' 2>&1 | grep -q '^forked$'
+}
+threads_attempt() { # AS
+	local as=$1 base i
+	base=$(nobody_tasks)
+	QUOTA=$((base + 64 + 515 + 300))
+	rm -f "$OUT"/escape-threads-*
+	attempt_bg threads "$as" --nproc="$QUOTA"
+	for ((i = 0; i < 300; i++)); do
+		[[ ! -e $OUT/escape-threads-holding ]] || break
+		sleep 0.1
+	done
+	FORKED=0
+	user_can_fork "$QUOTA" && FORKED=1
+	swarm_log "threads ($as): nobody had $base tasks, quota $QUOTA, $(nobody_tasks) while the engine held its threads, fork as nobody: $FORKED"
+	touch "$OUT/escape-threads-release"
+	finish_bg threads "$as"
+	rm -f "$OUT"/escape-threads-*
+	THREADS=$(sed -n 's/.*escape threads: blocked ([^)]* after \([0-9]*\) threads).*/\1/p' <<<"$ERR")
+}
+threads_capped() { # CAP
+	[[ $FORKED == 1 && -n $THREADS ]] && ((THREADS < $1)) && blocked threads 'EAGAIN'
+}
+threads_attempt user
+swarm_check "threads (as a user): stop at the engine's cap of 64 (got ${THREADS:-none}) and the user can still fork" \
+	threads_capped 64
+threads_attempt root
+swarm_check "threads (as root, engine as nobody): stop before the user's quota (got ${THREADS:-none}) and nobody can still fork" \
+	threads_capped $((QUOTA - 300))
+
+# Memory: 3 GiB malloc'd and touched must fail at RLIMIT_DATA (1024 MiB).
+# Sanitizer builds do not set RLIMIT_DATA (their shadow memory exceeds it).
+if ! grep -q '^MEERKO_SANITIZE:BOOL=ON' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
+	attempt memory required
+	swarm_check "memory: 3 GiB allocated and touched: refused (ENOMEM) below 1024 MiB" \
+		blocked memory 'ENOMEM.*after ([0-9]|[1-9][0-9]|[1-9][0-9][0-9]|10[01][0-9]) MiB'
+fi
+
+# The way around RLIMIT_DATA: shared anonymous memory (not counted by it).
+attempt memory-shared required
+swarm_check "memory-shared: 3 GiB of MAP_SHARED|MAP_ANONYMOUS: the engine is killed (seccomp)" killed
+
+# File size: before any file list, no file may grow past 16 MiB.
+attempt bigfile required
+swarm_check "bigfile: writing past RLIMIT_FSIZE in the save dir fails with EFBIG (no silent death by SIGXFSZ)" \
+	blocked bigfile 'EFBIG'
+[[ ! -e $OUT/escape-bigfile ]] || rm -f "$OUT/escape-bigfile"
+
+# Relay descriptors: with the client's RLIMIT_NOFILE at 1024 (a common
+# default), 1100 connections held open through the relay must be refused
+# past its cap, reported as the engine's doing, never as "proxy down".
+attempt_bg relay-fds root --nofile=1024
+finish_bg relay-fds root
+relay_refused() {
+	blocked relay-fds 'refused' && [[ $ERR == *"the engine opened too many connections"* && $ERR != *"proxy down"* ]]
+}
+swarm_check "relay-fds: 1100 connections with 1024 descriptors: refused past the relay's cap, 'too many connections', no 'proxy down'" \
+	relay_refused
+
 # Negative controls: unconfined, the same attempts get through.
 attempt connect off
 swarm_check "control: unconfined, the direct connect succeeds" succeeded connect

@@ -17,7 +17,7 @@ mkdir -p "$BIN"
 cp "$BUILD_DIR/bin/meerko-secure" "$BUILD_DIR/bin/meerko-engine" "$BIN/"
 chmod 755 "$BIN" "$BIN"/*
 layers=(network\ namespace mount\ namespace pid\ namespace uts\ namespace ipc\ namespace
-	relay capabilities no_new_privs seccomp landlock)
+	relay capabilities no_new_privs seccomp landlock resource\ limits)
 all_active() { # OUTPUT
 	local l
 	for l in "${layers[@]}"; do
