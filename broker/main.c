@@ -32,6 +32,7 @@
 #include "relay.h"
 #include "sandbox.h"
 #include "sandbox_check.h"
+#include "savedir_guard.h"
 #include "secret.h"
 #include "state.h"
 #include "socks5.h"
@@ -309,9 +310,12 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 	if (load_inputs(cli, err, sizeof err) != 0)
 		return fail(MK_EXIT_INPUT, err);
 	int code = MK_EXIT_OK;
-	if (mk_savedir_prepare(cfg.save_dir, save, sizeof save, err, sizeof err) != 0)
+	/* Judged before anything is created, and again once it exists. */
+	if (mk_savedir_check_private(cfg.save_dir, cfg.source, cfg.state_dir, err, sizeof err) != 0)
+		code = fail(MK_EXIT_USAGE, err);
+	else if (mk_savedir_prepare(cfg.save_dir, save, sizeof save, err, sizeof err) != 0)
 		code = fail(MK_EXIT_DISK, err);
-	else if (mk_savedir_check_private(save, cfg.source, err, sizeof err) != 0)
+	else if (mk_savedir_check_private(save, cfg.source, cfg.state_dir, err, sizeof err) != 0)
 		code = fail(MK_EXIT_USAGE, err);
 	else if (check_proxy(&cfg, err, sizeof err) != 0)
 		code = fail(MK_EXIT_PROXY, err);
