@@ -57,7 +57,7 @@ static int load_config(const struct mk_cli *cli, struct mk_config *cfg, char *er
 		return -1;
 	if (found == 1 && mk_config_load_file(cfg, path, err, errlen) != 0)
 		return -1;
-	if (mk_cli_apply(cli, cfg, err, errlen) != 0)
+	if (mk_cli_apply(cli, cfg, err, errlen) != 0 || mk_config_read_password_file(cfg, err, errlen) != 0)
 		return -1;
 	return mk_config_validate(cfg, err, errlen);
 }
@@ -353,6 +353,9 @@ int main(int argc, char **argv)
 	/* The broker may hold a proxy password: no core dumps, no same-uid
 	 * ptrace or /proc/PID/mem reads of it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Out of the environment at once: /proc/PID/environ shows it to the
+	 * same user while a process is dumpable, and every child copies it. */
+	mk_secret_take_proxy_env();
 	if (mk_cli_parse(&cli, argc, argv, err, sizeof err) != 0)
 		return fail(MK_EXIT_USAGE, err);
 	if (cli.help) {

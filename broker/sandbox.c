@@ -113,8 +113,11 @@ static int map_ids(const struct mk_sandbox *sb)
 {
 	char line[64];
 	/* /proc/self/{uid,gid}_map belong to root while we are non-dumpable (inherited
-	 * from the broker). The child already wiped its copy of the password
-	 * (spawn.c) and is about to exec, so being dumpable here exposes nothing. */
+	 * from the broker). Dumpable, this child's memory and /proc/PID/environ
+	 * are open to the user's other processes until exec: it already wiped
+	 * its copy of the in-memory password (spawn.c), and its environment
+	 * block never held it (the broker took $MEERKO_PROXY_PASSWORD out of
+	 * its own, first thing in main, before any fork). */
 	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
 		return -1;
 	if (write_file("/proc/self/setgroups", "deny") != 0)

@@ -382,6 +382,30 @@ row max-connections-per-torrent-bad 2 "--max-connections-per-torrent: [download]
 row ini-sequential-bad 2 "[download] sequential: 'maybe' is not a boolean" --config "[download]
 sequential = maybe" -- -o @SAVE@ "$FIX/good.torrent"
 
+# [proxy] password_file: refused unless private to the user, present, and the only password
+(umask 077 && printf 'file-pass\n' >"$FIX/password-group-readable" && printf 'file-pass\n' >"$FIX/password-ok")
+chmod 640 "$FIX/password-group-readable"
+row password-file-group-readable 2 "[proxy] password_file $FIX/password-group-readable: readable or writable by group/others" \
+	--config "$BASE_INI
+[proxy]
+username = someone
+password_file = $FIX/password-group-readable" -- -o @SAVE@ "$FIX/good.torrent"
+row password-file-missing 2 "[proxy] password_file $FIX/no-such-password: No such file or directory" --config "$BASE_INI
+[proxy]
+username = someone
+password_file = $FIX/no-such-password" -- -o @SAVE@ "$FIX/good.torrent"
+row password-file-and-password 2 "[proxy] password_file and a password ([proxy] password or \$MEERKO_PROXY_PASSWORD) are both set" \
+	--config "$BASE_INI
+[proxy]
+username = someone
+password = in-the-ini
+password_file = $FIX/password-ok" -- -o @SAVE@ "$FIX/good.torrent"
+row password-file-and-env 2 "are both set: give the password one way only" --env MEERKO_PROXY_PASSWORD=from-env \
+	--config "$BASE_INI
+[proxy]
+username = someone
+password_file = $FIX/password-ok" -- -o @SAVE@ "$FIX/good.torrent"
+
 # a file name is often chosen by whoever offered the download: a newline or a
 # terminal escape in it must not reach stderr raw (one line, no escape)
 row name-with-newline 3 "No such file or directory" --then no_escape -- -o @SAVE@ \
