@@ -38,6 +38,7 @@
 #include "socks5.h"
 #include "spawn.h"
 #include "supervise.h"
+#include "userns_diag.h"
 
 #define MK_PROBE_TIMEOUT_MS 5000
 #define MK_MAX_RESTARTS 100
@@ -211,8 +212,12 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 	if (mk_sandbox_plan(sb, save, err, errlen) != 0)
 		return MK_EXIT_SANDBOX;
 	int r = mk_engine_spawn(engine, sb, &rs->eng, err, errlen);
+	if (r == MK_SANDBOX_SAVEDIR)
+		return MK_EXIT_DISK;
+	if (r != 0 && sb->userns)
+		mk_userns_explain(err, errlen); /* which setting forbids the user namespace, if one does */
 	if (r != 0)
-		return r == MK_SANDBOX_SAVEDIR ? MK_EXIT_DISK : MK_EXIT_SANDBOX;
+		return MK_EXIT_SANDBOX;
 	return start_relay(rs, cfg, sb, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
 }
 

@@ -188,8 +188,7 @@ int mk_sandbox_enter(const struct mk_sandbox *sb, int setup_fd)
 {
 	int flags = CLONE_NEWNET | (sb->userns ? CLONE_NEWUSER : 0);
 	if (unshare(flags) != 0)
-		return fail(setup_fd, sb->userns ? "cannot create a user+network namespace "
-						   "(unprivileged user namespaces disabled?)"
+		return fail(setup_fd, sb->userns ? "cannot create a user+network namespace" /* main.c names the setting */
 						 : "cannot create a network namespace");
 	if (sb->userns && map_ids(sb) != 0)
 		return fail(setup_fd, "cannot write the user namespace id maps");

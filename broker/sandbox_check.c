@@ -19,6 +19,7 @@
 #include "sandbox.h"
 #include "sandbox_check.h"
 #include "spawn.h"
+#include "userns_diag.h"
 
 static void line(FILE *out, const char *layer, bool ok, const char *note)
 {
@@ -96,6 +97,8 @@ int mk_sandbox_check(FILE *out)
 	    (geteuid() == 0 && chown(dir, sb.uid, sb.gid) != 0)) {
 		fprintf(out, "%s\n", err);
 	} else if (mk_engine_spawn(engine, &sb, &p, err, sizeof err) != 0) {
+		if (sb.userns)
+			mk_userns_explain(err, sizeof err);
 		line(out, sb.userns ? "user namespace" : "network namespace", false, err);
 	} else {
 		snprintf(err, sizeof err, "unprivileged, uid %u mapped to itself", (unsigned)sb.uid);
