@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "secret.h"
 #include "filespec.h"
 #include "sanitize.h"
 
@@ -218,7 +219,7 @@ int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_
 	}
 	if (cli->no_proxy && mk_config_set(c, "proxy", "type", "none", "--no-proxy", err, errlen) != 0)
 		return -1;
-	const char *pw = getenv("MEERKO_PROXY_PASSWORD");
+	const char *pw = mk_secret_proxy_env(); /* taken out of the environment by main */
 	if (apply(c, "proxy", "username", cli->proxy_user, "--proxy-user", err, errlen) ||
 	    apply(c, "proxy", "password", pw && *pw ? pw : NULL, "$MEERKO_PROXY_PASSWORD", err, errlen) ||
 	    apply(c, "download", "save_dir", cli->output_dir, "--output", err, errlen) ||

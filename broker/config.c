@@ -399,6 +399,7 @@ static const struct mk_key key_table[] = {
 	K_PORT("proxy", "port", proxy_port),
 	K_TEXT("proxy", "username", proxy_user, parse_string),
 	K_TEXT("proxy", "password", proxy_password, parse_string),
+	K_TEXT("proxy", "password_file", proxy_password_file, parse_path),
 	K_BOOL("proxy", "required", proxy_required),
 	K_BOOL("proxy", "allow_private_destinations", allow_private_dest),
 	K_BOOL("privacy", "anonymous_mode", anonymous_mode),

@@ -31,6 +31,7 @@ struct mk_config {
 	uint16_t proxy_port;              /* port = 1..65535 (default 1080) */
 	char proxy_user[MK_CFG_STR];      /* username = (default empty) */
 	char proxy_password[MK_CFG_STR];  /* password = (default empty) */
+	char proxy_password_file[PATH_MAX]; /* password_file = PATH: first line is the password */
 	bool proxy_required;              /* required = true: refuse to run without a proxy */
 	bool allow_private_dest;          /* allow_private_destinations (default false) */
 	/* [privacy] */
@@ -86,6 +87,14 @@ int mk_config_load_file(struct mk_config *c, const char *path, char *err, size_t
  * /etc/meerko/meerko.ini. Returns 1 and fills out if found, 0 if none,
  * -1 (err filled) if an explicit path is missing. */
 int mk_config_find(const char *explicit_path, char *out, size_t outlen, char *err, size_t errlen);
+
+/* [proxy] password_file, when set: reads the password from its first line
+ * (trailing newline stripped) into proxy_password. The file must be a
+ * regular file owned by the user running meerko-secure (or root) and not
+ * readable or writable by group/others; it and a password from [proxy]
+ * password or $MEERKO_PROXY_PASSWORD are mutually exclusive. Call after
+ * the file and the command line are applied. Returns 0 or -1 with err. */
+int mk_config_read_password_file(struct mk_config *c, char *err, size_t errlen);
 
 /* Cross-field checks after everything is loaded (e.g. proxy required but
  * type = none; password without username). Returns 0 or -1 with err. */

@@ -227,6 +227,82 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
+/* [proxy] password_file                                               */
+/* ------------------------------------------------------------------ */
+
+/* Why the file (fstat'ed as st) may not hold the password, or NULL. */
+static const char *password_file_unsafe(const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return "not a regular file";
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return "owned by another user, who could change the password meerko-secure sends";
+	if (st->st_mode & 077)
+		return "readable or writable by group/others";
+	return NULL;
+}
+
+/* The first line of fd into buf (at most len - 1 bytes, '\n' stripped).
+ * Returns its length, or -1 when the line does not fit. */
+static ssize_t read_first_line(int fd, char *buf, size_t len)
+{
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, len - 1 - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		have += (size_t)n;
+		buf[have] = '\0';
+		char *nl = memchr(buf, '\n', have);
+		if (nl) {
+			*nl = '\0';
+			return nl - buf;
+		}
+		if (n == 0)
+			return (ssize_t)have;
+		if (have == len - 1)
+			return -1;
+	}
+}
+
+int mk_config_read_password_file(struct mk_config *c, char *err, size_t errlen)
+{
+	const char *path = c->proxy_password_file;
+	char line[MK_CFG_STR + 2];
+	struct stat st;
+	const char *why = NULL;
+	ssize_t n = -1;
+
+	if (path[0] == '\0')
+		return 0;
+	if (c->proxy_password[0] != '\0') {
+		mk_config_err(err, errlen, "[proxy] password_file and a password ([proxy] password or "
+			"$MEERKO_PROXY_PASSWORD) are both set: give the password one way only");
+		return -1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		why = strerror(errno);
+	else if ((why = password_file_unsafe(&st)) == NULL) {
+		n = read_first_line(fd, line, sizeof line);
+		why = n < 0 ? "the first line is longer than 255 characters or cannot be read"
+		      : n == 0 ? "the first line is empty" : NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (why == NULL && mk_config_set(c, "proxy", "password", line, path, err, errlen) != 0)
+		n = -1;
+	else if (why != NULL)
+		mk_config_err(err, errlen, "[proxy] password_file %s: %s%s%s", path, why,
+			strstr(why, "group/others") ? "; run: chmod 600 " : "",
+			strstr(why, "group/others") ? path : "");
+	explicit_bzero(line, sizeof line);
+	return why == NULL && n > 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
 /* Finding the file                                                    */
 /* ------------------------------------------------------------------ */
 

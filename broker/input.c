@@ -222,33 +222,3 @@ int mk_savedir_prepare(const char *dir, char *out, size_t outlen, char *err, siz
 	free(abs);
 	return 0;
 }
-
-/* 1 if path is dir itself or below it (both absolute, canonical). */
-static int is_within(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	if (n == 1 && dir[0] == '/')
-		return 1;
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
-int mk_savedir_check_private(const char *save_abs, const char *config_path, char *err, size_t errlen)
-{
-	char *cfg = config_path && config_path[0] ? realpath(config_path, NULL) : NULL;
-	const char *home_env = getenv("HOME");
-	char *home = home_env && home_env[0] == '/' ? realpath(home_env, NULL) : NULL;
-	int bad = 0;
-	if (cfg && is_within(cfg, save_abs)) {
-		snprintf(err, errlen, "save dir %s contains your config file %s: the download engine "
-			 "could read the proxy password there; use a dedicated folder", save_abs, cfg);
-		bad = 1;
-	} else if (home && is_within(home, save_abs)) {
-		snprintf(err, errlen, "save dir %s contains your home directory: the download engine "
-			 "could read and change everything in it; use a dedicated folder such as ~/Downloads",
-			 save_abs);
-		bad = 1;
-	}
-	free(cfg);
-	free(home);
-	return bad ? -1 : 0;
-}

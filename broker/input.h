@@ -39,9 +39,4 @@ int mk_inputs_check(const struct mk_input *in, size_t n, char *err, size_t errle
  * directory, and returns its absolute path in out. Returns 0 or -1 + err. */
 int mk_savedir_prepare(const char *dir, char *out, size_t outlen, char *err, size_t errlen);
 
-/* The engine may read and write everything below the save dir (Landlock):
- * refuse a save dir that holds the config file (the proxy password) or the
- * user's home (keys, browser profiles). Returns 0 or -1 + err. */
-int mk_savedir_check_private(const char *save_abs, const char *config_path, char *err, size_t errlen);
-
 #endif

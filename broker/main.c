@@ -34,11 +34,13 @@
 #include "sandbox.h"
 #include "sandbox_fs.h"
 #include "sandbox_check.h"
+#include "savedir_guard.h"
 #include "secret.h"
 #include "state.h"
 #include "socks5.h"
 #include "spawn.h"
 #include "supervise.h"
+#include "userns_diag.h"
 
 #define MK_PROBE_TIMEOUT_MS 5000
 #define MK_MAX_RESTARTS 100
@@ -58,7 +60,7 @@ static int load_config(const struct mk_cli *cli, struct mk_config *cfg, char *er
 		return -1;
 	if (found == 1 && mk_config_load_file(cfg, path, err, errlen) != 0)
 		return -1;
-	if (mk_cli_apply(cli, cfg, err, errlen) != 0)
+	if (mk_cli_apply(cli, cfg, err, errlen) != 0 || mk_config_read_password_file(cfg, err, errlen) != 0)
 		return -1;
 	return mk_config_validate(cfg, err, errlen);
 }
@@ -214,8 +216,12 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 	struct mk_engine_limits lim;
 	mk_limits_plan(&lim, sb, cfg->engine_memory_mb, mk_relay_conn_cap() + MK_RELAY_THREADS_FIXED);
 	int r = mk_engine_spawn(engine, sb, &lim, &rs->eng, err, errlen);
+	if (r == MK_SANDBOX_SAVEDIR)
+		return MK_EXIT_DISK;
+	if (r != 0 && sb->userns)
+		mk_userns_explain(err, errlen); /* which setting forbids the user namespace, if one does */
 	if (r != 0)
-		return r == MK_SANDBOX_SAVEDIR ? MK_EXIT_DISK : MK_EXIT_SANDBOX;
+		return MK_EXIT_SANDBOX;
 	return start_relay(rs, cfg, sb, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
 }
 
@@ -318,9 +324,12 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 	if (load_inputs(cli, err, sizeof err) != 0)
 		return fail(MK_EXIT_INPUT, err);
 	int code = MK_EXIT_OK;
-	if (mk_savedir_prepare(cfg.save_dir, save, sizeof save, err, sizeof err) != 0)
+	/* Judged before anything is created, and again once it exists. */
+	if (mk_savedir_check_private(cfg.save_dir, cfg.source, cfg.state_dir, err, sizeof err) != 0)
+		code = fail(MK_EXIT_USAGE, err);
+	else if (mk_savedir_prepare(cfg.save_dir, save, sizeof save, err, sizeof err) != 0)
 		code = fail(MK_EXIT_DISK, err);
-	else if (mk_savedir_check_private(save, cfg.source, err, sizeof err) != 0)
+	else if (mk_savedir_check_private(save, cfg.source, cfg.state_dir, err, sizeof err) != 0)
 		code = fail(MK_EXIT_USAGE, err);
 	else if (check_proxy(&cfg, err, sizeof err) != 0)
 		code = fail(MK_EXIT_PROXY, err);
@@ -358,6 +367,9 @@ int main(int argc, char **argv)
 	/* The broker may hold a proxy password: no core dumps, no same-uid
 	 * ptrace or /proc/PID/mem reads of it. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Out of the environment at once: /proc/PID/environ shows it to the
+	 * same user while a process is dumpable, and every child copies it. */
+	mk_secret_take_proxy_env();
 	if (mk_cli_parse(&cli, argc, argv, err, sizeof err) != 0)
 		return fail(MK_EXIT_USAGE, err);
 	if (cli.help) {

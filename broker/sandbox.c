@@ -41,22 +41,19 @@
 #include "sandbox.h"
 #include "sandbox_fs.h"
 
-int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size_t errlen)
+int mk_sandbox_engine_ids(bool *userns, uid_t *uid, gid_t *gid, char *err, size_t errlen)
 {
-	memset(sb, 0, sizeof *sb);
-	sb->enabled = true;
-	sb->relay_port = MK_RELAY_INSIDE_PORT;
-	sb->save_dir = save_dir;
+	*userns = false;
 	if (geteuid() != 0) {
-		sb->userns = true;
-		sb->uid = geteuid();
-		sb->gid = getegid();
+		*userns = true;
+		*uid = geteuid();
+		*gid = getegid();
 		return 0;
 	}
 	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
 	if (su && sg && atoi(su) > 0 && atoi(sg) > 0) {
-		sb->uid = (uid_t)atoi(su);
-		sb->gid = (gid_t)atoi(sg);
+		*uid = (uid_t)atoi(su);
+		*gid = (gid_t)atoi(sg);
 		return 0;
 	}
 	struct passwd *pw = getpwnam("nobody");
@@ -64,9 +61,18 @@ int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size
 		snprintf(err, errlen, "running as root, but there is no 'nobody' user to run the engine as");
 		return -1;
 	}
-	sb->uid = pw->pw_uid;
-	sb->gid = pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
 	return 0;
+}
+
+int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size_t errlen)
+{
+	memset(sb, 0, sizeof *sb);
+	sb->enabled = true;
+	sb->relay_port = MK_RELAY_INSIDE_PORT;
+	sb->save_dir = save_dir;
+	return mk_sandbox_engine_ids(&sb->userns, &sb->uid, &sb->gid, err, errlen);
 }
 
 /* Sends "OK" + the relay's sockets (TCP listener, UDP socket), or "E" + text.

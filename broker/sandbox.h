@@ -38,6 +38,10 @@ struct mk_sandbox {
 
 /* The clone() flags of the sandbox child: every namespace it gets. */
 int mk_sandbox_clone_flags(const struct mk_sandbox *sb);
+/* Who the engine runs as, the one rule for it: an ordinary user's own ids
+ * (*userns = true); as root SUDO_UID/SUDO_GID when both are set and
+ * non-zero, else nobody. Returns 0, or -1 with err (root, no nobody). */
+int mk_sandbox_engine_ids(bool *userns, uid_t *uid, gid_t *gid, char *err, size_t errlen);
 
 int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size_t errlen);
 

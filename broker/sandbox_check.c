@@ -26,6 +26,7 @@
 #include "sandbox_check.h"
 #include "sandbox_verify.h"
 #include "spawn.h"
+#include "userns_diag.h"
 
 static void line(FILE *out, const char *layer, bool ok, const char *note)
 {
@@ -163,6 +164,8 @@ int mk_sandbox_check(FILE *out)
 			 strerror(errno));
 		fprintf(out, "%s\n", err);
 	} else if (spawn_limited(engine, &sb, &lim, &p, err, sizeof err) != 0) {
+		if (sb.userns)
+			mk_userns_explain(err, sizeof err);
 		line(out, sb.userns ? "user namespace" : "network namespace", false, err);
 	} else {
 		close(p.relay_listen_fd);

@@ -223,12 +223,12 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, const struct 
 		close(setup[1]);
 	if (pid < 0) {
 		if (sb)
-			snprintf(err, errlen, "sandbox: cannot create the engine's namespaces (%s): %s",
+			snprintf(err, errlen, "sandbox: cannot create the engine's namespaces (%s): %s%s",
 				 sb->userns ? "user, network, mount, PID, UTS, IPC"
 					    : "network, mount, PID, UTS, IPC",
-				 errno == ENOSPC ? "a namespace limit is 0 or used up "
-						   "(/proc/sys/user/max_*_namespaces)"
-						 : strerror(errno));
+				 strerror(errno),
+				 errno == ENOSPC ? " (a namespace limit is 0 or used up: "
+						   "/proc/sys/user/max_*_namespaces)" : "");
 		else
 			snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(sv[0]);

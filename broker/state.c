@@ -45,13 +45,18 @@ static int default_dir(char *out, size_t outlen)
 	return -1;
 }
 
+int mk_state_dir(const char *configured, char *out, size_t outlen)
+{
+	if (configured && configured[0])
+		return snprintf(out, outlen, "%s", configured) < (int)outlen ? 0 : -1;
+	return default_dir(out, outlen);
+}
+
 int mk_state_open(struct mk_state *st, const char *configured, const void *key1, size_t len1,
 		  const char *key2, char *err, size_t errlen)
 {
 	memset(st, 0, sizeof *st);
-	if (configured && configured[0])
-		snprintf(st->dir, sizeof st->dir, "%s", configured);
-	else if (default_dir(st->dir, sizeof st->dir) != 0) {
+	if (mk_state_dir(configured, st->dir, sizeof st->dir) != 0) {
 		snprintf(err, errlen, "no state dir: set [state] dir, or $HOME / $XDG_STATE_HOME");
 		return -1;
 	}

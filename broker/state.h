@@ -22,6 +22,9 @@ struct mk_state {
 	char file[PATH_MAX];   /* dir/KEY.resume */
 };
 
+/* The state dir a run uses: configured ([state] dir) if set, else the
+ * default below. Returns 0, or -1 when there is none or it is too long. */
+int mk_state_dir(const char *configured, char *out, size_t outlen);
 /* configured: [state] dir, or "" for $XDG_STATE_HOME/meerko (~/.local/state/meerko). */
 int mk_state_open(struct mk_state *st, const char *configured, const void *key1, size_t len1,
 		  const char *key2, char *err, size_t errlen);

@@ -54,7 +54,7 @@ ROWS=${ROWS:-}
 swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker microsocks danted aria2c mktorrent transmission-show ss \
-	unshare mount timeout cmp sha256sum find chpasswd useradd userdel
+	unshare mount timeout cmp sha256sum find chpasswd useradd userdel setpriv
 [[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN (pass BUILD_DIR or set MEERKO_BIN)"
 MEERKO_BIN=$(cd "$(dirname "$MEERKO_BIN")" && pwd)/$(basename "$MEERKO_BIN")
 unshare -m --propagation private true 2>/dev/null ||
@@ -140,11 +140,15 @@ state_files() { # ROWDIR
 #   --state-ok        the client may leave resume data in its state dir
 #   --root-save       with --sandbox required: leave the save dir to root
 #                     (0755), so the engine (nobody) cannot write it
+#   --env NAME=VALUE  one more variable in the client's environment (repeatable)
+#   --as USER         run the client as USER (setpriv; the row's meerko.ini is
+#                     handed to USER)
 # In CLIENT-ARGS, @SAVE@ is replaced by the save dir and @ROW@ by the row dir.
 row() {
 	local name=$1 want_rc=$2 want_msg=$3
 	shift 3
 	local ini=$BASE_INI kind=dir sandbox=off limit=$ROW_TIMEOUT then="" state_ok=0 root_save=0
+	local envs=() as=""
 	while (($# > 0)); do
 		case $1 in
 		--config) ini=$2; shift 2 ;;
@@ -154,6 +158,8 @@ row() {
 		--then) then=$2; shift 2 ;;
 		--state-ok) state_ok=1; shift ;;
 		--root-save) root_save=1; shift ;;
+		--env) envs+=("$2"); shift 2 ;;
+		--as) as=$2; shift 2 ;;
 		--) shift; break ;;
 		*) swarm_die "row $name: unknown option $1"; return 1 ;;
 		esac
@@ -173,6 +179,11 @@ row() {
 	fi
 	ini=${ini//@SANDBOX@/$sandbox}
 	(umask 077 && printf '%s\n' "$ini" >"$rd/in/meerko.ini")
+	local client=(env "${envs[@]}" "$MEERKO_BIN")
+	if [[ -n $as ]]; then
+		chown "$as" "$rd/in/meerko.ini"
+		client=(setpriv --reuid="$as" --regid="$(id -g "$as")" --clear-groups -- "${client[@]}")
+	fi
 	local args=() a
 	for a in "$@"; do
 		a=${a//@SAVE@/$save}
@@ -183,7 +194,7 @@ row() {
 	local wrap_rc=0
 	swarm_run "row-$name" $((limit + 30)) unshare -m --propagation private \
 		bash "$SWARM_DIR/ns-run.sh" "$rd" "$kind" "$save" "$limit" "$owner" \
-		"$MEERKO_BIN" --config "$rd/in/meerko.ini" --progress none "${args[@]}" || wrap_rc=$?
+		"${client[@]}" --config "$rd/in/meerko.ini" --progress none "${args[@]}" || wrap_rc=$?
 
 	snapshot "$rd/home" "$rd/cwd" "$rd/in" "$FIX" >"$rd/outside.after"
 	local rc=wrapper-failed
@@ -372,6 +383,30 @@ row max-connections-per-torrent-bad 2 "--max-connections-per-torrent: [download]
 row ini-sequential-bad 2 "[download] sequential: 'maybe' is not a boolean" --config "[download]
 sequential = maybe" -- -o @SAVE@ "$FIX/good.torrent"
 
+# [proxy] password_file: refused unless private to the user, present, and the only password
+(umask 077 && printf 'file-pass\n' >"$FIX/password-group-readable" && printf 'file-pass\n' >"$FIX/password-ok")
+chmod 640 "$FIX/password-group-readable"
+row password-file-group-readable 2 "[proxy] password_file $FIX/password-group-readable: readable or writable by group/others" \
+	--config "$BASE_INI
+[proxy]
+username = someone
+password_file = $FIX/password-group-readable" -- -o @SAVE@ "$FIX/good.torrent"
+row password-file-missing 2 "[proxy] password_file $FIX/no-such-password: No such file or directory" --config "$BASE_INI
+[proxy]
+username = someone
+password_file = $FIX/no-such-password" -- -o @SAVE@ "$FIX/good.torrent"
+row password-file-and-password 2 "[proxy] password_file and a password ([proxy] password or \$MEERKO_PROXY_PASSWORD) are both set" \
+	--config "$BASE_INI
+[proxy]
+username = someone
+password = in-the-ini
+password_file = $FIX/password-ok" -- -o @SAVE@ "$FIX/good.torrent"
+row password-file-and-env 2 "are both set: give the password one way only" --env MEERKO_PROXY_PASSWORD=from-env \
+	--config "$BASE_INI
+[proxy]
+username = someone
+password_file = $FIX/password-ok" -- -o @SAVE@ "$FIX/good.torrent"
+
 # a file name is often chosen by whoever offered the download: a newline or a
 # terminal escape in it must not reach stderr raw (one line, no escape)
 row name-with-newline 3 "No such file or directory" --then no_escape -- -o @SAVE@ \
@@ -388,6 +423,58 @@ row duplicate-magnet-hex-base32 3 "the same torrent as" -- -o @SAVE@ \
 	"magnet:?xt=urn:btih:AERUKZ4JVPG66AJDIVTYTK6N54ASGRLH&dn=again"
 row bad-metadata-timeout 2 "--metadata-timeout: [download] metadata_timeout: 'soon' is not a number of seconds" -- \
 	-o @SAVE@ --metadata-timeout soon "$FIX/good.torrent"
+
+# ------------------------------------------------------------ rows: save dirs the engine must not get
+# `sudo meerko-secure -o ~` (the engine runs as SUDO_UID, so it could read
+# ~/.ssh and append to ~/.bashrc) and its relatives: a throwaway user whose
+# home is a temp dir (deleted by swarm_cleanup, also on failure). Each
+# refusal happens before anything is created, and the victim's home is
+# unchanged; HOME/Downloads is accepted (the run goes on to the proxy, which
+# is not running here: exit 4).
+VICTIM=mkhome$((RANDOM % 10000))
+VICTIM_TOP=$SWARM_DIR/victim
+VICTIM_HOME=$VICTIM_TOP/home
+VICTIM_STATE=$SWARM_DIR/victim-state
+getent passwd "$VICTIM" >/dev/null && swarm_die "user $VICTIM already exists"
+useradd --no-create-home --home-dir "$VICTIM_HOME" --shell /usr/sbin/nologin "$VICTIM" ||
+	swarm_die "useradd $VICTIM failed"
+_SWARM_USERS+=("$VICTIM")
+mkdir -p "$VICTIM_HOME/.ssh"
+printf 'PRIVATE KEY\n' >"$VICTIM_HOME/.ssh/id_ed25519"
+printf '# bashrc\n' >"$VICTIM_HOME/.bashrc"
+chown -R "$VICTIM:" "$VICTIM_HOME"
+chmod 755 "$VICTIM_TOP"
+chmod 700 "$VICTIM_HOME" "$VICTIM_HOME/.ssh"
+ln -s "$VICTIM_HOME/.ssh" "$SWARM_DIR/innocent-link"
+snapshot "$VICTIM_TOP" >"$SWARM_DIR/victim.before"
+victim_untouched() { # ROWDIR
+	snapshot "$VICTIM_TOP" | diff -u "$SWARM_DIR/victim.before" - >"$1/victim.diff" && [[ ! -e $VICTIM_STATE ]] && return 0
+	printf '    created or changed in the victim home or state dir:\n'
+	grep -E '^[-+][^-+]' "$1/victim.diff" | head -n 10 | sed 's/^/    /'
+	[[ ! -e $VICTIM_STATE ]] || printf '    %s was created\n' "$VICTIM_STATE"
+	return 1
+}
+SUDO_ENV=(--env "SUDO_UID=$(id -u "$VICTIM")" --env "SUDO_GID=$(id -g "$VICTIM")" --env "SUDO_USER=$VICTIM")
+row sudo-savedir-is-home 2 "refused: it is, or holds, the home directory $VICTIM_HOME" "${SUDO_ENV[@]}" \
+	--sandbox required --then victim_untouched -- -o "$VICTIM_HOME" "$FIX/good.torrent"
+row sudo-savedir-above-home 2 "refused: it is, or holds, the home directory $VICTIM_HOME" "${SUDO_ENV[@]}" \
+	--sandbox required --then victim_untouched -- -o "$VICTIM_TOP" "$FIX/good.torrent"
+row sudo-savedir-dot-ssh 2 "refused: it is inside a dot-directory of the home $VICTIM_HOME" "${SUDO_ENV[@]}" \
+	--sandbox required --then victim_untouched -- -o "$VICTIM_HOME/.ssh" "$FIX/good.torrent"
+row sudo-savedir-local-bin 2 "save dir $VICTIM_HOME/.local/bin refused: it is inside a dot-directory" "${SUDO_ENV[@]}" \
+	--sandbox required --then victim_untouched -- -o "$VICTIM_HOME/.local/bin" "$FIX/good.torrent"
+row sudo-savedir-dot-config 2 "save dir $VICTIM_HOME/.config refused: it is inside a dot-directory" "${SUDO_ENV[@]}" \
+	--sandbox required --then victim_untouched -- -o "$VICTIM_HOME/.config" "$FIX/good.torrent"
+row sudo-savedir-symlink-to-ssh 2 "save dir $VICTIM_HOME/.ssh/x refused" "${SUDO_ENV[@]}" \
+	--sandbox required --then victim_untouched -- -o "$SWARM_DIR/innocent-link/x" "$FIX/good.torrent"
+row sudo-savedir-is-state-dir 2 "refused: it overlaps the state dir $VICTIM_STATE" "${SUDO_ENV[@]}" \
+	--sandbox required --then victim_untouched --config "$BASE_INI
+[state]
+dir = $VICTIM_STATE" -- -o "$VICTIM_STATE" "$FIX/good.torrent"
+row user-savedir-dot-ssh 2 "refused: it is inside a dot-directory of the home $VICTIM_HOME" --as "$VICTIM" \
+	--sandbox required --then victim_untouched -- -o "$VICTIM_HOME/.ssh" "$FIX/good.torrent"
+row sudo-savedir-downloads-accepted 4 "cannot connect to proxy" "${SUDO_ENV[@]}" \
+	--sandbox required -- -o "$VICTIM_HOME/Downloads" "$FIX/good.torrent"
 
 # ------------------------------------------------------------ rows: proxy problems
 closed_port=39999

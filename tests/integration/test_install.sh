@@ -2,8 +2,9 @@
 # test_install.sh - `cmake --install` lays Meerko out like a Debian tool, and
 # the installed copy works: binaries in bin/, the engine in libexec/meerko/
 # (found from the installed meerko-secure), man pages that render without
-# warnings, the example config in the doc dir, and --help/--version/man page
-# agreeing on every option. The test-only escape engine is never installed.
+# warnings, the example config in the doc dir, the AppArmor profile (binary
+# path following the prefix), and --help/--version/man page agreeing on every
+# option. The test-only escape engine is never installed.
 # Usage: test_install.sh BUILD_DIR
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,6 +28,24 @@ done
 swarm_check "the test-only escape engine is not installed" \
 	test -z "$(find "$P" -path '*escape*' -print -quit)"
 swarm_check "nothing installed setuid/setgid" test -z "$(find "$P" -perm /6000 -print -quit)"
+
+# The AppArmor profile that grants meerko-secure `userns` (Ubuntu 23.10+):
+# installed below this prefix (etc/apparmor.d: not /etc, as the prefix is not
+# /usr or /usr/local), attached to the installed binary's path.
+AA=$P/etc/apparmor.d/meerko-secure
+swarm_check "installed: etc/apparmor.d/meerko-secure" test -s "$AA"
+swarm_check "the profile attaches to the installed $P/bin/meerko-secure" \
+	grep -qE "^profile meerko-secure $P/bin/meerko-secure flags=\(unconfined\) \{\$" "$AA"
+swarm_check "the profile grants userns (abi 4.0)" \
+	bash -c 'grep -qx "  userns," "$1" && grep -qx "abi <abi/4.0>," "$1"' _ "$AA"
+# apparmor_parser checks it when it knows the abi 4.0 `userns` rule (AppArmor
+# 4, Ubuntu 23.10+); Debian 12's 3.0.8 has no such rule.
+aa_parser=$(command -v apparmor_parser || true)
+if [[ -n $aa_parser && -e /etc/apparmor.d/abi/4.0 ]]; then
+	swarm_check "apparmor_parser -QK accepts the profile" "$aa_parser" -QK "$AA"
+else
+	echo "note: no apparmor_parser with abi 4.0 here (${aa_parser:-not installed}): the profile is not parsed"
+fi
 
 # Each man page renders, and groff finds nothing to warn about.
 man_clean() { # PAGE
