@@ -208,11 +208,13 @@ static int read_engine(struct sup *s, mk_frame_reader *r)
 				mk_sup_set_error(s, MK_EXIT_ENGINE, "engine protocol violation: %s", mk_frame_strerror(st));
 			return -1;
 		}
-		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b(buf, len);
+		struct mk_ipc_unpack_info ui;
+		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b_info(buf, len, &ui);
 		free(buf);
+		if (!m)
+			snprintf(why, sizeof why, "protocol violation: %s", ui.refused);
 		if (!m || mk_engine_msg_check(&s->set, m, why, sizeof why) != 0) {
-			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it",
-				  m ? why : "protocol violation: malformed message");
+			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it", why);
 			mk_ipc_free_e2b(m);
 			kill_engine(s);
 			return -1;
