@@ -178,8 +178,9 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME: {
 		/* the id names a torrent we added (engine_msg.c), so index id - 1 exists */
 		const struct mk_state *st = s->job->torrents[m->resume->torrent_id - 1].state;
-		if (st && mk_state_save(st, m->resume->data.data, m->resume->data.len) != 0)
-			warn(s, "cannot save resume data", st->file);
+		char why[128];
+		if (st && mk_state_save_resume(st, m->resume->data.data, m->resume->data.len, why, sizeof why) != 0)
+			warn(s, why, st->file); /* refused (resume_check.c) or not written */
 		break;
 	}
 	default:

@@ -379,11 +379,18 @@ std::string build_params(const mk_session *ms, const void *torrent, size_t torre
 		const lt::info_hash_t have = p.ti ? p.ti->info_hashes() : p.info_hashes;
 		if (!same_torrent(want, have))
 			return "resume data belongs to a different torrent";
-		if (!p.ti && ti)
-			p.ti = ti; /* resume's own info dict wins when it has one */
-		if (!p.ti) { /* magnet + metadata-less resume: keep the magnet's trackers too */
+		/* Trackers and web seeds come from the user's input, never from resume
+		 * data (the broker drops them: broker/resume_check.c). */
+		if (ti) {
+			p.ti = ti; /* same info-hash; carries the .torrent's trackers */
+		} else {
+			p.tracker_tiers.resize(p.trackers.size(), 0);
 			p.trackers.insert(p.trackers.end(), mp.trackers.begin(), mp.trackers.end());
-			if (!p.info_hashes.has_v1() && !p.info_hashes.has_v2())
+			p.tracker_tiers.insert(p.tracker_tiers.end(), mp.tracker_tiers.begin(), mp.tracker_tiers.end());
+			p.url_seeds.insert(p.url_seeds.end(), mp.url_seeds.begin(), mp.url_seeds.end());
+			if (p.name.empty())
+				p.name = mp.name;
+			if (!p.ti && !p.info_hashes.has_v1() && !p.info_hashes.has_v2())
 				p.info_hashes = mp.info_hashes;
 		}
 	} else if (ti) {
