@@ -262,7 +262,7 @@ chmod 644 "$POISON_OUT/poison.resume"
 chown -R nobody "$POISON_OUT"
 POISON_HASH=$(/usr/bin/python3 -c 'import sys, libtorrent as lt; print(lt.torrent_info(sys.argv[1]).info_hashes().v1)' "$SWARM_DIR/t.torrent")
 ATTEMPT_OUT=$POISON_OUT ATTEMPT_MAGNET="magnet:?xt=urn:btih:$POISON_HASH" \
-	ATTEMPT_TAIL="&tr=$SWARM_ANNOUNCE_URL" attempt "resume-poison:$POISON_OUT/poison.resume" required
+	ATTEMPT_TAIL="&tr=$SWARM_ANNOUNCE_URL" attempt "resume-poison:/data/poison.resume" required # the save dir, as the engine sees it
 STORED=$(compgen -G "$STATE_DIR/*.resume" | head -n 1 || true)
 stored_keys() { # the top-level keys of the stored resume data, sorted, one line
 	/usr/bin/python3 -c 'import sys, libtorrent as lt
@@ -285,7 +285,7 @@ chmod 755 "$BIN_REAL" "$BIN_REAL"/*
 write_config required
 RC=0
 timeout -k 5 120 "$BIN_REAL/meerko-secure" --config "$CONFIG" -o "$POISON_OUT" \
-	"magnet:?xt=urn:btih:$POISON_HASH&dn=escape-resume-poison:$POISON_OUT/poison.resume&tr=$SWARM_ANNOUNCE_URL" \
+	"magnet:?xt=urn:btih:$POISON_HASH&dn=escape-resume-poison:/data/poison.resume&tr=$SWARM_ANNOUNCE_URL" \
 	>"$SWARM_LOGS/resume-rerun.out" 2>"$SWARM_LOGS/resume-rerun.err" </dev/null || RC=$?
 swarm_log "rerun after the poison: rc=$RC: $(cat "$SWARM_LOGS/resume-rerun.err")"
 swarm_check "rerun over wrong files: pieces checked and downloaded, not believed (rc=$RC, SHA-256)" \
