@@ -11,13 +11,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "ipc.h"
+#include "ipc.h"   /* MK_MAX_TORRENTS, MK_MAX_FILES (ipc/unpack_guard.h) */
 
-#define MK_MAX_TORRENTS 64
 #define MK_MAX_TEXT 1024             /* longest event text we accept */
 #define MK_MAX_RESUME (8u << 20)     /* largest resume data we store */
 #define MK_MAX_RATE (1ull << 40)     /* 1 TiB/s: anything above is a lie */
-#define MK_MAX_FILES 100000          /* files in one FileList */
 #define MK_MAX_PATH 4096             /* bytes of one in-torrent path */
 #define MK_MAX_FILE_SIZE (1ull << 50) /* 1 PiB per file */
 

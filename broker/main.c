@@ -149,6 +149,8 @@ static void judge_resume(struct mk_job *job)
 		struct mk_job_torrent *t = &job->torrents[i];
 		t->trust_resume = t->state && mk_state_was_clean(t->state);
 		unclean += t->state && !t->trust_resume;
+		if (t->state && !t->trust_resume)
+			mk_state_forget_pieces(t->state); /* never believed later either */
 	}
 	if (unclean)
 		fprintf(stderr, "meerko-secure: the last run did not stop cleanly: verifying the files "
@@ -299,8 +301,11 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, struct mk_job
 				mark_states(job, 0);
 			return code;
 		}
-		for (size_t i = 0; i < job->n_torrents; i++)
+		for (size_t i = 0; i < job->n_torrents; i++) {
 			job->torrents[i].trust_resume = 0; /* saved state may be stale: verify the files */
+			if (job->torrents[i].state) /* or a lie of the engine that crashed */
+				mk_state_forget_pieces(job->torrents[i].state);
+		}
 		if (!may_restart(cfg, times, &n_restarts)) {
 			fprintf(stderr, "meerko-secure: the engine failed %d times within %d s: giving up "
 					"(state saved, rerun to continue)\n", cfg->max_restarts + 1, cfg->restart_window_s);

@@ -2,6 +2,7 @@
  * progress.c - rendering torrent progress for a person (see progress.h).
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -82,9 +83,13 @@ void mk_progress_format(const struct mk_torrent_view *t, const char *note, char 
 		if (r != UINT64_MAX)
 			snprintf(ratio, sizeof ratio, " ratio %" PRIu64 ".%02" PRIu64, r / 1000, r % 1000 / 10);
 	}
+	/* Until the engine applied the file priorities every file is held, and
+	 * libtorrent counts that as 100 % of nothing: not progress. */
+	bool held = t->want_files && !t->files_selected;
 	snprintf(buf, len, "%5.1f%%  down %s  up %s  peers %" PRIu32 " (seeds %" PRIu32 ")  ETA %s  %s%s  %.60s%s%s",
-		 (double)t->progress_ppm / 10000.0, down, up, t->peers, t->seeds, eta,
-		 mk_progress_state_word(t->state), ratio, t->name, note && *note ? "  " : "", note ? note : "");
+		 held ? 0.0 : (double)t->progress_ppm / 10000.0, down, up, t->peers, t->seeds, eta,
+		 held ? "starting" : mk_progress_state_word(t->state), ratio, t->name,
+		 note && *note ? "  " : "", note ? note : "");
 }
 
 void mk_progress_update(struct mk_progress *p, const struct mk_torrent_view *t, int64_t now_ms)

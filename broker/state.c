@@ -1,5 +1,6 @@
 /*
- * state.c - atomic, private storage of resume data (see state.h).
+ * state.c - atomic, private storage of resume data (see state.h). Resume
+ * data is filtered by resume_check.c when stored and when loaded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "resume_check.h"
 #include "state.h"
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
@@ -119,6 +121,47 @@ int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len)
 	return 0;
 }
 
+int mk_state_save_resume(const struct mk_state *st, const uint8_t *data, size_t len,
+			 char *why, size_t whylen)
+{
+	struct mk_resume_clean c;
+	if (mk_resume_clean(data, len, 0, &c, why, whylen) != 0)
+		return -1;
+	int r = mk_state_save(st, c.data, c.len);
+	free(c.data);
+	if (r != 0)
+		snprintf(why, whylen, "cannot save resume data");
+	return r == 0 ? 0 : -2;
+}
+
+/* Loads and filters with flags; NULL if there is none or it is refused. */
+static uint8_t *load_clean(const struct mk_state *st, unsigned flags, size_t *len)
+{
+	size_t raw_len = 0;
+	uint8_t *raw = mk_state_load(st, MK_RESUME_MAX_BYTES, &raw_len);
+	struct mk_resume_clean c;
+	char why[128];
+	int r = raw ? mk_resume_clean(raw, raw_len, flags, &c, why, sizeof why) : -1;
+	free(raw);
+	if (r != 0)
+		return NULL;
+	*len = c.len;
+	return c.data;
+}
+
+uint8_t *mk_state_load_resume(const struct mk_state *st, size_t *len)
+{
+	return load_clean(st, 0, len);
+}
+
+void mk_state_forget_pieces(const struct mk_state *st)
+{
+	size_t len = 0;
+	uint8_t *kept = load_clean(st, MK_RESUME_DROP_PIECES, &len);
+	if (kept == NULL || mk_state_save(st, kept, len) != 0)
+		unlink(st->file); /* unusable, or not rewritable: nothing to believe */
+	free(kept);
+}
 
 static void marker_path(const struct mk_state *st, char *out, size_t outlen)
 {

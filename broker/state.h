@@ -32,6 +32,17 @@ int mk_state_open(struct mk_state *st, const char *configured, const void *key1,
 uint8_t *mk_state_load(const struct mk_state *st, size_t max, size_t *len);
 int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len);
 
+/* Resume data goes through resume_check.c both ways: only what it keeps is
+ * stored (0 saved, -1 refused with why, -2 not written), and what is loaded
+ * is filtered again (a file from an older version, or edited) or NULL. */
+int mk_state_save_resume(const struct mk_state *st, const uint8_t *data, size_t len,
+			 char *why, size_t whylen);
+uint8_t *mk_state_load_resume(const struct mk_state *st, size_t *len);
+/* After an unclean stop: rewrites the stored data without its claims of
+ * verified pieces (or removes it if unusable), so no later run believes
+ * what an engine that crashed, or was made to crash, wrote. */
+void mk_state_forget_pieces(const struct mk_state *st);
+
 /* Resume data is only as fresh as the last save: after a crash or kill -9,
  * pieces fetched since then would be downloaded again. So a run marks the
  * state "running" while it goes and "clean" when it stopped properly; after

@@ -192,8 +192,9 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME: {
 		/* the id names a torrent we added (engine_msg.c), so index id - 1 exists */
 		const struct mk_state *st = s->job->torrents[m->resume->torrent_id - 1].state;
-		if (st && mk_state_save(st, m->resume->data.data, m->resume->data.len) != 0)
-			warn(s, "cannot save resume data", st->file);
+		char why[128];
+		if (st && mk_state_save_resume(st, m->resume->data.data, m->resume->data.len, why, sizeof why) != 0)
+			warn(s, why, st->file); /* refused (resume_check.c) or not written */
 		break;
 	}
 	default:
@@ -222,11 +223,13 @@ static int read_engine(struct sup *s, mk_frame_reader *r)
 				mk_sup_set_error(s, MK_EXIT_ENGINE, "engine protocol violation: %s", mk_frame_strerror(st));
 			return -1;
 		}
-		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b(buf, len);
+		struct mk_ipc_unpack_info ui;
+		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b_info(buf, len, &ui);
 		free(buf);
+		if (!m)
+			snprintf(why, sizeof why, "protocol violation: %s", ui.refused);
 		if (!m || mk_engine_msg_check(&s->set, m, why, sizeof why) != 0) {
-			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it",
-				  m ? why : "protocol violation: malformed message");
+			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it", why);
 			mk_ipc_free_e2b(m);
 			kill_engine(s);
 			return -1;

@@ -105,7 +105,7 @@ static void send_add(struct sup *s, uint32_t id)
 	a.save_path = (char *)s->job->engine_save_path;
 	size_t rlen = 0;
 	uint8_t *resume = *sent < 0 || !jt->state || !jt->trust_resume ? NULL
-			  : mk_state_load(jt->state, MK_MAX_RESUME, &rlen);
+			  : mk_state_load_resume(jt->state, &rlen);
 	a.resume_data.data = resume;
 	a.resume_data.len = resume ? rlen : 0;
 	*sent = resume != NULL;

@@ -36,7 +36,6 @@
 #include "escape_test.h"
 #endif
 
-#define MK_MAX_TORRENTS 64
 #define MK_SHUTDOWN_RESUME_MS 10000
 
 struct engine {

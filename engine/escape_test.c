@@ -76,6 +76,18 @@
  *   relay-fds      blocked: of up to 1100 CONNECTs held open through the
  *                  relay, those past its cap get a SOCKS5 failure; the
  *                  broker must say "too many connections", not "proxy down".
+ *   ipc-bomb[:files]  not an escape: one 16 MiB frame of ~8 million empty
+ *                  TorrentStatus (or, with "files", FileEntry) entries to
+ *                  the broker. The broker must refuse it before unpacking
+ *                  (ipc/unpack_guard.c) and stop the engine; its memory
+ *                  stays small. If the engine is still alive 10 s later it
+ *                  reports SUCCEEDED.
+ *   resume-poison:PATH  not an escape: sends the bytes of PATH (the test
+ *                  writes it into the save dir, /data here: resume data with a payload
+ *                  key, peer lists, its own tracker and every piece marked
+ *                  verified) as ResumeData of torrent 1, then crashes
+ *                  (abort). The broker must store only what resume_check.c
+ *                  keeps and, after the crash, no piece claims.
  *   sanitizer      not an escape: a use after free in the confined engine,
  *                  to prove a sanitizer build reports it (symbolized) and
  *                  dies by SIGABRT rather than by a forbidden call made by
@@ -107,7 +119,9 @@
 #include <unistd.h>
 
 #include "engine_confine.h"
+#include "engine.h"
 #include "escape_test.h"
+#include "ipc.h"
 
 #define ARG_MAX_LEN 256
 
@@ -802,6 +816,61 @@ static void try_relay_udp_flood(char *out, size_t outlen, const char *label, con
 	snprintf(out, outlen, "escape %s: done (%d associated, %d refused)", label, ok, refused);
 }
 
+/* Field numbers of meerko.proto: EngineToBroker.status = 2 holding
+ * Status.torrents = 1; EngineToBroker.file_list = 20 holding FileList.files = 2. */
+static void try_ipc_bomb(const char *arg, char *out, size_t outlen)
+{
+	int files = arg && strcmp(arg, "files") == 0;
+	const uint8_t outer_status[] = { 0x12 }, outer_files[] = { 0xa2, 0x01 };
+	const uint8_t *outer = files ? outer_files : outer_status;
+	size_t olen = files ? sizeof outer_files : sizeof outer_status;
+	size_t body = (MK_FRAME_MAX - olen - 4) & ~(size_t)1;
+	uint8_t *buf = malloc(MK_FRAME_MAX);
+	if (buf == NULL) {
+		blocked(out, outlen, "ipc-bomb", ENOMEM);
+		return;
+	}
+	memcpy(buf, outer, olen);
+	for (size_t i = 0; i < 4; i++) /* a 4-byte varint of the body length */
+		buf[olen + i] = (uint8_t)(((body >> (7 * i)) & 0x7f) | (i < 3 ? 0x80 : 0));
+	for (size_t i = 0; i < body; i += 2) {
+		buf[olen + 4 + i] = files ? 0x12 : 0x0a; /* an empty entry */
+		buf[olen + 5 + i] = 0x00;
+	}
+	mk_frame_status st = mk_frame_write(MK_ENGINE_FD, buf, olen + 4 + body);
+	free(buf);
+	fprintf(stderr, "escape ipc-bomb: sent a %zu-byte frame (%s)\n", olen + 4 + body, mk_frame_strerror(st));
+	struct pollfd p = { .fd = MK_ENGINE_FD, .events = 0 };
+	poll(&p, 1, 10000); /* the broker kills us here */
+	snprintf(out, outlen, "escape ipc-bomb: SUCCEEDED (the broker took the frame and kept the engine)");
+}
+
+static void try_resume_poison(const char *path, char *out, size_t outlen)
+{
+	static uint8_t data[1 << 20];
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	ssize_t n = fd >= 0 ? read(fd, data, sizeof data) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0) {
+		blocked(out, outlen, "resume-poison", n < 0 ? errno : ENODATA);
+		return;
+	}
+	Meerko__ResumeData rd = MEERKO__RESUME_DATA__INIT;
+	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
+	rd.torrent_id = 1; /* the broker numbers its torrents from 1 */
+	rd.data.data = data;
+	rd.data.len = (size_t)n;
+	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_RESUME;
+	m.resume = &rd;
+	mk_frame_status st = mk_ipc_send_e2b(MK_ENGINE_FD, &m);
+	fprintf(stderr, "escape resume-poison: sent %zd bytes of resume data (%s), crashing\n", n,
+		mk_frame_strerror(st));
+	struct pollfd p = { .fd = MK_ENGINE_FD, .events = 0 };
+	poll(&p, 1, 500); /* let the broker read it first */
+	abort();
+}
+
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0'
@@ -889,6 +958,10 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_bigfile(out, outlen);
 	else if (strcmp(name, "relay-fds") == 0)
 		try_relay_fds(out, outlen);
+	else if (strcmp(name, "ipc-bomb") == 0)
+		try_ipc_bomb(arg, out, outlen);
+	else if (strcmp(name, "resume-poison") == 0)
+		try_resume_poison(arg, out, outlen);
 	else
 		snprintf(out, outlen, "escape %s: unknown attempt", label);
 }

@@ -6,10 +6,12 @@
  * MK_FRAME_MAX bytes, is refused (nothing is written). Unpack returns NULL
  * for anything that is not a valid message of the expected type, including
  * a message whose oneof is unset (e.g. only unknown fields), so callers can
- * switch on msg_case without a NOT_SET arm. Field values are NOT checked
- * here: that is the broker's job (broker/engine_msg.c).
+ * switch on msg_case without a NOT_SET arm. Engine messages are unpacked
+ * within the bounds of unpack_guard.h. Field values are NOT checked here:
+ * that is the broker's job (broker/engine_msg.c).
  */
 #include "ipc.h"
+#include "unpack_guard.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -102,17 +104,40 @@ Meerko__BrokerToEngine *mk_ipc_unpack_b2e(const uint8_t *buf, size_t len)
 	return m;
 }
 
-Meerko__EngineToBroker *mk_ipc_unpack_e2b(const uint8_t *buf, size_t len)
+/* Engine bytes are hostile: counted before unpacking, unpacked within a
+ * budget (unpack_guard.h), so one frame costs the broker a bounded amount. */
+Meerko__EngineToBroker *mk_ipc_unpack_e2b_info(const uint8_t *buf, size_t len,
+					       struct mk_ipc_unpack_info *info)
 {
+	struct mk_ipc_unpack_info dummy;
+	info = info ? info : &dummy;
+	info->refused = "malformed message";
+	info->peak_bytes = 0;
 	if (!input_ok(buf, len))
 		return NULL;
-	Meerko__EngineToBroker *m =
-		meerko__engine_to_broker__unpack(NULL, len, buf);
+	const char *why = mk_e2b_prescan(buf, len);
+	if (why != NULL) {
+		info->refused = why;
+		return NULL;
+	}
+	struct mk_unpack_budget b;
+	mk_unpack_budget_init(&b, MK_UNPACK_BUDGET);
+	Meerko__EngineToBroker *m = meerko__engine_to_broker__unpack(&b.alloc, len, buf);
+	info->peak_bytes = b.peak;
 	if (m != NULL && !e2b_has_msg(m)) {
-		meerko__engine_to_broker__free_unpacked(m, NULL);
+		mk_ipc_free_e2b(m);
 		m = NULL;
 	}
+	if (m == NULL && b.exhausted)
+		info->refused = "message needs more memory than the unpack budget";
+	else if (m != NULL)
+		info->refused = NULL;
 	return m;
+}
+
+Meerko__EngineToBroker *mk_ipc_unpack_e2b(const uint8_t *buf, size_t len)
+{
+	return mk_ipc_unpack_e2b_info(buf, len, NULL);
 }
 
 void mk_ipc_free_b2e(Meerko__BrokerToEngine *m)
@@ -124,5 +149,5 @@ void mk_ipc_free_b2e(Meerko__BrokerToEngine *m)
 void mk_ipc_free_e2b(Meerko__EngineToBroker *m)
 {
 	if (m != NULL)
-		meerko__engine_to_broker__free_unpacked(m, NULL);
+		meerko__engine_to_broker__free_unpacked(m, &mk_unpack_free_allocator);
 }

@@ -84,6 +84,11 @@ constexpr int kDhtKickEvery = 3;
 struct torrent_entry {
 	uint32_t id;
 	lt::torrent_handle handle; /* invalid until ADDED has been popped */
+	/* Added without resume data and with every file held: libtorrent's
+	 * start-up check skips pieces of files at priority 0, so files already
+	 * on disk (a rerun after an unclean stop) are checked once their
+	 * priorities are set (mk_shim_take_recheck). */
+	bool recheck_on_priorities = false;
 };
 
 /* An alert copied out of libtorrent (its alerts die at the next pop_alerts). */
@@ -380,11 +385,18 @@ std::string build_params(const mk_session *ms, const void *torrent, size_t torre
 		const lt::info_hash_t have = p.ti ? p.ti->info_hashes() : p.info_hashes;
 		if (!same_torrent(want, have))
 			return "resume data belongs to a different torrent";
-		if (!p.ti && ti)
-			p.ti = ti; /* resume's own info dict wins when it has one */
-		if (!p.ti) { /* magnet + metadata-less resume: keep the magnet's trackers too */
+		/* Trackers and web seeds come from the user's input, never from resume
+		 * data (the broker drops them: broker/resume_check.c). */
+		if (ti) {
+			p.ti = ti; /* same info-hash; carries the .torrent's trackers */
+		} else {
+			p.tracker_tiers.resize(p.trackers.size(), 0);
 			p.trackers.insert(p.trackers.end(), mp.trackers.begin(), mp.trackers.end());
-			if (!p.info_hashes.has_v1() && !p.info_hashes.has_v2())
+			p.tracker_tiers.insert(p.tracker_tiers.end(), mp.tracker_tiers.begin(), mp.tracker_tiers.end());
+			p.url_seeds.insert(p.url_seeds.end(), mp.url_seeds.begin(), mp.url_seeds.end());
+			if (p.name.empty())
+				p.name = mp.name;
+			if (!p.ti && !p.info_hashes.has_v1() && !p.info_hashes.has_v2())
 				p.info_hashes = mp.info_hashes;
 		}
 	} else if (ti) {
@@ -561,6 +573,15 @@ lt::torrent_handle mk_shim_handle(mk_session *s, uint32_t id)
 	return e ? e->handle : lt::torrent_handle();
 }
 
+bool mk_shim_take_recheck(mk_session *s, uint32_t id)
+{
+	torrent_entry *e = s ? s->find(id) : nullptr;
+	if (!e || !e->recheck_on_priorities)
+		return false;
+	e->recheck_on_priorities = false;
+	return true;
+}
+
 static int g_oom_exit_code = 1;
 
 /* operator new failed in any thread (the engine's RLIMIT_DATA): a known
@@ -707,6 +728,7 @@ int mk_add_torrent2(mk_session *s, uint32_t id, const void *torrent, size_t torr
 
 		auto e = std::make_unique<torrent_entry>();
 		e->id = id;
+		e->recheck_on_priorities = !(resume && resume_len > 0) && opts && opts->hold_files;
 		p.userdata = lt::client_data_t(e.get());
 		s->torrents[id] = std::move(e);
 		try {

@@ -12,6 +12,9 @@
  * done <= wanted, a terminal-safe name). Torrent 1 asked for a file list: a
  * FileList that passes goes through files.c as --list (its output must be
  * terminal-safe) and as --files (one priority per file), like supervise.c.
+ * Unpacking stays within ipc/unpack_guard.h: no frame costs more than
+ * MK_UNPACK_BUDGET, no unpacked Status/FileList is longer than its cap
+ * (run.sh also runs this target under a malloc and RSS limit).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,6 +43,15 @@ static void check_view(const struct mk_torrent_view *v)
 		if (c < 0x20 || c == 0x7f)
 			abort(); /* a control byte reached what the progress line prints */
 	}
+}
+
+/* The caps counted before unpacking (ipc/unpack_guard.c) held. */
+static void check_caps(const Meerko__EngineToBroker *m)
+{
+	if (m->msg_case == MEERKO__ENGINE_TO_BROKER__MSG_STATUS && m->status->n_torrents > MK_MAX_TORRENTS)
+		abort();
+	if (m->msg_case == MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST && m->file_list->n_files > MK_MAX_FILES)
+		abort();
 }
 
 /* What supervise.c does with an Event's text: sanitised into a fixed buffer. */
@@ -99,9 +111,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		off += used;
 
-		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b(payload, plen);
+		struct mk_ipc_unpack_info info;
+		Meerko__EngineToBroker *m = mk_ipc_unpack_e2b_info(payload, plen, &info);
+		if (info.peak_bytes > MK_UNPACK_BUDGET)
+			abort(); /* one frame cost more than the unpack budget */
 		if (m == NULL)
 			break; /* the broker kills the engine here */
+		check_caps(m);
 		char why[256] = "";
 		int rc = mk_engine_msg_check(&set, m, why, sizeof why);
 		if (rc != 0) {

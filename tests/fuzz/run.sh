@@ -40,6 +40,13 @@ declare -A MAXLEN=(
 	[json]=4096          # names and messages, as --json strings
 )
 
+# Memory limits per target (libFuzzer -malloc_limit_mb / -rss_limit_mb): a
+# decoder of hostile bytes that allocates past them is a finding. engine_msg
+# and frame_reader: one frame (16 MiB) plus the unpack budget (64 MiB,
+# ipc/unpack_guard.h) is the most a hostile engine may cost the broker.
+declare -A MALLOC_MB=([engine_msg]=80 [frame_reader]=80)
+declare -A RSS_MB=([engine_msg]=1024 [frame_reader]=1024)
+
 if ! [[ $SECONDS_PER =~ ^[0-9]+$ ]] || ((SECONDS_PER < 1 || SECONDS_PER > 86400)); then
 	echo "usage: run.sh [SECONDS] [TARGET...]" >&2
 	exit 2
@@ -83,7 +90,9 @@ for t in "${targets[@]}"; do
 	mkdir -p "$work" "$art"
 	cp -- "$HERE/corpus/$t"/* "$work/" 2>/dev/null || true
 	log=$probe_dir/$t.log
-	echo "== fuzz_$t: ${SECONDS_PER}s, -max_len=${MAXLEN[$t]}"
+	rss=${RSS_MB[$t]:-2048}
+	mem=${MALLOC_MB[$t]:-$rss}
+	echo "== fuzz_$t: ${SECONDS_PER}s, -max_len=${MAXLEN[$t]}, -malloc_limit_mb=$mem, -rss_limit_mb=$rss"
 	rc=0
 	# TMPDIR: the targets that need a temp file make it there, so nothing is
 	# left in /tmp even if a target dies before its atexit cleanup.
@@ -92,7 +101,7 @@ for t in "${targets[@]}"; do
 		UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		timeout -k 10 $((SECONDS_PER + 120)) "$BUILD/fuzz_$t" "$work" \
 		-max_total_time="$SECONDS_PER" -max_len="${MAXLEN[$t]}" -timeout=10 \
-		-rss_limit_mb=2048 -error_exitcode=1 -timeout_exitcode=1 \
+		-rss_limit_mb="$rss" -malloc_limit_mb="$mem" -error_exitcode=1 -timeout_exitcode=1 \
 		-print_final_stats=1 -artifact_prefix="$art/" \
 		>"$log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

@@ -44,17 +44,18 @@ write_config() { # SANDBOX_MODE
 	(
 		umask 077
 		printf '[proxy]\nhost = %s\nport = %s\nallow_private_destinations = true\n[ui]\nprogress = none\n[sandbox]\nmode = %s\n[killswitch]\nmax_restarts = 0\n[state]\ndir = %s\n' \
-			"$SWARM_PROXY_IP" "$SWARM_PROXY_PORT" "$1" "$SWARM_DIR/state" >"$CONFIG"
+			"$SWARM_PROXY_IP" "$SWARM_PROXY_PORT" "$1" "${STATE_DIR:-$SWARM_DIR/state}" >"$CONFIG"
 	)
 }
 HASH=0123456789abcdef0123456789abcdef01234567
 
+RUN_PREFIX=() # a command the client runs under (set by one attempt)
 attempt() { # NAME SANDBOX -> sets RC, ERR
 	write_config "$2"
 	local log="$SWARM_LOGS/${1%%:*}-$2"
 	RC=0
-	timeout -k 5 60 "$BIN/meerko-secure" --config "$CONFIG" -o "$OUT" \
-		"magnet:?xt=urn:btih:$HASH&dn=escape-$1" >"$log.out" 2>"$log.err" </dev/null || RC=$?
+	"${RUN_PREFIX[@]}" timeout -k 5 60 "$BIN/meerko-secure" --config "$CONFIG" -o "${ATTEMPT_OUT:-$OUT}" \
+		"${ATTEMPT_MAGNET:-magnet:?xt=urn:btih:$HASH}&dn=escape-$1${ATTEMPT_TAIL:-}" >"$log.out" 2>"$log.err" </dev/null || RC=$?
 	ERR=$(cat "$log.err")
 	local shown=$ERR # an expected sanitizer report must not look like a finding
 	[[ $1 != sanitizer ]] || shown="(a sanitizer report of ${#ERR} bytes, checked below)"
@@ -315,6 +316,93 @@ relay_refused() {
 }
 swarm_check "relay-fds: 1100 connections with 1024 descriptors: refused past the relay's cap, 'too many connections', no 'proxy down'" \
 	relay_refused
+# A hostile engine's memory bomb: one 16 MiB frame of ~8 million empty
+# entries, which protobuf-c once unpacked into 1.39 GB (Status) / 870 MB
+# (FileList) of the broker's heap. The broker must refuse it before
+# unpacking and stop the engine; the peak RSS of the client's processes
+# (broker, engine, relay: RUSAGE_CHILDREN) stays far below that.
+MAXRSS=$SWARM_DIR/maxrss
+# shellcheck disable=SC2016
+RUN_PREFIX=(/usr/bin/python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$MAXRSS")
+refused_small() { # REASON: refused with a clear line, peak RSS < 256 MiB
+	local kb
+	kb=$(cat "$MAXRSS")
+	swarm_log "peak RSS of the client's processes: $kb KiB"
+	[[ $RC == 7 && $ERR == *"engine protocol violation: $1; stopped it"* && $ERR != *SUCCEEDED* ]] &&
+		((kb < 262144))
+}
+attempt ipc-bomb required
+swarm_check "a 16 MiB Status of empty entries: refused before unpacking, engine stopped, RSS small" \
+	refused_small "status for more torrents than the broker can add"
+attempt ipc-bomb:files required
+swarm_check "a 16 MiB FileList of empty entries: refused before unpacking, engine stopped, RSS small" \
+	refused_small "file list longer than the file limit"
+RUN_PREFIX=()
+
+# Poisoned resume data: the engine sends resume data for the real torrent
+# with a payload key, peer lists, its own tracker, seed_mode and every piece
+# marked verified, then crashes. What the broker stores must hold none of it
+# (no piece claims either: an engine that crashed is not believed). Then,
+# with the unclean-stop marker gone (as after a later run that stopped
+# cleanly without rewriting this torrent's state), the real engine resumes
+# from what was stored, over files of the right size and wrong content: it
+# must check them and download, not believe the poison.
+POISON_OUT=$SWARM_DIR/out-poison
+STATE_DIR=$SWARM_DIR/state-poison
+mkdir -p "$POISON_OUT/payload" "$STATE_DIR"
+for f in "$SEED/payload"/*; do
+	head -c "$(stat -c %s "$f")" /dev/zero >"$POISON_OUT/payload/${f##*/}"
+done
+/usr/bin/python3 - "$SWARM_DIR/t.torrent" "$POISON_OUT/poison.resume" <<'PY'
+import hashlib, sys
+import libtorrent as lt
+ti = lt.torrent_info(sys.argv[1])
+info = ti.info_section()
+def s(b): return b"%d:%s" % (len(b), b)
+entries = [  # sorted by key: canonical bencode
+    (b"file-format", s(b"libtorrent resume file")), (b"file-version", b"i1e"),
+    (b"info", info), (b"info-hash", s(hashlib.sha1(info).digest())),
+    (b"payload", s(b"EVIL-PERSISTENT-PAYLOAD")), (b"peers", s(b"\x0a\x09\x09\x09\x1a\xe1")),
+    (b"pieces", s(b"\x03" * ti.num_pieces())), (b"seed_mode", b"i1e"),
+    (b"trackers", b"ll" + s(b"http://evil.example/announce") + b"ee")]
+open(sys.argv[2], "wb").write(b"d" + b"".join(s(k) + v for k, v in entries) + b"e")
+PY
+chmod 644 "$POISON_OUT/poison.resume"
+chown -R nobody "$POISON_OUT"
+POISON_HASH=$(/usr/bin/python3 -c 'import sys, libtorrent as lt; print(lt.torrent_info(sys.argv[1]).info_hashes().v1)' "$SWARM_DIR/t.torrent")
+ATTEMPT_OUT=$POISON_OUT ATTEMPT_MAGNET="magnet:?xt=urn:btih:$POISON_HASH" \
+	ATTEMPT_TAIL="&tr=$SWARM_ANNOUNCE_URL" attempt "resume-poison:/data/poison.resume" required # the save dir, as the engine sees it
+STORED=$(compgen -G "$STATE_DIR/*.resume" | head -n 1 || true)
+stored_keys() { # the top-level keys of the stored resume data, sorted, one line
+	/usr/bin/python3 -c 'import sys, libtorrent as lt
+d = lt.bdecode(open(sys.argv[1], "rb").read())
+print(" ".join(sorted(k.decode() for k in d)) if isinstance(d, dict) else "not-a-dict")' "$1"
+}
+stored_clean() {
+	[[ $RC == 7 && -n $STORED ]] || return 1
+	local keys
+	keys=$(stored_keys "$STORED")
+	swarm_log "stored resume data keys: $keys"
+	[[ $keys == "file-format file-version info info-hash" ]] && ! grep -aq EVIL "$STORED"
+}
+swarm_check "poisoned resume data: stored without the payload, peers, tracker, seed_mode, piece claims" stored_clean
+rm -f -- "$STORED.running"
+BIN_REAL=$SWARM_DIR/bin-real
+mkdir -p "$BIN_REAL"
+cp "$BUILD_DIR/bin/meerko-secure" "$BUILD_DIR/bin/meerko-engine" "$BIN_REAL/"
+chmod 755 "$BIN_REAL" "$BIN_REAL"/*
+write_config required
+RC=0
+timeout -k 5 120 "$BIN_REAL/meerko-secure" --config "$CONFIG" -o "$POISON_OUT" \
+	"magnet:?xt=urn:btih:$POISON_HASH&dn=escape-resume-poison:/data/poison.resume&tr=$SWARM_ANNOUNCE_URL" \
+	>"$SWARM_LOGS/resume-rerun.out" 2>"$SWARM_LOGS/resume-rerun.err" </dev/null || RC=$?
+swarm_log "rerun after the poison: rc=$RC: $(cat "$SWARM_LOGS/resume-rerun.err")"
+swarm_check "rerun over wrong files: pieces checked and downloaded, not believed (rc=$RC, SHA-256)" \
+	swarm_sha256_check "$SEED/payload" "$POISON_OUT/payload"
+unset STATE_DIR
 
 # Negative controls: unconfined, the same attempts get through.
 attempt connect off
