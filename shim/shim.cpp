@@ -84,11 +84,6 @@ constexpr int kDhtKickEvery = 3;
 struct torrent_entry {
 	uint32_t id;
 	lt::torrent_handle handle; /* invalid until ADDED has been popped */
-	/* Added without resume data and with every file held: libtorrent's
-	 * start-up check skips pieces of files at priority 0, so files already
-	 * on disk (a rerun after an unclean stop) are checked once their
-	 * priorities are set (mk_shim_take_recheck). */
-	bool recheck_on_priorities = false;
 };
 
 /* An alert copied out of libtorrent (its alerts die at the next pop_alerts). */
@@ -573,15 +568,6 @@ lt::torrent_handle mk_shim_handle(mk_session *s, uint32_t id)
 	return e ? e->handle : lt::torrent_handle();
 }
 
-bool mk_shim_take_recheck(mk_session *s, uint32_t id)
-{
-	torrent_entry *e = s ? s->find(id) : nullptr;
-	if (!e || !e->recheck_on_priorities)
-		return false;
-	e->recheck_on_priorities = false;
-	return true;
-}
-
 static int g_oom_exit_code = 1;
 
 /* operator new failed in any thread (the engine's RLIMIT_DATA): a known
@@ -728,7 +714,6 @@ int mk_add_torrent2(mk_session *s, uint32_t id, const void *torrent, size_t torr
 
 		auto e = std::make_unique<torrent_entry>();
 		e->id = id;
-		e->recheck_on_priorities = !(resume && resume_len > 0) && opts && opts->hold_files;
 		p.userdata = lt::client_data_t(e.get());
 		s->torrents[id] = std::move(e);
 		try {

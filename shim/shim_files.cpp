@@ -118,8 +118,6 @@ int mk_torrent_set_priorities(mk_session *s, uint32_t id, const uint8_t *prio, s
 		/* Applied after a disk-thread round trip: see
 		 * mk_torrent_priorities_applied. */
 		h.prioritize_files(v);
-		if (mk_shim_take_recheck(s, id))
-			h.force_recheck(); /* queued after the priorities: checks what they want */
 		return 0;
 	} catch (...) {
 		return -1;

@@ -12,9 +12,6 @@
 
 /* The handle of an added torrent (invalid handle for an unknown id). */
 libtorrent::torrent_handle mk_shim_handle(mk_session *s, uint32_t id);
-/* True once for a torrent added without resume data and with its files
- * held: its files on disk must be checked when the priorities arrive. */
-bool mk_shim_take_recheck(mk_session *s, uint32_t id);
 
 /* Applies the caller's per-torrent options to p (o may be NULL). */
 void mk_shim_apply_opts(libtorrent::add_torrent_params &p, const mk_add_opts *o);

@@ -40,7 +40,8 @@ static uint8_t *build_bomb(const uint8_t *outer, size_t outer_len, const uint8_t
 	assert_non_null(buf);
 	size_t head = outer_len ? outer_len + 4 : 0; /* tag + 4-byte varint length */
 	size_t body = (MK_FRAME_MAX - head) & ~(size_t)1;
-	memcpy(buf, outer, outer_len);
+	if (outer_len)
+		memcpy(buf, outer, outer_len);
 	for (size_t i = 0; i < 4 && outer_len; i++) /* 4-byte varint of body */
 		buf[outer_len + i] = (uint8_t)(((body >> (7 * i)) & 0x7f) | (i < 3 ? 0x80 : 0));
 	for (size_t i = 0; i < body; i += 2)
