@@ -44,7 +44,7 @@ swarm_init
 TMUX_SOCK=$SWARM_DIR/tmux.sock
 tm() { LANG=C.UTF-8 tmux -u -f /dev/null -S "$TMUX_SOCK" "$@"; }
 tmux_stop() { tm kill-server >/dev/null 2>&1 || true; }
-trap 'tmux_stop; _swarm_on_exit' EXIT
+trap 'rc=$?; tmux_stop; (exit "$rc"); _swarm_on_exit' EXIT # keeps the exit status
 
 OUT=$SWARM_DIR/out
 CONFIG=$SWARM_DIR/meerko.ini
