@@ -29,6 +29,7 @@ struct mk_torrent_view {
 	uint32_t peers, seeds;
 	uint64_t done, wanted, downloaded, uploaded;
 	char name[256];                  /* sanitised for the terminal */
+	char label[48];                  /* the broker's name for it until it has one: a magnet's info-hash */
 	/* --list / --files (set by the broker before the add) */
 	bool want_files;                 /* asked the engine for a FileList */
 	bool got_file_list;              /* it came (only one is accepted) */

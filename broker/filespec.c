@@ -113,6 +113,29 @@ static size_t select_glob(const char *pattern, const char *const *paths, const b
 	return hits;
 }
 
+/* Marks the listed files of an index or range; returns how many (pad
+ * files, which --list does not show, are never selected). */
+static size_t select_range(const struct mk_filespec_item *it, const bool *pad, bool *want)
+{
+	size_t hits = 0;
+	for (uint32_t i = it->lo; i <= it->hi; i++) {
+		want[i] = !(pad && pad[i]);
+		hits += want[i];
+	}
+	return hits;
+}
+
+/* An index --list does not show is refused like one out of range. */
+static void pad_only_error(const struct mk_filespec_item *it, char *err, size_t errlen)
+{
+	if (it->lo == it->hi)
+		snprintf(err, errlen, "--files: index %u is not a file of the torrent but padding "
+			 "(BEP 47), which --list does not show", it->lo);
+	else
+		snprintf(err, errlen, "--files: %u-%u holds only padding (BEP 47), no file --list shows",
+			 it->lo, it->hi);
+}
+
 int mk_filespec_select(const struct mk_filespec *fs, const char *const *paths, const bool *pad,
 		       size_t n, bool *want, char *err, size_t errlen)
 {
@@ -134,8 +157,10 @@ int mk_filespec_select(const struct mk_filespec *fs, const char *const *paths, c
 				 it->hi, n, n == 1 ? "" : "s", n ? n - 1 : 0);
 			return -1;
 		}
-		for (uint32_t i = it->lo; i <= it->hi; i++)
-			want[i] = !(pad && pad[i]);
+		if (select_range(it, pad, want) == 0) {
+			pad_only_error(it, err, errlen);
+			return -1;
+		}
 	}
 	return 0;
 }

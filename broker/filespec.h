@@ -36,7 +36,8 @@ int mk_filespec_parse(struct mk_filespec *fs, const char *spec, char *err, size_
 
 /* Marks want[i] for every file i (of n) the spec selects; pad files (pad[i],
  * pad may be NULL) are never selected. Returns 0, or -1 with one line in err
- * when an index is out of range or a glob matches no file. */
+ * when an index is out of range, an index or range names only pad files
+ * (which --list does not show), or a glob matches no file. */
 int mk_filespec_select(const struct mk_filespec *fs, const char *const *paths, const bool *pad,
 		       size_t n, bool *want, char *err, size_t errlen);
 

@@ -22,7 +22,7 @@ static void torrent(struct mk_json *j, const struct mk_job *job, const struct mk
 	if (t->id >= 1 && t->id <= job->n_torrents)
 		mk_json_str(j, "input", job->torrents[t->id - 1].input->arg);
 	mk_json_str(j, "name", t->name);
-	mk_json_str(j, "state", t->failed ? "failed" : mk_progress_state_word(t->state));
+	mk_json_str(j, "state", mk_progress_view_word(t)); /* "seeding" only towards a [seed] goal */
 	mk_json_u64(j, "progress_ppm", t->progress_ppm);
 	mk_json_u64(j, "done_bytes", t->done);
 	mk_json_u64(j, "wanted_bytes", t->wanted);

@@ -65,7 +65,7 @@ static int load_config(const struct mk_cli *cli, struct mk_config *cfg, char *er
 	return mk_config_validate(cfg, err, errlen);
 }
 
-/* Blocks SIGINT/SIGTERM/SIGHUP and returns a signalfd for them, so signals are
+/* Blocks SIGINT/SIGTERM/SIGHUP/SIGWINCH and returns a signalfd for them, so signals are
  * handled in the main loop rather than in async handlers. */
 static int signals_fd(void)
 {
@@ -74,6 +74,7 @@ static int signals_fd(void)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGWINCH); /* the progress display redraws at the new width */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);

@@ -69,7 +69,8 @@ static const struct {
 	enum fs_kind kind;
 	const char *why;
 } view[] = {
-	{ "/usr", FS_DIR_RO, "the loader, libc, libtorrent, OpenSSL; CA bundle under /usr/share" },
+	{ "/usr", FS_DIR_RO, "the loader, libc, libtorrent, OpenSSL; CA bundle under /usr/share; "
+	  "the C.UTF-8 locale (/usr/lib/locale/C.utf8: UTF-8 file names, engine.c)" },
 	{ "/lib", FS_DIR_RO, "libraries (a symlink to usr/lib on merged-/usr systems)" },
 	{ "/lib64", FS_DIR_RO, "the x86-64 dynamic loader's path" },
 	{ "/lib32", FS_DIR_RO, "multilib systems' loader path" },

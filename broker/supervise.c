@@ -245,6 +245,11 @@ static void on_signal(struct sup *s)
 	struct signalfd_siginfo si;
 	if (read(s->job->sigfd, &si, sizeof si) != (ssize_t)sizeof si)
 		return;
+	if (si.ssi_signo == SIGWINCH) {
+		if (!s->job->json)
+			mk_progress_resize(&s->prog, &s->set, mk_now_ms());
+		return;
+	}
 	if (si.ssi_signo == SIGHUP) {
 		/* SIGHUP reloads nothing (a changed config must not silently
 		 * change privacy settings mid-download): it saves resume data now. */

@@ -90,6 +90,20 @@ static void fail_torrent(struct sup *s, uint32_t id, int code, const char *fmt, 
 		mk_sup_send_ref(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE, id);
 }
 
+/* What progress calls a torrent before the engine knows its name (a
+ * magnet without dn=): its v1 info-hash, else "magnet (no name yet)". */
+static void progress_label(const struct mk_input *in, char *label, size_t len)
+{
+	char hex[41];
+	label[0] = '\0';
+	if (!in->magnet)
+		return;
+	if (mk_magnet_btih(in->magnet, hex) == 1)
+		snprintf(label, len, "%s", hex);
+	else
+		snprintf(label, len, "magnet (no name yet)");
+}
+
 static void send_add(struct sup *s, uint32_t id)
 {
 	struct mk_job_torrent *jt = jt_of(s, id);
@@ -115,6 +129,7 @@ static void send_add(struct sup *s, uint32_t id)
 		memset(v, 0, sizeof *v);
 		v->id = id;
 	}
+	progress_label(in, v->label, sizeof v->label);
 	mk_files_prepare_add(&a, s->job->cfg, v); /* list_only, select_files, sequential, max_connections */
 	s->meta_wait_ms[id - 1] = in->magnet ? mk_now_ms() : 0;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -412,6 +413,25 @@ static void finish_resume(struct engine *e)
 	}
 }
 
+/* File names must reach the disk as the torrent's UTF-8 bytes. The broker
+ * starts the engine with an empty environment, so its locale is "C", and in
+ * "C" libtorrent 2.0.8 converts every path to the locale's charset (ASCII),
+ * writing each non-ASCII byte as '.' (`naive cafe` with accents became
+ * `na.ve caf.`). Only LC_CTYPE matters (the charset); numbers, messages and
+ * time stay "C". C.UTF-8 ships with glibc >= 2.35 (Debian: libc-bin, in
+ * /usr/lib/locale/C.utf8, readable in the sandbox through the /usr rows of
+ * sandbox_fs.c and engine_confine.c). Without it: one warning, and names
+ * outside ASCII are mangled as before. */
+static void use_utf8_file_names(void)
+{
+	static const char *const names[] = { "C.UTF-8", "C.utf8", "en_US.UTF-8" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (setlocale(LC_CTYPE, names[i]))
+			return;
+	fprintf(stderr, "no UTF-8 locale (C.UTF-8) found: file names outside ASCII will be "
+			"written with '.' for each such byte\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct engine e;
@@ -423,6 +443,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (fcntl(e.fd, F_GETFD) < 0)
 		die("started without the broker's socket (run meerko-secure instead)");
+	use_utf8_file_names();
 
 	mk_exit_on_out_of_memory(MK_ENGINE_EXIT_NOMEM);
 	/* Confinement comes before the first byte from the network. */

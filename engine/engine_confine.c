@@ -118,7 +118,8 @@ static const struct {
 	uint64_t access;
 	const char *why;
 } read_only[] = {
-	{ "/usr", FS_READ, "libraries, /usr/lib/ssl, /usr/share/ca-certificates" },
+	{ "/usr", FS_READ, "libraries, /usr/lib/ssl, /usr/share/ca-certificates; "
+	  "the C.UTF-8 locale (/usr/lib/locale/C.utf8: UTF-8 file names, engine.c)" },
 	{ "/lib", FS_READ, "libraries (merged-/usr symlink on Debian 12)" },
 	{ "/lib64", FS_READ, "the dynamic loader" },
 	{ "/etc/ssl", FS_READ, "CA certificates and openssl.cnf (HTTPS trackers)" },

@@ -43,6 +43,7 @@ if [[ -z ${MEERKO_BIN:-} ]]; then
 		MEERKO_BIN=$BUILD_DIR/broker/meerko-secure
 	fi
 fi
+PY=${MEERKO_TEST_PYTHON:-/usr/bin/python3}
 ROW_TIMEOUT=${MEERKO_ROW_TIMEOUT:-20}
 ENGINE_ROW_TIMEOUT=${MEERKO_ENGINE_ROW_TIMEOUT:-20}
 DISKFULL_TIMEOUT=${MEERKO_DISKFULL_TIMEOUT:-120}
@@ -53,6 +54,7 @@ ROWS=${ROWS:-}
 
 swarm_isolate "$@"
 swarm_require_root
+"$PY" -c 'import libtorrent' 2>/dev/null || swarm_skip_or_fail "python3-libtorrent is missing ($PY)"
 swarm_require_cmds opentracker microsocks danted aria2c mktorrent transmission-show ss \
 	unshare mount timeout cmp sha256sum find chpasswd useradd userdel setpriv
 [[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN (pass BUILD_DIR or set MEERKO_BIN)"
@@ -332,6 +334,24 @@ torrent_multi "$FIX/piece-len-0.torrent" "l$(bs f)e" 0 "$(pieces 1)"
 torrent_multi "$FIX/pieces-not-20.torrent" "l$(bs f)e" 16384 "$(pieces 1)x"
 torrent_multi "$FIX/piece-len-2p40.torrent" "l$(bs f)e" 1099511627776 "$(pieces 1)"
 torrent_multi "$FIX/piece-count.torrent" "l$(bs f)e" 16384 "$(pieces 1000)"
+# a hybrid (v1 + v2) torrent: BEP 47 pad files after a.bin and b.bin, so
+# --list shows 0 (a.bin) and 2 (b.bin) and index 1 is padding
+mkdir -p "$SWARM_DIR/hybrid/payload"
+head -c 20000 /dev/urandom >"$SWARM_DIR/hybrid/payload/a.bin"
+head -c 30000 /dev/urandom >"$SWARM_DIR/hybrid/payload/b.bin"
+"$PY" - "$SWARM_DIR/hybrid" "$FIX/hybrid-pad.torrent" "$SWARM_ANNOUNCE_URL" <<'PYEOF' ||
+import sys
+import libtorrent as lt
+fs = lt.file_storage()
+lt.add_files(fs, sys.argv[1] + '/payload')
+t = lt.create_torrent(fs, 16384)  # libtorrent 2.0's default: hybrid, pad files
+t.add_tracker(sys.argv[3])
+lt.set_piece_hashes(t, sys.argv[1])
+open(sys.argv[2], 'wb').write(lt.bencode(t.generate()))
+f = lt.torrent_info(sys.argv[2]).files()
+assert [f.file_flags(i) & 1 for i in range(f.num_files())] == [0, 1, 0, 1], 'no pad file at 1'
+PYEOF
+	{ swarm_die "could not make a hybrid torrent with pad files (python3-libtorrent)"; exit 1; }
 chmod 644 "$FIX"/*.torrent 2>/dev/null || true
 if ! grep -qa 'ev.il' "$FIX/nul-name.torrent" || [[ $(tr -cd '\0' <"$FIX/nul-name.torrent" | wc -c) != 1 ]]; then
 	swarm_die "could not put a NUL byte into nul-name.torrent"
@@ -545,6 +565,9 @@ for sb in off required; do
 	# only the engine knows the files: the broker checks the SPEC against its list
 	row files-index-out-of-range 2 "--files: index 7 is out of range: the torrent has 1 file (0-0)" --sandbox "$sb" \
 		--timeout "$ENGINE_ROW_TIMEOUT" --state-ok --then save_has_no_payload -- -o @SAVE@ --files 0,7 "$FIX/four-mib.torrent"
+	# a v2/hybrid torrent's BEP 47 padding is not a file: --list hides it, --files refuses it
+	row files-index-pad-file 2 "--files: index 1 is not a file of the torrent but padding (BEP 47)" --sandbox "$sb" \
+		--timeout "$ENGINE_ROW_TIMEOUT" --state-ok --then save_has_no_payload -- -o @SAVE@ --files 1 "$FIX/hybrid-pad.torrent"
 	row files-glob-no-match 2 "--files: '*.mkv' matches no file in the torrent (see --list)" --sandbox "$sb" \
 		--timeout "$ENGINE_ROW_TIMEOUT" --state-ok --then save_has_no_payload -- -o @SAVE@ --files '*.mkv' "$FIX/four-mib.torrent"
 	row disk-full 5 "No space left on device" --sandbox "$sb" --save full --timeout "$DISKFULL_TIMEOUT" \

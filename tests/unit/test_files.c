@@ -73,6 +73,12 @@ static void spec_errors(void **st)
 	assert_int_equal(sel("1-9", w, err), -1);
 	assert_int_equal(sel("*.mkv", w, err), -1);
 	assert_non_null(strstr(err, "'*.mkv' matches no file"));
+	/* 3 is a pad file: --list does not show it, so --files refuses it */
+	assert_int_equal(sel("3", w, err), -1);
+	assert_non_null(strstr(err, "index 3 is not a file of the torrent but padding (BEP 47)"));
+	assert_int_equal(sel("0,3-3", w, err), -1);
+	assert_non_null(strstr(err, "index 3 is not a file"));
+	assert_int_equal(sel("2-4", w, err), 0); /* a range across a pad: the files in it */
 	const char *bad[] = { "", ",", "1,", ",1", "1,,2", "3-1", "-1", "1-", "1-2-3", "1234567890",
 			      "a\x1b[0m", "x\ny" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
