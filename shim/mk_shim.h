@@ -61,7 +61,7 @@ typedef struct {
 	int64_t download_rate, upload_rate;
 	int num_peers, num_seeds;
 	int64_t total_done, total_wanted;
-	int64_t total_download, total_upload; /* payload, this session */
+	int64_t total_download, total_upload; /* payload, this run: summed across pauses */
 	bool has_metadata;
 	char name[256];               /* NUL-terminated, may be truncated */
 } mk_status;

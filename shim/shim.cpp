@@ -81,9 +81,30 @@ constexpr int kEarlyUdpRetries = 5;            /* quick UDP-tracker retries, see
 constexpr int kDhtKickSeconds = 60;            /* DHT kicks, see mk_session_tick() */
 constexpr int kDhtKickEvery = 3;
 
+/* libtorrent's payload counters count "this session", and a pause ends a
+ * session: they drop back to 0. The sum over those sessions is what the
+ * broker reports as "downloaded this run". */
+struct run_counter {
+	int64_t before = 0; /* sessions that ended (pauses) */
+	int64_t last = 0;   /* libtorrent's counter when last seen */
+	int64_t see(int64_t now)
+	{
+		if (now < last)
+			before += last; /* it was reset: a pause or resume */
+		last = now;
+		return before + now;
+	}
+};
+
 struct torrent_entry {
 	uint32_t id;
 	lt::torrent_handle handle; /* invalid until ADDED has been popped */
+	run_counter down, up;      /* payload bytes this run, across pauses */
+	void see(const lt::torrent_status &st)
+	{
+		down.see(st.total_payload_download);
+		up.see(st.total_payload_upload);
+	}
 };
 
 /* An alert copied out of libtorrent (its alerts die at the next pop_alerts). */
@@ -401,8 +422,13 @@ std::string build_params(const mk_session *ms, const void *torrent, size_t torre
 	}
 
 	/* Flags: ours, not the resume data's. Not auto-managed, so pause/resume are
-	 * the caller's alone; start running; a duplicate is an ADD_FAILED. */
-	p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused);
+	 * the caller's alone; start running; a duplicate is an ADD_FAILED. An
+	 * earlier run's error state does not carry over: upload mode (set by a
+	 * disk error: it would never download again, silently), share mode, stop
+	 * when ready; nor does seed mode (trusting the files unchecked). */
+	p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused
+		     | lt::torrent_flags::upload_mode | lt::torrent_flags::share_mode
+		     | lt::torrent_flags::stop_when_ready | lt::torrent_flags::seed_mode);
 	p.flags |= lt::torrent_flags::duplicate_is_error;
 	if (!ms->pex)
 		p.flags |= lt::torrent_flags::disable_pex;
@@ -755,6 +781,10 @@ int mk_torrent_status(mk_session *s, uint32_t id, mk_status *out)
 			out->state = MK_STATE_PAUSED;
 		if (st.errc)
 			out->state = MK_STATE_ERROR;
+		/* Upload mode while pieces are missing: it cannot make progress
+		 * (a disk error put it there): an error, not a quiet stall. */
+		if ((st.flags & lt::torrent_flags::upload_mode) && !st.is_finished)
+			out->state = MK_STATE_ERROR;
 
 		out->progress = st.progress;
 		out->download_rate = st.download_payload_rate;
@@ -763,8 +793,9 @@ int mk_torrent_status(mk_session *s, uint32_t id, mk_status *out)
 		out->num_seeds = st.num_seeds;
 		out->total_done = st.total_wanted_done; /* unselected files' pieces excluded */
 		out->total_wanted = st.total_wanted;
-		out->total_download = st.total_payload_download;
-		out->total_upload = st.total_payload_upload;
+		e->see(st);
+		out->total_download = e->down.before + e->down.last;
+		out->total_upload = e->up.before + e->up.last;
 		out->has_metadata = st.has_metadata;
 		copy_str(out->name, sizeof out->name, st.name);
 		return 0;
@@ -775,7 +806,10 @@ int mk_torrent_status(mk_session *s, uint32_t id, mk_status *out)
 
 int mk_torrent_pause(mk_session *s, uint32_t id)
 {
-	return with_handle(s, id, [](lt::torrent_handle &h) {
+	torrent_entry *e = s ? s->find(id) : nullptr;
+	return with_handle(s, id, [e](lt::torrent_handle &h) {
+		if (e)
+			e->see(h.status({})); /* what this session got before the reset */
 		h.unset_flags(lt::torrent_flags::auto_managed);
 		h.pause();
 	});

@@ -109,6 +109,16 @@ if [[ $kind == ro || $kind == full ]]; then
 	mkdir -p "$rowdir/save-copy"
 	cp -a --sparse=always "$save/." "$rowdir/save-copy/"
 fi
+if [[ $kind == full ]]; then
+	# disk full, then space freed: the same command again must finish
+	mount -o remount,size=16m "$save" || exit 93
+	rc=0
+	(cd "$rowdir/cwd" && exec timeout -k 5 "$limit" env -i HOME="$rowdir/home" PATH=/usr/bin:/bin "$@") \
+		>"$rowdir/rerun.stdout" 2>"$rowdir/rerun.stderr" </dev/null || rc=$?
+	printf '%s\n' "$rc" >"$rowdir/rerun.rc"
+	mkdir -p "$rowdir/rerun-save"
+	cp -a --sparse=always "$save/." "$rowdir/rerun-save/"
+fi
 exit 0
 EOF
 
@@ -134,7 +144,8 @@ state_files() { # ROWDIR
 
 # row NAME RC SUBSTR [options] -- CLIENT-ARGS...
 #   --config TEXT     meerko.ini for the row (default: $BASE_INI)
-#   --save KIND       dir (default) | ro (read-only tmpfs) | full (1 MiB tmpfs)
+#   --save KIND       dir (default) | ro (read-only tmpfs) | full (1 MiB tmpfs;
+#                     then grown to 16 MiB and the same command rerun)
 #   --sandbox MODE    off (default) | required: sets [sandbox] mode, and the
 #                     save dir belongs to nobody
 #   --timeout SEC
@@ -267,6 +278,7 @@ nothing_outside() { # ROWDIR STATE_OK
 	local extra
 	extra=$(find "$rd" -mindepth 1 -maxdepth 1 ! -name home ! -name cwd ! -name in ! -name save \
 		! -name save-copy ! -name rc ! -name stdout ! -name stderr ! -name 'outside.*' \
+		! -name 'rerun*' \
 		! -name private-tmp.after -printf '%f\n')
 	if [[ -n $extra ]]; then
 		printf '    new entries beside the save dir: %s\n' "$(tr '\n' ' ' <<<"$extra")"
@@ -548,6 +560,16 @@ pieces_kept() { # ROWDIR
 	((good >= 1))
 }
 
+# disk full, space freed, the same command rerun: it finishes (a disk error's
+# upload mode saved in the resume data must not stall it) with every byte right
+pieces_kept_and_rerun_finishes() { # ROWDIR
+	pieces_kept "$1" || return 1
+	local rc
+	rc=$(cat "$1/rerun.rc" 2>/dev/null || echo none)
+	printf '    rerun after freeing space: exit %s, last line: %s\n' "$rc" "$(tail -n 1 "$1/rerun.stderr" 2>/dev/null)"
+	[[ $rc == 0 ]] && swarm_sha256_check "$SWARM_DIR/big/payload" "$1/rerun-save/payload"
+}
+
 for sb in off required; do
 	row not-bencode 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/not-bencode.torrent"
 	row truncated 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/truncated.torrent"
@@ -571,7 +593,7 @@ for sb in off required; do
 	row files-glob-no-match 2 "--files: '*.mkv' matches no file in the torrent (see --list)" --sandbox "$sb" \
 		--timeout "$ENGINE_ROW_TIMEOUT" --state-ok --then save_has_no_payload -- -o @SAVE@ --files '*.mkv' "$FIX/four-mib.torrent"
 	row disk-full 5 "No space left on device" --sandbox "$sb" --save full --timeout "$DISKFULL_TIMEOUT" \
-		--state-ok --then pieces_kept -- -o @SAVE@ "$FIX/four-mib.torrent"
+		--state-ok --then pieces_kept_and_rerun_finishes -- -o @SAVE@ "$FIX/four-mib.torrent"
 done
 
 row savedir-not-writable-by-engine 5 "not writable by the sandboxed engine" --sandbox required --root-save \
