@@ -187,8 +187,9 @@ int mk_savedir_check_private(const char *save, const char *config_path, const ch
 	struct mk_savedir_verdict v = mk_savedir_judge(abs, dirs, sizeof dirs / sizeof dirs[0]);
 	if (!v.dir)
 		return 0;
-	snprintf(err, errlen, "save dir %s refused: %s %s (%s); use a dedicated folder such as %s/Downloads",
-		 abs, v.where, v.dir->path, v.why,
-		 v.dir->kind == MK_GUARD_HOME ? v.dir->path : home[0] ? home : "~");
+	bool home_rule = v.dir->kind == MK_GUARD_HOME;
+	snprintf(err, errlen, "save dir %s refused: %s %s (%s); use a dedicated folder%s%s%s", abs,
+		 v.where, v.dir->path, v.why, home_rule ? " such as " : "", home_rule ? v.dir->path : "",
+		 home_rule ? "/Downloads" : "");
 	return -1;
 }

@@ -42,9 +42,9 @@ void mk_secret_take_proxy_env(void)
 {
 	char *entry = NULL;
 	size_t name_len = strlen(MK_PROXY_PASSWORD_ENV);
-	for (char **e = environ; e && *e; e++)
+	for (char **e = environ; e && *e && !entry; e++)
 		if (strncmp(*e, MK_PROXY_PASSWORD_ENV, name_len) == 0 && (*e)[name_len] == '=')
-			entry = *e;
+			entry = *e; /* the first, as getenv() would */
 	if (!entry)
 		return;
 	snprintf(env_password, sizeof env_password, "%s", entry + name_len + 1);
