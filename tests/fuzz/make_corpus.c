@@ -16,6 +16,10 @@
  * config/        small meerko.ini files, plus REPO_ROOT/meerko.ini.example
  *                when REPO_ROOT is given
  * sanitize/      output-size byte + text (UTF-8, escapes, C1, overlong)
+ * Hand-written, not by this program: resume/ (lt-2.0.8 is
+ * tests/unit/data/lt-2.0.8.resume, the rest printf'd), and engine_msg/
+ * status_over_cap (65 empty TorrentStatus: one above MK_MAX_TORRENTS) and
+ * file_list_two_empty.
  */
 #include <errno.h>
 #include <stdint.h>

@@ -5,7 +5,7 @@
 #   bash tests/fuzz/run.sh [SECONDS] [TARGET...]
 #
 # SECONDS per target (default 10); TARGET names (engine_msg, frame_reader,
-# socks5, udp, config, cli, input, sanitize, json) select targets, default all.
+# socks5, udp, config, cli, input, sanitize, json, resume) select targets, default all.
 # Environment:
 #   FUZZ_BUILD_DIR    build dir (default <repo>/build-fuzz)
 #   FUZZ_KEEP_CORPUS  a dir: the grown corpora are kept there (<dir>/<target>)
@@ -25,7 +25,7 @@ SECONDS_PER=${1:-10}
 shift || true
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 CC=${CC:-clang}
-ALL=(engine_msg frame_reader socks5 udp config cli input sanitize json)
+ALL=(engine_msg frame_reader socks5 udp config cli input sanitize json resume)
 
 # -max_len per target: the largest input that still means something
 declare -A MAXLEN=(
@@ -38,14 +38,16 @@ declare -A MAXLEN=(
 	[input]=4096         # small .torrent files and magnet links
 	[sanitize]=4096      # names and messages
 	[json]=4096          # names and messages, as --json strings
+	[resume]=8192        # resume data: ~1.3 KiB for a small torrent, info dict included
 )
 
 # Memory limits per target (libFuzzer -malloc_limit_mb / -rss_limit_mb): a
 # decoder of hostile bytes that allocates past them is a finding. engine_msg
 # and frame_reader: one frame (16 MiB) plus the unpack budget (64 MiB,
-# ipc/unpack_guard.h) is the most a hostile engine may cost the broker.
-declare -A MALLOC_MB=([engine_msg]=80 [frame_reader]=80)
-declare -A RSS_MB=([engine_msg]=1024 [frame_reader]=1024)
+# ipc/unpack_guard.h) is the most a hostile engine may cost the broker;
+# resume: its output is never larger than its input (<= 8 MiB, here 8 KiB).
+declare -A MALLOC_MB=([engine_msg]=80 [frame_reader]=80 [resume]=16)
+declare -A RSS_MB=([engine_msg]=1024 [frame_reader]=1024 [resume]=1024)
 
 if ! [[ $SECONDS_PER =~ ^[0-9]+$ ]] || ((SECONDS_PER < 1 || SECONDS_PER > 86400)); then
 	echo "usage: run.sh [SECONDS] [TARGET...]" >&2
