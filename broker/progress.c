@@ -149,8 +149,10 @@ static void common_fields(struct mk_line *l, uint64_t done, uint64_t wanted, uin
 	snprintf(l->field[MK_F_DOWN], MK_LINE_FIELD_MAX, "down %s", a);
 	mk_format_rate(up_rate, a, sizeof a);
 	snprintf(l->field[MK_F_UP], MK_LINE_FIELD_MAX, "up %s", a);
-	mk_duration_format(elapsed_ms, a, sizeof a);
-	snprintf(l->field[MK_F_ELAPSED], MK_LINE_FIELD_MAX, "elapsed %s", a);
+	if (elapsed_ms >= 0) {
+		mk_duration_format(elapsed_ms, a, sizeof a);
+		snprintf(l->field[MK_F_ELAPSED], MK_LINE_FIELD_MAX, "elapsed %s", a);
+	}
 	snprintf(l->field[MK_F_ETA], MK_LINE_FIELD_MAX, "ETA %s", eta);
 }
 
@@ -267,6 +269,26 @@ static void feed_rates(struct mk_progress *p, const struct mk_torrent_set *set, 
 	mk_eta_feed(&p->row[MK_MAX_TORRENTS].eta, t.down_rate, now_ms);
 }
 
+/* A pipe gets a block every interval, and at once when a torrent's state
+ * word changes: a seeding phase shorter than the interval still shows. */
+static bool plain_word_changed(struct mk_progress *p, const struct mk_torrent_set *set)
+{
+	bool changed = false;
+	for (size_t i = 0; i < set->n && i < MK_MAX_TORRENTS; i++) {
+		const char *w = set->t[i].have_status ? mk_progress_view_word(&set->t[i]) : NULL;
+		const char *old = p->row[i].word;
+		changed |= (w == NULL) != (old == NULL) || (w && strcmp(w, old) != 0);
+		p->row[i].word = w;
+	}
+	return changed;
+}
+
+static bool plain_due(struct mk_progress *p, const struct mk_torrent_set *set, int64_t now_ms)
+{
+	bool changed = plain_word_changed(p, set);
+	return changed || p->last_plain_ms < 0 || now_ms - p->last_plain_ms >= p->interval_s * 1000LL;
+}
+
 static void plain_block(struct mk_progress *p, const struct mk_torrent_set *set)
 {
 	char line[LINE_MAX_BYTES];
@@ -299,8 +321,9 @@ static void tty_block(struct mk_progress *p, const struct mk_torrent_set *set, i
 		if (n > 1)
 			snprintf(prefix, sizeof prefix, "[%" PRIu32 "] ", v->id);
 		const char *note = n > 1 ? (v->failed ? "failed" : "") : p->status_note;
-		p->row[i].width = mk_progress_tty_line(v, prefix, note, mk_eta_rate(&p->row[i].eta), elapsed,
-						       p->cols, line, sizeof line);
+		/* several torrents: the elapsed time (the same for all) is on the total */
+		p->row[i].width = mk_progress_tty_line(v, prefix, note, mk_eta_rate(&p->row[i].eta),
+						       n > 1 ? -1 : elapsed, p->cols, line, sizeof line);
 		fprintf(p->out, "%s%s", line, i + 1 < n || n > 1 ? "\n" : "");
 	}
 	if (n > 1) {
@@ -323,7 +346,7 @@ void mk_progress_update_set(struct mk_progress *p, const struct mk_torrent_set *
 	feed_rates(p, set, now_ms);
 	if (set->n == 1 && !set->t[0].have_status)
 		return;
-	if (!p->tty && p->last_plain_ms >= 0 && now_ms - p->last_plain_ms < p->interval_s * 1000LL)
+	if (!p->tty && !plain_due(p, set, now_ms))
 		return;
 	if (p->tty) {
 		tty_block(p, set, now_ms);

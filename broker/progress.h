@@ -30,6 +30,7 @@
 struct mk_progress_row {
 	struct mk_eta eta;              /* the smoothed rate behind the ETA */
 	int width;                      /* columns of the line last drawn */
+	const char *word;               /* state word last printed (plain) */
 };
 
 struct mk_progress {
@@ -52,7 +53,8 @@ void mk_progress_init(struct mk_progress *p, mk_progress_mode mode, int interval
 /* SIGWINCH: reads the new width and redraws the open block at it (rows a
  * narrower terminal re-wrapped the old lines into are erased first). */
 void mk_progress_resize(struct mk_progress *p, const struct mk_torrent_set *set, int64_t now_ms);
-/* The TTY line of one torrent (exposed for tests): prefix "[id] " or "". */
+/* The TTY line of one torrent (exposed for tests): prefix "[id] " or "";
+ * elapsed_ms < 0 leaves the elapsed field out (the total line has it). */
 int mk_progress_tty_line(const struct mk_torrent_view *t, const char *prefix, const char *note,
 			 uint64_t eta_rate, int64_t elapsed_ms, int cols, char *buf, size_t len);
 /* The word for a torrent's state as the broker judges it: "failed",

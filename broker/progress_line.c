@@ -8,7 +8,7 @@
 
 #include "progress_line.h"
 
-#define NAME_MIN 16 /* columns a name keeps before fields go */
+#define NAME_MIN 12 /* columns a name keeps before fields go */
 #define NAME_MAX 40
 #define BAR_MIN 12  /* columns, brackets included */
 #define BAR_MAX 32

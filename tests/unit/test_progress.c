@@ -86,6 +86,9 @@ static void wide_line_has_everything(void **st)
 	assert_non_null(strstr(buf, "elapsed 0:42"));
 	assert_non_null(strstr(buf, "ETA 7:12"));
 	assert_null(strstr(buf, "downloading")); /* the bar says so */
+	/* a row of several: the elapsed time is on the total line only */
+	mk_progress_tty_line(&v, "[1] ", "", v.down_rate, -1, 200, buf, sizeof buf);
+	assert_null(strstr(buf, "elapsed"));
 }
 
 /* Narrow: the least useful fields go first, the percentage and ETA stay,
