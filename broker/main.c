@@ -259,6 +259,29 @@ static void stop_relay(struct run_state *rs)
 	rs->relay_status[0] = -1;
 }
 
+/* The relay closed its status pipe: it is dead or about to be (it closes
+ * that pipe only by exiting). Reaps it (bounded: then it is killed) and
+ * says how it ended in how. */
+static void reap_dead_relay(struct run_state *rs, char *how, size_t howlen)
+{
+	int ws = 0;
+	pid_t got = 0;
+	for (int i = 0; i < 40 && got == 0; i++) { /* 2 s at most */
+		got = waitpid(rs->relay, &ws, WNOHANG);
+		if (got == 0)
+			usleep(50 * 1000);
+	}
+	if (got == 0) {
+		kill(rs->relay, SIGKILL);
+		got = waitpid(rs->relay, &ws, 0);
+	}
+	if (got == rs->relay)
+		mk_describe_exit(ws, how, howlen);
+	else
+		snprintf(how, howlen, "closed its status pipe");
+	rs->relay = -1;
+}
+
 /* At most cfg->max_restarts restarts within any restart_window seconds. */
 static int may_restart(const struct mk_config *cfg, int64_t *times, int *n)
 {
@@ -273,6 +296,17 @@ static int may_restart(const struct mk_config *cfg, int64_t *times, int *n)
 		return 0;
 	times[(*n)++] = now;
 	return 1;
+}
+
+/* After a crash the saved state may be stale (verify the files) or a lie
+ * of the engine that crashed (forget its piece claims). */
+static void distrust_saved_state(struct mk_job *job)
+{
+	for (size_t i = 0; i < job->n_torrents; i++) {
+		job->torrents[i].trust_resume = 0;
+		if (job->torrents[i].state)
+			mk_state_forget_pieces(job->torrents[i].state);
+	}
 }
 
 /* Starts the engine (and relay), supervises it, and restarts it from saved
@@ -296,24 +330,32 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, struct mk_job
 		job->relay_conn_cap = sb.enabled ? mk_relay_conn_cap() : 0;
 		job_proxy(job, cfg, &sb);
 		code = mk_supervise(job, &rs->eng);
+		char relay_how[160] = "";
+		if (job->relay_died)
+			reap_dead_relay(rs, relay_how, sizeof relay_how);
 		stop_relay(rs);
-		if (!job->crashed) {
+		if (!job->crashed && !job->relay_died) {
 			if (job->clean_stop)
 				mark_states(job, 0);
 			return code;
 		}
-		for (size_t i = 0; i < job->n_torrents; i++) {
-			job->torrents[i].trust_resume = 0; /* saved state may be stale: verify the files */
-			if (job->torrents[i].state) /* or a lie of the engine that crashed */
-				mk_state_forget_pieces(job->torrents[i].state);
-		}
+		if (job->crashed || !job->clean_stop)
+			distrust_saved_state(job);
+		else
+			mark_states(job, 0); /* the relay died, the engine stopped cleanly */
+		const char *who = job->relay_died ? "the proxy relay" : "the engine";
+		if (job->relay_died)
+			fprintf(stderr, "meerko-secure: the proxy relay %s; the engine was stopped (state saved)\n",
+				relay_how);
 		if (!may_restart(cfg, times, &n_restarts)) {
-			fprintf(stderr, "meerko-secure: the engine failed %d times within %d s: giving up "
-					"(state saved, rerun to continue)\n", cfg->max_restarts + 1, cfg->restart_window_s);
+			fprintf(stderr, "meerko-secure: %s failed %d times within %d s: giving up "
+					"(state saved, rerun to continue)\n", who, cfg->max_restarts + 1,
+				cfg->restart_window_s);
 			return MK_EXIT_ENGINE;
 		}
-		fprintf(stderr, "meerko-secure: restarting the engine from saved state (%d of %d)\n",
-			n_restarts, cfg->max_restarts);
+		fprintf(stderr, "meerko-secure: restarting %s from saved state (%d of %d)\n",
+			job->relay_died ? "the proxy relay and the engine" : "the engine", n_restarts,
+			cfg->max_restarts);
 	}
 }
 

@@ -462,6 +462,7 @@ static void relay_main(const struct mk_relay_fds *fds, const struct mk_relay_ups
 {
 	int keep[3] = { fds->listen_fd, status_fd, up->udp ? fds->udp_fd : -1 };
 	close_others(keep, 3); /* without UDP, the UDP socket is closed here too */
+	prctl(PR_SET_NAME, "meerko-relay", 0, 0, 0); /* for ps, and for the tests */
 	g_up = up;
 	g_status_fd = status_fd;
 	if (mk_dest_policy_init(&g_policy, up->ip, up->allow_private) != 0)

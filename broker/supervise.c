@@ -339,11 +339,14 @@ static void on_relay_status(struct sup *s)
 {
 	char buf[1024];
 	ssize_t n = read(s->job->relay_status_fd, buf, sizeof buf - 1);
-	if (n == 0) {
-		/* The relay is the engine's only way out: without it nothing moves. */
-		mk_sup_set_error(s, MK_EXIT_INTERNAL, "the proxy relay stopped unexpectedly");
-		start_stopping(s, MK_EXIT_INTERNAL);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		/* The relay is the engine's only way out: without it nothing
+		 * moves, and nothing leaks. Stop the engine cleanly (its state
+		 * is saved); main.c reaps the relay, says how it ended and
+		 * restarts both within the restart limits. */
 		s->relay_gone = 1;
+		s->relay_died = s->phase < PH_STOPPING;
+		start_stopping(s, MK_EXIT_ENGINE);
 		return;
 	}
 	if (n < 0)
@@ -413,9 +416,9 @@ static void loop(struct sup *s)
 		int n = poll(p, 4, 1000);
 		if (n < 0 && errno != EINTR)
 			break;
-		if (p[1].revents & POLLIN)
+		if (p[1].revents & (POLLIN | POLLERR))
 			on_signal(s);
-		if (p[2].revents & POLLIN)
+		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) /* a dead relay: POLLHUP alone */
 			on_relay_status(s);
 		if (p[3].revents & (POLLIN | POLLHUP | POLLERR))
 			read_engine_stderr(s);
@@ -521,7 +524,8 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	eng->stderr_fd = -1;
 	mk_progress_break(&s.prog);
 	job->outage_start_ms = s.outage_start_ms;
-	job->crashed = s.exit_code == MK_EXIT_ENGINE && !s.user_stop;
+	job->relay_died = s.relay_died && !s.user_stop;
+	job->crashed = s.exit_code == MK_EXIT_ENGINE && !s.user_stop && !job->relay_died;
 	job->clean_stop = s.got_shutdown_done;
 	mk_tor_finish(&s);
 	if (s.error[0])

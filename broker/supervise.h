@@ -56,6 +56,8 @@ struct mk_job {
 	int clean_stop;                 /* out: ShutdownDone received, resume data flushed */
 	int64_t outage_start_ms;        /* in/out: proxy down since (0 = up), kept across restarts */
 	int crashed;                    /* out: the engine died or broke the rules (restartable) */
+	int relay_died;                 /* out: the relay's status pipe closed while the engine ran
+	                                 * (the engine was stopped; restartable, see main.c) */
 };
 
 int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng);

@@ -28,7 +28,8 @@ struct sup {
 	int warnings;
 	int got_shutdown_done;
 	int sigints;
-	int relay_gone;
+	int relay_gone;             /* its status pipe closed: not polled any more */
+	int relay_died;             /* ... while the run was still going (restart) */
 	int user_stop;              /* stopping because of a signal */
 	int64_t next_resume_ms;
 	int64_t outage_start_ms;    /* 0 = proxy up */

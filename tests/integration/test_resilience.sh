@@ -47,8 +47,11 @@ swarm_start_seeder_aria2 "$TORRENT" "$SEED"
 
 max_outage=60
 [[ $SCENARIO == maxoutage ]] && max_outage=3
+max_restarts=3
+[[ $SCENARIO == relay_killed_twice ]] && max_restarts=1
 swarm_meerko_config "$CONFIG" "[download]" "max_down = 3000" "[ui]" "progress = plain" "plain_interval = 1" \
-	"[killswitch]" "max_outage = $max_outage" "[state]" "dir = $STATE" "resume_interval = 5"
+	"[killswitch]" "max_outage = $max_outage" "max_restarts = $max_restarts" \
+	"[state]" "dir = $STATE" "resume_interval = 5"
 
 # --- helpers ------------------------------------------------------------
 MEERKO_PID=""
@@ -81,6 +84,7 @@ engine_pid() { # the broker's child is the sandbox's init, the engine its child
 	b=$(broker_pid) || return 1
 	for c in $b $(pgrep -P "$b"); do pgrep -P "$c" -x meerko-engine; done | head -n 1
 }
+relay_pid() { pgrep -P "$(broker_pid)" -x meerko-relay | head -n 1; } # the broker's other child
 no_engine() { [[ -z ${epid:-} ]] || ! kill -0 "$epid" 2>/dev/null; } # the engine last found
 has_state() { compgen -G "$STATE/*.resume" >/dev/null; }
 show() { for f in "$@"; do printf -- '----- %s\n' "$f"; tail -n 15 "$SWARM_LOGS/$f" 2>/dev/null || true; done; }
@@ -158,6 +162,52 @@ engine)
 	swarm_check "exit 0 after an engine crash (rc=$rc)" test "$rc" -eq 0
 	swarm_check "the broker said why and restarted" grep -q "restarting the engine" "$SWARM_LOGS/run1.err"
 	swarm_check "the crash was reported with its signal" grep -q "killed by signal 9" "$SWARM_LOGS/run1.err"
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	;;
+relay_killed)
+	# kill -9 of the relay: noticed at once (POLLHUP), reaped, said, and
+	# the relay and the engine restarted from saved state
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
+	rpid=$(relay_pid || true)
+	swarm_check "found the relay process" test -n "$rpid"
+	if [[ -n $rpid ]]; then kill -9 "$rpid"; fi
+	swarm_wait_for -t 10 -i 0.2 grep -q "relay" "$SWARM_LOGS/run1.err" || true
+	swarm_check "the old relay was reaped (no zombie)" bash -c "! kill -0 $rpid 2>/dev/null"
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	swarm_check "exit 0 after the relay was killed (rc=$rc)" test "$rc" -eq 0
+	swarm_check "the broker said the relay was killed by signal 9" \
+		grep -q "the proxy relay was killed by signal 9" "$SWARM_LOGS/run1.err"
+	swarm_check "... and restarted it" grep -q "restarting the proxy relay and the engine" "$SWARM_LOGS/run1.err"
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	got=$(downloaded run1)
+	swarm_check "the restart did not fetch it all again (${got:-?} bytes for $total_bytes)" \
+		test "${got:-$total_bytes}" -le "$((total_bytes + 4 * 1024 * 1024))"
+	;;
+relay_killed_twice)
+	# max_restarts = 1: the second kill -9 of the relay ends the run with
+	# exit 7 and the reason; the state is saved and a rerun finishes
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 20 || true
+	rpid=$(relay_pid || true)
+	if [[ -n $rpid ]]; then kill -9 "$rpid"; fi
+	swarm_wait_for -t 20 -i 0.2 grep -q "restarting the proxy relay" "$SWARM_LOGS/run1.err" || true
+	relay_is_new() { local r; r=$(relay_pid || true); [[ -n $r && $r != "$rpid" ]]; }
+	swarm_wait_for -t 20 -i 0.2 relay_is_new || true
+	rpid2=$(relay_pid || true)
+	swarm_check "a new relay was started" test -n "$rpid2" -a "$rpid2" != "$rpid"
+	if [[ -n $rpid2 ]]; then kill -9 "$rpid2"; fi
+	wait_meerko; rc=$RC
+	swarm_check "exit 7 after the relay failed twice (rc=$rc)" test "$rc" -eq 7
+	swarm_check "the reason: the proxy relay failed 2 times, giving up" \
+		grep -q "the proxy relay failed 2 times within .*giving up" "$SWARM_LOGS/run1.err"
+	swarm_check "resume data was saved" has_state
+	start_meerko run2
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	swarm_check "the rerun finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "the rerun trusted the saved state (clean stop)" bash -c "! grep -q 'did not stop cleanly' '$SWARM_LOGS/run2.err'"
 	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
 	;;
 sigterm)
