@@ -164,8 +164,8 @@ static void mark_states(const struct mk_job *job, int running)
 		const struct mk_state *st = job->torrents[i].state;
 		if (st && running)
 			mk_state_mark_running(st); /* an engine now writes the files */
-		else if (st)
-			mk_state_end_clean(st);
+		else if (st && !job->torrents[i].resume_unsaved)
+			mk_state_end_clean(st); /* its state is saved: a clean stop */
 	}
 }
 

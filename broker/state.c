@@ -104,18 +104,26 @@ int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len)
 	if (fd < 0)
 		return -1;
 	size_t off = 0;
+	int err = 0; /* the first failure's errno, kept for the caller */
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			err = n < 0 ? errno : ENOSPC;
 			break;
+		}
 		off += (size_t)n;
 	}
-	int ok = off == len && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, st->file) != 0) {
+	if (!err && fsync(fd) != 0)
+		err = errno;
+	if (close(fd) != 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, st->file) != 0)
+		err = errno;
+	if (err) {
 		unlink(tmp);
+		errno = err;
 		return -1;
 	}
 	return 0;
@@ -128,9 +136,10 @@ int mk_state_save_resume(const struct mk_state *st, const uint8_t *data, size_t 
 	if (mk_resume_clean(data, len, 0, &c, why, whylen) != 0)
 		return -1;
 	int r = mk_state_save(st, c.data, c.len);
+	int err = errno;
 	free(c.data);
 	if (r != 0)
-		snprintf(why, whylen, "cannot save resume data");
+		snprintf(why, whylen, "cannot save resume data (%s)", strerror(err));
 	return r == 0 ? 0 : -2;
 }
 

@@ -191,10 +191,13 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME: {
 		/* the id names a torrent we added (engine_msg.c), so index id - 1 exists */
-		const struct mk_state *st = s->job->torrents[m->resume->torrent_id - 1].state;
+		struct mk_job_torrent *jt = &s->job->torrents[m->resume->torrent_id - 1];
 		char why[128];
-		if (st && mk_state_save_resume(st, m->resume->data.data, m->resume->data.len, why, sizeof why) != 0)
-			warn(s, why, st->file); /* refused (resume_check.c) or not written */
+		int r = jt->state ? mk_state_save_resume(jt->state, m->resume->data.data, m->resume->data.len,
+							 why, sizeof why) : 0;
+		if (r != 0)
+			warn(s, why, jt->state->file); /* refused (resume_check.c) or not written */
+		jt->resume_unsaved = r == -2;
 		break;
 	}
 	default:
@@ -474,6 +477,21 @@ static void say_done(const struct sup *s)
 			failed, job->n_torrents, s->exit_code);
 }
 
+/* A stop whose last resume save failed is not clean: unless every torrent
+ * is complete anyway, the run ends with exit 5 and says so (the warning
+ * before it gave the reason). */
+static void unsaved_state_is_an_error(struct sup *s)
+{
+	size_t unsaved = 0, incomplete = 0;
+	for (size_t i = 0; i < s->job->n_torrents; i++) {
+		unsaved += s->job->torrents[i].resume_unsaved != 0;
+		incomplete += !s->job->torrents[i].complete;
+	}
+	if (unsaved && incomplete)
+		mk_sup_set_error(s, MK_EXIT_DISK, "the state of %zu torrent%s could not be saved: the next "
+				 "run verifies what is on disk", unsaved, unsaved == 1 ? "" : "s");
+}
+
 /* For torrents.c (supervise_int.h). */
 void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
 {
@@ -528,6 +546,7 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 	job->crashed = s.exit_code == MK_EXIT_ENGINE && !s.user_stop && !job->relay_died;
 	job->clean_stop = s.got_shutdown_done;
 	mk_tor_finish(&s);
+	unsaved_state_is_an_error(&s);
 	if (s.error[0])
 		fprintf(stderr, "meerko-secure: %s\n", s.error);
 	else

@@ -31,6 +31,8 @@ struct mk_job_torrent {
 	int complete;                   /* out: downloaded and verified, seeding goal reached */
 	int listed;                     /* out: --list printed its files (it is not added again) */
 	uint64_t downloaded;            /* out: payload bytes fetched this run */
+	int resume_unsaved;             /* out: its last resume data could not be written: its
+	                                 * stop is not clean (the marker stays, a rerun verifies) */
 	char name[256];                 /* out: last name the engine gave (sanitised) */
 };
 

@@ -14,6 +14,11 @@
 #              missing part plus 4 MiB of slack.
 #   engine     engine SIGKILLed at ~1/3: the broker restarts it and finishes.
 #   sigterm    SIGTERM at ~1/3: exit 143, resume data saved, rerun finishes.
+#   relay_killed        the relay SIGKILLed at ~1/3: reaped, said, restarted; finishes.
+#   relay_killed_twice  max_restarts = 1, the relay killed twice: exit 7, rerun finishes.
+#   state_dir_full      the state dir (a 64 KiB tmpfs) filled, then SIGTERM: the
+#              save fails, so the stop is not clean: exit 5 with the reason, the
+#              marker kept; the rerun verifies and fetches at most missing + 4 MiB.
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,6 +30,11 @@ MEERKO_BIN=${MEERKO_BIN:-$BUILD_DIR/bin/meerko-secure}
 
 swarm_isolate "$@"
 swarm_require_root
+if [[ $SCENARIO == state_dir_full && -z ${MK_MOUNT_NS:-} ]]; then
+	# its tmpfs lives in a mount namespace of its own: gone with the test
+	command -v unshare >/dev/null || swarm_skip_or_fail "unshare (util-linux) is missing"
+	MK_MOUNT_NS=1 exec unshare --mount --propagation private -- bash "$0" "$@"
+fi
 swarm_require_cmds opentracker microsocks aria2c mktorrent transmission-show tcpdump timeout sha256sum
 [[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
 swarm_init
@@ -37,6 +47,10 @@ STATE=$SWARM_DIR/state
 CONFIG=$SWARM_DIR/meerko.ini
 TOTAL_MB=24
 mkdir -p "$OUT"
+if [[ $SCENARIO == state_dir_full ]]; then
+	mkdir -p "$STATE"
+	mount -t tmpfs -o size=64k,mode=700 meerko-test-state "$STATE" || swarm_die "cannot mount a tmpfs"
+fi
 chown nobody "$OUT"   # the sandboxed engine runs as nobody
 
 swarm_make_payload "$PAYLOAD" 2 "$TOTAL_MB"
@@ -210,6 +224,34 @@ relay_killed_twice)
 	swarm_check "the rerun trusted the saved state (clean stop)" bash -c "! grep -q 'did not stop cleanly' '$SWARM_LOGS/run2.err'"
 	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
 	;;
+state_dir_full)
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
+	swarm_wait_for -t 10 -i 0.2 has_state || true
+	done_pct=$(percent run1)
+	dd if=/dev/zero of="$STATE/filler" bs=4k 2>/dev/null || true # until ENOSPC
+	kill -TERM "$(broker_pid)"
+	wait_meerko; rc=$RC
+	swarm_check "exit 5: the state could not be saved (rc=$rc)" test "$rc" -eq 5
+	swarm_check "the warning gives the reason" \
+		grep -q "cannot save resume data (No space left on device)" "$SWARM_LOGS/run1.err"
+	swarm_check "the last line says the next run verifies" \
+		grep -q "could not be saved: the next run verifies what is on disk" "$SWARM_LOGS/run1.err"
+	swarm_check "the 'did not stop cleanly' marker stayed" compgen -G "$STATE/*.running"
+	rm -f "$STATE/filler"
+	start_meerko run2
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	got=$(downloaded run2)
+	missing=$((total_bytes * (100 - done_pct) / 100))
+	swarm_check "the rerun finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "the rerun verified the files (the stop was not clean)" \
+		grep -q "did not stop cleanly" "$SWARM_LOGS/run2.err"
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	swarm_check "the rerun downloaded ${got:-?} bytes: at most the missing $missing + 4 MiB (stopped at $done_pct%)" \
+		test "${got:-$total_bytes}" -le "$((missing + 4 * 1024 * 1024))"
+	umount "$STATE" || true
+	;;
 sigterm)
 	start_meerko run1
 	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
@@ -232,5 +274,5 @@ tracker_ips=$(swarm_tracker_saw "$SWARM_SEED_IP" || true)
 seed_ips=$(swarm_capture_src_ips "$SWARM_SEED_IP" "$SWARM_SEED_PORT" "$SWARM_SEED_IP" || true)
 swarm_check "capture: only the proxy reached the tracker" swarm_only_ips "$SWARM_PROXY_IP" "$tracker_ips"
 swarm_check "capture: only the proxy reached the seeder" swarm_only_ips "$SWARM_PROXY_IP" "$seed_ips"
-((SWARM_FAILED == 0)) || show run1.out run1.err run2.out run2.err
+((SWARM_FAILED == 0 && ${MK_SHOW_LOGS:-0} == 0)) || show run1.out run1.err run2.out run2.err
 swarm_summary
