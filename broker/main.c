@@ -127,18 +127,40 @@ static int load_inputs(const struct mk_cli *cli, char *err, size_t errlen)
 	return mk_inputs_check(inputs, cli->n_inputs, err, errlen);
 }
 
-/* One state file per torrent (its bytes or magnet + the save dir). */
-static void open_states(size_t n, const struct mk_config *cfg, const char *save)
+/* The torrent's lock (state.h): 0, or -1 with err when another run has it. */
+static int lock_state(const struct mk_state *st, const char *arg, const char *save, char *err, size_t errlen)
 {
-	char err[1024];
+	long holder = 0;
+	int r = mk_state_lock(st, &holder);
+	if (r == -2)
+		fprintf(stderr, "meerko-secure: warning: cannot lock %s: %s: a second run of it would not "
+				"be stopped\n", st->file, strerror(errno));
+	if (r != -1)
+		return 0;
+	char pid[32] = "";
+	if (holder > 0)
+		snprintf(pid, sizeof pid, " (pid %ld)", holder);
+	snprintf(err, errlen, "%.200s: already being downloaded into %.400s by another meerko-secure%s: "
+		 "not starting a second one", arg, save, pid);
+	return -1;
+}
+
+/* One state file per torrent (its bytes or magnet + the save dir), locked
+ * for this run. Returns 0, or -1 with err when a torrent is another run's. */
+static int open_states(size_t n, const struct mk_config *cfg, const char *save, char *err, size_t errlen)
+{
 	for (size_t i = 0; i < n; i++) {
 		const struct mk_input *in = &inputs[i];
 		if (mk_state_open(&states[i], cfg->state_dir, in->bytes ? (const void *)in->bytes : in->magnet,
-				  in->bytes ? in->len : strlen(in->magnet), save, err, sizeof err) == 0)
-			torrents[i].state = &states[i];
-		else
+				  in->bytes ? in->len : strlen(in->magnet), save, err, errlen) != 0) {
 			fprintf(stderr, "meerko-secure: warning: %s: resume data will not be kept\n", err);
+			continue;
+		}
+		torrents[i].state = &states[i];
+		if (lock_state(&states[i], in->arg, save, err, errlen) != 0)
+			return -1;
 	}
+	return 0;
 }
 
 /* The unclean-stop rule, per torrent: trust saved resume data only when
@@ -379,14 +401,15 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 		code = fail(MK_EXIT_DISK, err);
 	else if (mk_savedir_check_private(save, cfg.source, cfg.state_dir, err, sizeof err) != 0)
 		code = fail(MK_EXIT_USAGE, err);
+	/* --list downloads nothing: no resume data to keep, nothing to lock */
+	else if (!cfg.list_only && open_states(cli->n_inputs, &cfg, save, err, sizeof err) != 0)
+		code = fail(MK_EXIT_LOCKED, err);
 	else if (check_proxy(&cfg, err, sizeof err) != 0)
 		code = fail(MK_EXIT_PROXY, err);
 	else if ((rs.sigfd = signals_fd()) < 0)
 		code = fail(MK_EXIT_INTERNAL, "cannot set up signal handling");
 	if (code == MK_EXIT_OK) {
 		rs.proxy_udp = check_proxy_udp(&cfg);
-		if (!cfg.list_only) /* --list downloads nothing: no resume data to keep */
-			open_states(cli->n_inputs, &cfg, save);
 		job->cfg = &cfg;
 		job->save_path = save;
 		job->n_torrents = cli->n_inputs;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -127,6 +128,35 @@ int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+static long read_holder(int fd)
+{
+	char buf[24] = "";
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
+	return pid > 0 ? pid : 0;
+}
+
+int mk_state_lock(const struct mk_state *st, long *holder)
+{
+	char path[PATH_MAX + 8], pid[24];
+	*holder = 0;
+	snprintf(path, sizeof path, "%.*s.lock", (int)(strlen(st->file) - strlen(".resume")), st->file);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -2;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int err = errno;
+		*holder = read_holder(fd);
+		close(fd);
+		errno = err;
+		return err == EWOULDBLOCK ? -1 : -2;
+	}
+	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		return 0; /* held all the same; only the message loses the pid */
+	return 0; /* fd stays open: the lock lives as long as this process */
 }
 
 int mk_state_save_resume(const struct mk_state *st, const uint8_t *data, size_t len,

@@ -32,6 +32,14 @@ int mk_state_open(struct mk_state *st, const char *configured, const void *key1,
 uint8_t *mk_state_load(const struct mk_state *st, size_t max, size_t *len);
 int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len);
 
+/* One run at a time per torrent and save dir: an exclusive flock on
+ * dir/KEY.lock, held until the process exits (the fd is O_CLOEXEC, and the
+ * relay closes every fd it does not need, so no child holds it longer; a
+ * kill -9 releases it). The file holds the holder's pid, for the message.
+ * Returns 0 (held), -1 with *holder = the other run's pid (0 if unknown)
+ * when another process holds it, -2 on any other error (errno). */
+int mk_state_lock(const struct mk_state *st, long *holder);
+
 /* Resume data goes through resume_check.c both ways: only what it keeps is
  * stored (0 saved, -1 refused with why, -2 not written), and what is loaded
  * is filtered again (a file from an older version, or edited) or NULL. */

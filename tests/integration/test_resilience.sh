@@ -16,6 +16,8 @@
 #   sigterm    SIGTERM at ~1/3: exit 143, resume data saved, rerun finishes.
 #   relay_killed        the relay SIGKILLed at ~1/3: reaped, said, restarted; finishes.
 #   relay_killed_twice  max_restarts = 1, the relay killed twice: exit 7, rerun finishes.
+#   second_run          the same command again while the first runs: refused at once
+#              (exit 12, naming the first one's pid), nothing sent; the first finishes.
 #   state_dir_full      the state dir (a 64 KiB tmpfs) filled, then SIGTERM: the
 #              save fails, so the stop is not clean: exit 5 with the reason, the
 #              marker kept; the rerun verifies and fetches at most missing + 4 MiB.
@@ -223,6 +225,25 @@ relay_killed_twice)
 	swarm_check "the rerun finishes (rc=$rc)" test "$rc" -eq 0
 	swarm_check "the rerun trusted the saved state (clean stop)" bash -c "! grep -q 'did not stop cleanly' '$SWARM_LOGS/run2.err'"
 	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	;;
+second_run)
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 10 || true
+	bpid=$(broker_pid || true)
+	rc2=0
+	timeout -k 5 30 "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$TORRENT" \
+		>"$SWARM_LOGS/run2.out" 2>"$SWARM_LOGS/run2.err" </dev/null || rc2=$?
+	swarm_check "the second run is refused with exit 12 (rc=$rc2)" test "$rc2" -eq 12
+	swarm_check "... in one line naming the first run's pid $bpid" \
+		grep -q "already being downloaded into $OUT by another meerko-secure (pid $bpid)" "$SWARM_LOGS/run2.err"
+	swarm_check "... and it printed nothing else" test "$(wc -l <"$SWARM_LOGS/run2.err")" -eq 1
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	swarm_check "the first run finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	got=$(downloaded run1)
+	swarm_check "the first run fetched the torrent once (${got:-?} of $total_bytes)" \
+		test "${got:-$((2 * total_bytes))}" -le "$((total_bytes + 4 * 1024 * 1024))"
 	;;
 state_dir_full)
 	start_meerko run1
