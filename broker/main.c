@@ -128,7 +128,7 @@ static int load_inputs(const struct mk_cli *cli, char *err, size_t errlen)
 }
 
 /* The torrent's lock (state.h): 0, or -1 with err when another run has it. */
-static int lock_state(const struct mk_state *st, const char *arg, const char *save, char *err, size_t errlen)
+static int lock_state(struct mk_state *st, const char *arg, const char *save, char *err, size_t errlen)
 {
 	long holder = 0;
 	int r = mk_state_lock(st, &holder);
@@ -426,8 +426,12 @@ static int run_all(const struct mk_cli *cli)
 	int code = run(cli, &job);
 	if (cli->json)
 		mk_jsonout_exit(stdout, mk_now_ms() - job.start_ms, code, torrents, job.n_torrents);
-	for (size_t i = 0; i < cli->n_inputs; i++)
+	for (size_t i = 0; i < cli->n_inputs; i++) {
 		mk_input_free(&inputs[i]);
+		mk_disk_files_free(&torrents[i].disk);
+		if (torrents[i].state) /* opened (and maybe locked) by open_states */
+			mk_state_unlock(&states[i]);
+	}
 	return code;
 }
 

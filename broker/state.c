@@ -3,6 +3,7 @@
  * data is filtered by resume_check.c when stored and when loaded.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,7 @@ int mk_state_open(struct mk_state *st, const char *configured, const void *key1,
 		  const char *key2, char *err, size_t errlen)
 {
 	memset(st, 0, sizeof *st);
+	st->lock_fd = -1;
 	if (mk_state_dir(configured, st->dir, sizeof st->dir) != 0) {
 		snprintf(err, errlen, "no state dir: set [state] dir, or $HOME / $XDG_STATE_HOME");
 		return -1;
@@ -138,11 +140,21 @@ static long read_holder(int fd)
 	return pid > 0 ? pid : 0;
 }
 
-int mk_state_lock(const struct mk_state *st, long *holder)
+static void lock_path(const struct mk_state *st, char *out, size_t outlen)
 {
-	char path[PATH_MAX + 8], pid[24];
-	*holder = 0;
-	snprintf(path, sizeof path, "%.*s.lock", (int)(strlen(st->file) - strlen(".resume")), st->file);
+	snprintf(out, outlen, "%.*s.lock", (int)(strlen(st->file) - strlen(".resume")), st->file);
+}
+
+/* The locked fd still names the file at path (not one unlinked meanwhile). */
+static bool still_linked(int fd, const char *path)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* One try: 0 held (fd in *out), 1 the file went away (try again), -1/-2. */
+static int lock_once(const char *path, int *out, long *holder)
+{
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -2;
@@ -153,10 +165,45 @@ int mk_state_lock(const struct mk_state *st, long *holder)
 		errno = err;
 		return err == EWOULDBLOCK ? -1 : -2;
 	}
+	if (!still_linked(fd, path)) {
+		close(fd);
+		return 1;
+	}
+	*out = fd;
+	return 0;
+}
+
+int mk_state_lock(struct mk_state *st, long *holder)
+{
+	char path[PATH_MAX + 8], pid[24];
+	int r = 1, fd = -1;
+	*holder = 0;
+	st->lock_fd = -1;
+	lock_path(st, path, sizeof path);
+	for (int i = 0; i < 5 && r == 1; i++)
+		r = lock_once(path, &fd, holder);
+	if (r == 1) {
+		errno = EAGAIN;
+		return -2;
+	}
+	if (r != 0)
+		return r;
+	st->lock_fd = fd;
 	int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
 		return 0; /* held all the same; only the message loses the pid */
-	return 0; /* fd stays open: the lock lives as long as this process */
+	return 0;
+}
+
+void mk_state_unlock(struct mk_state *st)
+{
+	char path[PATH_MAX + 8];
+	if (st->lock_fd < 0)
+		return;
+	lock_path(st, path, sizeof path);
+	unlink(path); /* first, while held: a waiter then sees it unlinked (still_linked) */
+	close(st->lock_fd);
+	st->lock_fd = -1;
 }
 
 int mk_state_save_resume(const struct mk_state *st, const uint8_t *data, size_t len,

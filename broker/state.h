@@ -20,6 +20,7 @@
 struct mk_state {
 	char dir[PATH_MAX];
 	char file[PATH_MAX];   /* dir/KEY.resume */
+	int lock_fd;           /* dir/KEY.lock while this run holds it, else -1 (mk_state_lock) */
 };
 
 /* The state dir a run uses: configured ([state] dir) if set, else the
@@ -33,12 +34,16 @@ uint8_t *mk_state_load(const struct mk_state *st, size_t max, size_t *len);
 int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len);
 
 /* One run at a time per torrent and save dir: an exclusive flock on
- * dir/KEY.lock, held until the process exits (the fd is O_CLOEXEC, and the
- * relay closes every fd it does not need, so no child holds it longer; a
- * kill -9 releases it). The file holds the holder's pid, for the message.
- * Returns 0 (held), -1 with *holder = the other run's pid (0 if unknown)
- * when another process holds it, -2 on any other error (errno). */
-int mk_state_lock(const struct mk_state *st, long *holder);
+ * dir/KEY.lock, held until mk_state_unlock or the process exits (the fd is
+ * O_CLOEXEC, and the relay closes every fd it does not need, so no child
+ * holds it longer; a kill -9 releases it). The file holds the holder's pid,
+ * for the message. Returns 0 (held), -1 with *holder = the other run's pid
+ * (0 if unknown) when another process holds it, -2 on any other error
+ * (errno). Safe against the unlink in mk_state_unlock: a lock taken on a
+ * file that was unlinked meanwhile is dropped and taken again. */
+int mk_state_lock(struct mk_state *st, long *holder);
+/* Removes the lock file (while still holding it), then releases it. */
+void mk_state_unlock(struct mk_state *st);
 
 /* Resume data goes through resume_check.c both ways: only what it keeps is
  * stored (0 saved, -1 refused with why, -2 not written), and what is loaded

@@ -100,6 +100,8 @@ static void send_ref(struct sup *s, int which, uint32_t id)
 		m.pause = &r;
 	else if (which == MEERKO__BROKER_TO_ENGINE__MSG_RESUME)
 		m.resume = &r;
+	else if (which == MEERKO__BROKER_TO_ENGINE__MSG_FORCE_RECHECK)
+		m.force_recheck = &r;
 	else
 		m.save_resume = &r;
 	send(s, &m);

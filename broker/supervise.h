@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "disk_check.h"
 #include "input.h"
 #include "spawn.h"
 #include "state.h"
@@ -31,6 +32,10 @@ struct mk_job_torrent {
 	int complete;                   /* out: downloaded and verified, seeding goal reached */
 	int listed;                     /* out: --list printed its files (it is not added again) */
 	uint64_t downloaded;            /* out: payload bytes fetched this run */
+	struct mk_disk_files disk;      /* its wanted files, checked before done (disk_check.h) */
+	int rechecks;                   /* forced rechecks after a failed disk check (bounded) */
+	bool recheck_pending;           /* one was asked for; the engine has not begun it yet */
+	int64_t recheck_sent_ms;
 	int resume_unsaved;             /* out: its last resume data could not be written: its
 	                                 * stop is not clean (the marker stays, a rerun verifies) */
 	char name[256];                 /* out: last name the engine gave (sanitised) */

@@ -29,6 +29,7 @@
 #include "supervise_int.h"
 
 #define MK_MAX_JSON_TRACKER_EVENTS 100
+#define MK_MAX_RECHECKS 2 /* forced rechecks of one torrent before it fails */
 
 static struct mk_job_torrent *jt_of(struct sup *s, uint32_t id)
 {
@@ -132,6 +133,7 @@ static void send_add(struct sup *s, uint32_t id)
 	progress_label(in, v->label, sizeof v->label);
 	mk_files_prepare_add(&a, s->job->cfg, v); /* list_only, select_files, sequential, max_connections */
 	s->meta_wait_ms[id - 1] = in->magnet ? mk_now_ms() : 0;
+	jt->recheck_pending = false; /* a new engine: a recheck asked of the last one is gone */
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
 	m.add = &a;
 	mk_sup_send(s, &m);
@@ -216,6 +218,33 @@ void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
 	mk_tor_after_status(s); /* a failure may have settled the last torrent */
 }
 
+/* Complete, says the engine: are the wanted files on disk, whole? If not,
+ * every piece is hashed again (bounded: then the torrent fails with 5),
+ * never "done" (disk_check.h). */
+static bool files_on_disk(struct sup *s, struct mk_torrent_view *v)
+{
+	struct mk_job_torrent *jt = jt_of(s, v->id);
+	int64_t now = mk_now_ms();
+	char why[700];
+	if (jt->recheck_pending && now - jt->recheck_sent_ms < 60000)
+		return false; /* until the engine shows the recheck began (or a minute passed) */
+	jt->recheck_pending = false;
+	/* holes after a full recheck: the hashes said the data is right */
+	if (mk_disk_files_check(&jt->disk, s->job->save_path, jt->rechecks > 0, why, sizeof why) == 0)
+		return true;
+	if (jt->rechecks >= MK_MAX_RECHECKS) {
+		fail_torrent(s, v->id, MK_EXIT_DISK, "%s, still after %d rechecks", why, jt->rechecks);
+		return false;
+	}
+	jt->rechecks++;
+	jt->recheck_pending = true;
+	jt->recheck_sent_ms = now;
+	mk_sup_warn(s, why, "hashing every piece again");
+	json_event(s, "recheck", v->id, why, 0);
+	mk_sup_send_ref(s, MEERKO__BROKER_TO_ENGINE__MSG_FORCE_RECHECK, v->id);
+	return false;
+}
+
 void mk_tor_after_status(struct sup *s)
 {
 	size_t settled = 0;
@@ -224,11 +253,14 @@ void mk_tor_after_status(struct sup *s)
 		struct mk_job_torrent *jt = jt_of(s, v->id);
 		if (v->wanted > 0)
 			s->meta_wait_ms[v->id - 1] = 0; /* sizes known: it has metadata */
-		if (!v->complete && !v->failed && torrent_done(s, v)) {
+		if (jt->recheck_pending && (v->state == MEERKO__TORRENT_STATE__STATE_CHECKING || !mk_torrent_complete(v)))
+			jt->recheck_pending = false; /* the recheck began */
+		bool whole = !v->complete && !v->failed && mk_torrent_complete(v) && files_on_disk(s, v);
+		if (whole && torrent_done(s, v)) {
 			v->complete = true;
 			v->seeding = false;
 			json_event(s, "finished", v->id, NULL, 0);
-		} else if (!v->complete && !v->failed && !v->seeding && mk_torrent_complete(v)) {
+		} else if (whole && !v->seeding) {
 			v->seeding = true; /* downloaded; the [seed] goal keeps it going */
 			json_event(s, "seeding", v->id, NULL, 0);
 		}
@@ -304,6 +336,9 @@ void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl)
 	} else if (allow_file_sizes(s, fl, want, err, sizeof err) != 0 ||
 		   mk_files_priorities(fl, want, &sp, err, sizeof err) != 0) {
 		fail_torrent(s, id, MK_EXIT_INTERNAL, "%s", err);
+	} else if (mk_disk_files_keep(&jt->disk, fl, want) != 0) {
+		mk_files_free_reply(&sp);
+		fail_torrent(s, id, MK_EXIT_INTERNAL, "out of memory");
 	} else {
 		m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES;
 		m.set_files = &sp;

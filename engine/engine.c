@@ -177,6 +177,9 @@ static int on_broker_msg(struct engine *e, Meerko__BrokerToEngine *m)
 	case MEERKO__BROKER_TO_ENGINE__MSG_RESUME:
 		mk_torrent_resume(e->session, m->resume->id);
 		break;
+	case MEERKO__BROKER_TO_ENGINE__MSG_FORCE_RECHECK:
+		mk_torrent_force_recheck(e->session, m->force_recheck->id);
+		break;
 	case MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME:
 		if (mk_torrent_save_resume(e->session, m->save_resume->id) == 0)
 			e->resume_pending++;

@@ -57,6 +57,7 @@ static bool b2e_has_msg(const Meerko__BrokerToEngine *m)
 	case MEERKO__BROKER_TO_ENGINE__MSG_RESUME: return m->resume != NULL;
 	case MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME:
 		return m->save_resume != NULL;
+	case MEERKO__BROKER_TO_ENGINE__MSG_FORCE_RECHECK: return m->force_recheck != NULL;
 	case MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN: return m->shutdown != NULL;
 	case MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES: return m->set_files != NULL;
 	default: return false; /* NOT_SET or anything unexpected */

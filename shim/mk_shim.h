@@ -144,6 +144,9 @@ int mk_torrent_pause(mk_session *s, uint32_t id);
 int mk_torrent_resume(mk_session *s, uint32_t id);
 /* Asks for resume data; it arrives as a RESUME_DATA or RESUME_DATA_FAILED alert. */
 int mk_torrent_save_resume(mk_session *s, uint32_t id);
+/* Hashes every piece on disk again (libtorrent's force_recheck): the broker
+ * found a wanted file missing or of the wrong size. */
+int mk_torrent_force_recheck(mk_session *s, uint32_t id);
 
 /* Call about once a second. For the first minute of a session with DHT on
  * and bootstrap nodes set, while a torrent has no peer, it pings the

@@ -857,6 +857,16 @@ int mk_torrent_save_resume(mk_session *s, uint32_t id)
 	});
 }
 
+int mk_torrent_force_recheck(mk_session *s, uint32_t id)
+{
+	return with_handle(s, id, [](lt::torrent_handle &h) {
+		/* a torrent in upload mode (a disk error) would hash and then
+		 * refuse to download what is missing */
+		h.unset_flags(lt::torrent_flags::upload_mode);
+		h.force_recheck();
+	});
+}
+
 int mk_alert_fd(mk_session *s)
 {
 	return s ? s->efd : -1;

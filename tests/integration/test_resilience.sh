@@ -18,6 +18,10 @@
 #   relay_killed_twice  max_restarts = 1, the relay killed twice: exit 7, rerun finishes.
 #   second_run          the same command again while the first runs: refused at once
 #              (exit 12, naming the first one's pid), nothing sent; the first finishes.
+#   files_deleted       between runs, one finished file deleted and one truncated (the
+#              resume data says complete): never "done" on engine progress
+#              alone; the broker sees them missing/short, has every piece hashed
+#              again, and both runs end with every SHA-256 right.
 #   state_dir_full      the state dir (a 64 KiB tmpfs) filled, then SIGTERM: the
 #              save fails, so the stop is not clean: exit 5 with the reason, the
 #              marker kept; the rerun verifies and fetches at most missing + 4 MiB.
@@ -225,6 +229,26 @@ relay_killed_twice)
 	swarm_check "the rerun finishes (rc=$rc)" test "$rc" -eq 0
 	swarm_check "the rerun trusted the saved state (clean stop)" bash -c "! grep -q 'did not stop cleanly' '$SWARM_LOGS/run2.err'"
 	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	;;
+files_deleted)
+	start_meerko run1
+	wait_meerko; rc=$RC
+	swarm_check "the first run finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "every file's SHA-256 matches (run 1)" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	swarm_check "a complete download is not rechecked" bash -c "! grep -q 'hashing every piece again' '$SWARM_LOGS/run1.err'"
+	# between runs: the resume data says complete; one file gone, one short
+	rm -f "$OUT/payload/file-1.bin"
+	truncate -s 1M "$OUT/payload/sub/file-2.bin"
+	start_meerko run2
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	got=$(downloaded run2)
+	swarm_check "the rerun after deleting and truncating finished files finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "... it said a file is missing, short or has holes" \
+		grep -qE "file-[12].bin (is missing|has [0-9]+ of [0-9]+ bytes|has holes .*): hashing every piece again" \
+		"$SWARM_LOGS/run2.err"
+	swarm_check "... and fetched them again (${got:-?} bytes)" test "${got:-0}" -gt $((total_bytes / 2))
+	swarm_check "every file's SHA-256 matches (run 2)" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
 	;;
 second_run)
 	start_meerko run1
