@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# shellcheck source-path=SCRIPTDIR disable=SC2016 # (SC2016: bash -c scripts)
+# shellcheck source-path=SCRIPTDIR disable=SC2016,SC2119 # (SC2016: bash -c scripts; SC2119: optional args)
 # test_stall.sh - a torrent that gets no data says why, and --stall-timeout
 # gives up on it (exit 11) while the others of the run go on. Real swarm,
 # sandbox on (as root: the engine runs as nobody), microsocks, opentracker.
