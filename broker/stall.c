@@ -114,6 +114,8 @@ static const char *hint(const struct mk_torrent_view *v)
 	uint32_t unreachable = v->conn_refused + v->conn_failed;
 	if (unreachable < v->conn_refused)
 		unreachable = UINT32_MAX; /* saturated counts */
+	if (v->peers > 0 && v->conn_closed > 0)
+		return "the peers close the connections or send nothing";
 	if (v->peers > 0)
 		return "the connected peers send nothing (they may lack the wanted pieces, or choke)";
 	if (v->conn_closed > 0 && v->conn_closed >= unreachable)

@@ -159,8 +159,9 @@ closed)
 	swarm_check "exit 11 (rc=$RC)" test "$RC" = 11
 	swarm_check "within 30 s (${ELAPSED}s)" test "$ELAPSED" -le 30
 	swarm_check "the fake peer closed connections" has_line fakepeer.log '^closed [0-9]+'
+	# a reconnect may be under way at that second: then one peer is connected
 	swarm_check "stderr: connections closed after connecting, the peers close them" has_line meerko.err \
-		"^meerko-secure: .*/beta\.torrent: stalled, gave up .* - [12] peers? from trackers .*; connections: [0-9]+ refused, 0 failed, [1-9][0-9]* closed after connecting; 0 peers connected - the peers close the connections$"
+		"^meerko-secure: .*/beta\.torrent: stalled, gave up .* - [12] peers? from trackers .*; connections: [0-9]+ refused, 0 failed, [1-9][0-9]* closed after connecting; [01] peers? connected - the peers close the connections( or send nothing)?$"
 	;;
 notice)
 	swarm_start_microsocks
