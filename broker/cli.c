@@ -21,6 +21,7 @@ enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN
 /* --list, --files, --sequential, limits and seeding (numbered apart). */
 enum { OPT_LIST = 300, OPT_FILES, OPT_SEQUENTIAL, OPT_MAX_CONN, OPT_SEED_RATIO, OPT_SEED_TIME,
        OPT_MAX_CONN_TORRENT };
+enum { OPT_STALL_TIMEOUT = 500 }; /* stall.h */
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -42,6 +43,7 @@ static const struct option long_opts[] = {
 	{ "seed-time", required_argument, NULL, OPT_SEED_TIME },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "metadata-timeout", required_argument, NULL, OPT_METADATA_TIMEOUT },
+	{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -78,13 +80,17 @@ void mk_cli_usage(FILE *out)
 	      "                         docs/json.md) instead of human progress\n"
 	      "      --metadata-timeout SEC  give up on a magnet whose metadata has not\n"
 	      "                         arrived after SEC seconds (default 120, 0 = never)\n"
+	      "      --stall-timeout SEC  give up on a torrent that got no data for SEC\n"
+	      "                         seconds (exit 11; default 0 = never; it is explained\n"
+	      "                         after [ui] stall_notice = 60 s either way)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          version\n\n"
 	      "Exit codes: 0 done, 1 internal error, 2 usage/config (also --files not fitting\n"
 	      "the torrent), 3 bad torrent or magnet,\n"
 	      "4 proxy unreachable/refused, 5 disk or save dir, 6 sandbox unavailable,\n"
 	      "7 engine failure or confinement violation, 8 proxy outage too long,\n"
-	      "9 no metadata for a magnet in time, 130 interrupted, 143 terminated.\n"
+	      "9 no metadata for a magnet in time, 11 stalled (--stall-timeout),\n"
+	      "130 interrupted, 143 terminated.\n"
 	      "Several torrents: 0 only when all completed, else the first failure's code.\n", out);
 }
 
@@ -110,6 +116,7 @@ static int set_opt(struct mk_cli *cli, int opt, const char *arg)
 	case OPT_SEED_TIME: cli->seed_time = arg; break;
 	case OPT_JSON: cli->json = true; break;
 	case OPT_METADATA_TIMEOUT: cli->metadata_timeout = arg; break;
+	case OPT_STALL_TIMEOUT: cli->stall_timeout = arg; break;
 	case 'h': cli->help = true; break;
 	case 'V': cli->version = true; break;
 	default: return -1;
@@ -227,7 +234,8 @@ int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_
 	    apply(c, "download", "max_up", cli->max_up, "--max-up", err, errlen) ||
 	    apply(c, "ui", "progress", cli->progress, "--progress", err, errlen) ||
 	    apply(c, "sandbox", "mode", cli->sandbox, "--sandbox", err, errlen) ||
-	    apply(c, "download", "metadata_timeout", cli->metadata_timeout, "--metadata-timeout", err, errlen))
+	    apply(c, "download", "metadata_timeout", cli->metadata_timeout, "--metadata-timeout", err, errlen) ||
+	    apply(c, "download", "stall_timeout", cli->stall_timeout, "--stall-timeout", err, errlen))
 		return -1;
 	return mk_cli_apply_files(cli, c, err, errlen);
 }

@@ -36,6 +36,7 @@ struct mk_cli {
 	const char *seed_time;     /* --seed-time MINUTES */
 	bool json;                 /* --json */
 	const char *metadata_timeout; /* --metadata-timeout SECONDS */
+	const char *stall_timeout; /* --stall-timeout SECONDS */
 	bool help, version;
 	const char *inputs[MK_CLI_MAX_INPUTS];
 	size_t n_inputs;

@@ -414,6 +414,7 @@ static const struct mk_key key_table[] = {
 	K_INT("download", "max_down", max_down_kib, 0, 10000000, "a rate in KiB/s"),
 	K_INT("download", "max_up", max_up_kib, 0, 10000000, "a rate in KiB/s"),
 	K_INT("download", "metadata_timeout", metadata_timeout_s, 0, 86400, "a number of seconds"),
+	K_INT("download", "stall_timeout", stall_timeout_s, 0, 604800, "a number of seconds"),
 	K_BOOL("download", "sequential", sequential),
 	K_INT("download", "max_connections", max_connections, 0, 65535, "a number of connections"),
 	K_INT("download", "max_connections_per_torrent", max_connections_torrent, 0, 65535,
@@ -421,6 +422,7 @@ static const struct mk_key key_table[] = {
 	K_RATIO("seed", "ratio", seed_ratio_milli, 1000000),
 	K_INT("seed", "time", seed_time_min, 0, 5256000, "a number of minutes"),
 	K_ENUM("ui", "progress", progress, mk_progress_mode, progress_modes),
+	K_INT("ui", "stall_notice", stall_notice_s, 0, 86400, "a number of seconds"),
 	K_INT("ui", "plain_interval", plain_interval_s, 1, 3600, "a number of seconds"),
 	K_ENUM("sandbox", "mode", sandbox, mk_sandbox_mode, sandbox_modes),
 	K_INT("sandbox", "engine_memory_mb", engine_memory_mb, 256, 1048576, "a size in MiB"),
@@ -469,6 +471,8 @@ void mk_config_defaults(struct mk_config *c)
 	c->max_down_kib = 0;
 	c->max_up_kib = 0;
 	c->metadata_timeout_s = 120;
+	c->stall_timeout_s = 0;         /* a stalled torrent is only explained (stall.h) */
+	c->stall_notice_s = 60;
 	c->sequential = false;
 	c->max_connections = 0;         /* libtorrent's default (200) */
 	c->max_connections_torrent = 0; /* no per-torrent limit */

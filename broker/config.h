@@ -50,6 +50,8 @@ struct mk_config {
 	int seed_ratio_milli;             /* ratio = upload/wanted goal in 1/1000, 0 = none (default) */
 	int seed_time_min;                /* time = minutes of seeding, 0 = none (default) */
 	int metadata_timeout_s;           /* metadata_timeout = seconds a magnet may wait for metadata, 0 = forever (default 120) */
+	int stall_timeout_s;              /* [download] stall_timeout = seconds without data before giving up, 0 = never (default) */
+	int stall_notice_s;               /* [ui] stall_notice = seconds without data before saying why, 0 = never (default 60) */
 	/* [ui] */
 	mk_progress_mode progress;        /* progress = auto | tty | plain | none */
 	int plain_interval_s;             /* plain_interval = seconds between piped lines (default 5) */

@@ -46,7 +46,25 @@ static int check_one(struct mk_torrent_set *s, const Meerko__TorrentStatus *t,
 		return bad(why, whylen, "impossible transfer rate", t->download_rate);
 	if (t->total_done > t->total_wanted)
 		return bad(why, whylen, "more bytes done than wanted", t->total_done);
+	if (t->tracker_peers > MK_MAX_TRACKER_PEERS)
+		return bad(why, whylen, "impossible peer count from a tracker", t->tracker_peers);
+	if (check_text(t->tracker_error, MK_MAX_TRACKER_ERROR, "tracker error text too long", why, whylen))
+		return -1;
 	return check_text(t->name, 4096, "torrent name too long", why, whylen);
+}
+
+/* The stall diagnosis' inputs (stall.c): counts taken as they are (any
+ * uint32 is a possible count), the text sanitised. */
+static void apply_stall(struct mk_torrent_view *v, const Meerko__TorrentStatus *t)
+{
+	const char *te = t->tracker_error ? t->tracker_error : "";
+	v->tracker_replies = t->tracker_replies;
+	v->tracker_peers = t->tracker_peers;
+	v->tracker_errors = t->tracker_errors;
+	v->conn_refused = t->conn_refused;
+	v->conn_failed = t->conn_failed;
+	v->conn_closed = t->conn_closed;
+	mk_sanitize(te, strlen(te), v->tracker_error, sizeof v->tracker_error);
 }
 
 static void apply_one(struct mk_torrent_set *s, const Meerko__TorrentStatus *t)
@@ -65,6 +83,7 @@ static void apply_one(struct mk_torrent_set *s, const Meerko__TorrentStatus *t)
 	v->uploaded = t->total_upload;
 	v->files_selected = v->want_files && t->files_selected;
 	mk_sanitize(t->name ? t->name : "", strlen(t->name ? t->name : ""), v->name, sizeof v->name);
+	apply_stall(v, t);
 }
 
 static int check_status(struct mk_torrent_set *s, const Meerko__Status *st, char *why, size_t whylen)

@@ -18,6 +18,8 @@
 #define MK_MAX_RATE (1ull << 40)     /* 1 TiB/s: anything above is a lie */
 #define MK_MAX_PATH 4096             /* bytes of one in-torrent path */
 #define MK_MAX_FILE_SIZE (1ull << 50) /* 1 PiB per file */
+#define MK_MAX_TRACKER_PEERS (1u << 20) /* peers in one tracker reply: libtorrent reads at most a few MiB */
+#define MK_MAX_TRACKER_ERROR 512     /* bytes of the last tracker error's text */
 
 /* What the broker knows about a torrent: only validated, sanitised values. */
 struct mk_torrent_view {
@@ -30,6 +32,10 @@ struct mk_torrent_view {
 	uint64_t done, wanted, downloaded, uploaded;
 	char name[256];                  /* sanitised for the terminal */
 	char label[48];                  /* the broker's name for it until it has one: a magnet's info-hash */
+	/* why it may not move (stall.c): counts since the engine started */
+	uint32_t tracker_replies, tracker_peers, tracker_errors;
+	uint32_t conn_refused, conn_failed, conn_closed;
+	char tracker_error[256];         /* the last one, sanitised; "" = none */
 	/* --list / --files (set by the broker before the add) */
 	bool want_files;                 /* asked the engine for a FileList */
 	bool got_file_list;              /* it came (only one is accepted) */

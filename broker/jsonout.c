@@ -87,6 +87,34 @@ void mk_jsonout_event(FILE *out, int64_t elapsed_ms, const char *event, uint32_t
 	mk_json_end(&j);
 }
 
+void mk_jsonout_stall(FILE *out, int64_t elapsed_ms, const struct mk_job *job,
+		      const struct mk_torrent_view *v, int64_t stalled_s, bool giving_up, const char *text)
+{
+	struct mk_json j;
+	header(&j, out, "event", elapsed_ms);
+	mk_json_str(&j, "event", "stalled");
+	mk_json_u64(&j, "id", v->id);
+	if (v->id >= 1 && v->id <= job->n_torrents)
+		mk_json_str(&j, "input", job->torrents[v->id - 1].input->arg);
+	if (v->name[0])
+		mk_json_str(&j, "name", v->name);
+	mk_json_str(&j, "message", text);
+	mk_json_i64(&j, "stalled_s", stalled_s);
+	mk_json_bool(&j, "giving_up", giving_up);
+	mk_json_obj_open(&j, "why");
+	mk_json_u64(&j, "tracker_replies", v->tracker_replies);
+	mk_json_u64(&j, "tracker_peers", v->tracker_peers);
+	mk_json_u64(&j, "tracker_errors", v->tracker_errors);
+	if (v->tracker_error[0])
+		mk_json_str(&j, "tracker_error", v->tracker_error);
+	mk_json_u64(&j, "conn_refused", v->conn_refused);
+	mk_json_u64(&j, "conn_failed", v->conn_failed);
+	mk_json_u64(&j, "conn_closed", v->conn_closed);
+	mk_json_u64(&j, "peers", v->peers);
+	mk_json_obj_close(&j);
+	mk_json_end(&j);
+}
+
 void mk_jsonout_exit(FILE *out, int64_t elapsed_ms, int code, const struct mk_job_torrent *t, size_t n)
 {
 	struct mk_json j;

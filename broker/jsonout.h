@@ -27,6 +27,10 @@ void mk_jsonout_event(FILE *out, int64_t elapsed_ms, const char *event, uint32_t
  * "total_bytes":N}: --list, one per torrent; "selected" only with --files. */
 void mk_jsonout_files(FILE *out, int64_t elapsed_ms, uint32_t id, const char *input, const char *name,
 		      const Meerko__FileList *fl, const bool *want);
+/* {"type":"event","event":"stalled",...,"message":TEXT,"stalled_s":N,
+ * "giving_up":B,"why":{counts}}: a stall diagnosis (stall.h). */
+void mk_jsonout_stall(FILE *out, int64_t elapsed_ms, const struct mk_job *job,
+		      const struct mk_torrent_view *v, int64_t stalled_s, bool giving_up, const char *text);
 /* {"type":"exit","code":N,"torrents":[...]}: the last line of a run. */
 void mk_jsonout_exit(FILE *out, int64_t elapsed_ms, int code, const struct mk_job_torrent *t, size_t n);
 

@@ -377,6 +377,7 @@ static void check_deadlines(struct sup *s)
 		start_stopping(s, MK_EXIT_OUTAGE);
 	}
 	mk_tor_check_deadlines(s, now);
+	mk_tor_check_stalls(s, now);
 	if (s->phase == PH_RUNNING && now >= s->next_resume_ms) {
 		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
 		s->next_resume_ms = now + s->job->cfg->resume_interval_s * 1000LL;

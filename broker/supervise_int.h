@@ -10,6 +10,7 @@
 #include "engine_stderr.h"
 #include "ipc.h"
 #include "progress.h"
+#include "stall.h"
 #include "supervise.h"
 
 enum phase { PH_STARTING, PH_RUNNING, PH_STOPPING, PH_DONE };
@@ -40,6 +41,7 @@ struct sup {
 	/* per job torrent (index = id - 1) */
 	int resume_sent[MK_MAX_TORRENTS];   /* AddTorrent carried saved resume data: 1, none: 0, refused: -1 */
 	int64_t meta_wait_ms[MK_MAX_TORRENTS]; /* magnet waiting for metadata since, 0 = has it */
+	struct mk_stall stall[MK_MAX_TORRENTS]; /* no data since (stall.h) */
 };
 
 void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
@@ -55,6 +57,7 @@ void mk_tor_on_event(struct sup *s, const Meerko__Event *ev);
 void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl); /* --list / --files */
 void mk_tor_after_status(struct sup *s);                /* verdicts; stop when all are settled */
 void mk_tor_check_deadlines(struct sup *s, int64_t now); /* metadata timeouts */
+void mk_tor_check_stalls(struct sup *s, int64_t now);   /* stall notices and stall_timeout */
 void mk_tor_proxy_back(struct sup *s, int64_t now);     /* restart metadata clocks */
 void mk_tor_send_all(struct sup *s, int which);         /* pause/resume/save every live torrent */
 void mk_tor_finish(struct sup *s);                      /* copy results into the job */

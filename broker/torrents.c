@@ -10,7 +10,9 @@
  * A failure prints one line naming the input (sanitised) and pauses that
  * torrent; the others go on. File lists are per torrent id: --list prints
  * each (under a header when there are several), --files (one input only,
- * cli.c) answers with its priorities. Engine text reaches stdout/stderr only
+ * cli.c) answers with its priorities. A torrent that gets no data is
+ * explained, and given up on after [download] stall_timeout (stall.h).
+ * Engine text reaches stdout/stderr only
  * through mk_sanitize, and --json lines only through the JSON escaper.
  */
 #include <inttypes.h>
@@ -377,6 +379,45 @@ void mk_tor_check_deadlines(struct sup *s, int64_t now)
 		}
 	}
 	mk_tor_after_status(s);
+}
+
+/* One torrent's stall verdict: the diagnosis line (and --json event), or
+ * giving up on it (exit 11) with the diagnosis in the failure line. */
+static void on_stall(struct sup *s, struct mk_torrent_view *v, enum mk_stall_verdict verdict, int64_t now)
+{
+	char text[MK_STALL_TEXT], arg[256];
+	int64_t secs = mk_stall_seconds(&s->stall[v->id - 1], now);
+	bool giving_up = verdict == MK_STALL_TIMEOUT;
+	mk_stall_describe(v, secs, text, sizeof text);
+	if (s->job->json)
+		mk_jsonout_stall(stdout, now - s->job->start_ms, s->job, v, secs, giving_up, text);
+	if (giving_up) {
+		fail_torrent(s, v->id, MK_EXIT_STALLED, "stalled, gave up ([download] stall_timeout = %d s): %s",
+			     s->job->cfg->stall_timeout_s, text);
+		return;
+	}
+	shown_input(jt_of(s, v->id), arg, sizeof arg);
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "meerko-secure: %s: stalled, %s\n", arg, text);
+}
+
+void mk_tor_check_stalls(struct sup *s, int64_t now)
+{
+	const struct mk_config *c = s->job->cfg;
+	const struct mk_stall_cfg cfg = { c->stall_notice_s, c->stall_timeout_s };
+	if (s->phase != PH_RUNNING)
+		return;
+	bool gave_up = false;
+	for (size_t i = 0; i < s->set.n; i++) {
+		struct mk_torrent_view *v = &s->set.t[i];
+		bool watching = !s->outage_start_ms && mk_stall_applies(v); /* an outage is not the swarm's silence */
+		enum mk_stall_verdict verdict = mk_stall_tick(&s->stall[v->id - 1], v, watching, &cfg, now);
+		if (verdict != MK_STALL_MOVING)
+			on_stall(s, v, verdict, now);
+		gave_up |= verdict == MK_STALL_TIMEOUT;
+	}
+	if (gave_up)
+		mk_tor_after_status(s); /* the last one gave up: stop */
 }
 
 void mk_tor_proxy_back(struct sup *s, int64_t now)

@@ -297,6 +297,13 @@ static void send_status(struct engine *e)
 		t->total_upload = (uint64_t)(st[n].total_upload > 0 ? st[n].total_upload : 0);
 		t->name = st[n].name;
 		t->files_selected = e->files[i].selected;
+		t->tracker_replies = st[n].tracker_replies;
+		t->tracker_peers = st[n].tracker_peers;
+		t->tracker_errors = st[n].tracker_errors;
+		t->tracker_error = st[n].tracker_error;
+		t->conn_refused = st[n].conn_refused;
+		t->conn_failed = st[n].conn_failed;
+		t->conn_closed = st[n].conn_closed;
 		ptrs[n] = t;
 		n++;
 	}

@@ -64,6 +64,15 @@ typedef struct {
 	int64_t total_download, total_upload; /* payload, this run: summed across pauses */
 	bool has_metadata;
 	char name[256];               /* NUL-terminated, may be truncated */
+	/* Why it may not move (counted from alerts since the torrent was added;
+	 * saturating). Connections: outgoing peer connections that ended. */
+	uint32_t tracker_replies;     /* announces a tracker answered */
+	uint32_t tracker_peers;       /* most peers one reply listed */
+	uint32_t tracker_errors;      /* announces that failed */
+	char tracker_error[256];      /* the last failure (no URL), "" = none */
+	uint32_t conn_refused;        /* refused before connecting (peer, proxy or relay) */
+	uint32_t conn_failed;         /* failed otherwise before connecting */
+	uint32_t conn_closed;         /* closed or dropped once connected (not our own choice) */
 } mk_status;
 
 typedef enum {

@@ -100,6 +100,7 @@ struct torrent_entry {
 	uint32_t id;
 	lt::torrent_handle handle; /* invalid until ADDED has been popped */
 	run_counter down, up;      /* payload bytes this run, across pauses */
+	mk_stall_counts why;       /* trackers and connections, from alerts */
 	void see(const lt::torrent_status &st)
 	{
 		down.see(st.total_payload_download);
@@ -213,6 +214,7 @@ struct mk_session {
 		ids[h] = e->id;
 		return e->id;
 	}
+	bool early_udp_retry(lt::alert *a);
 	void translate(lt::alert *a);
 };
 
@@ -276,11 +278,12 @@ lt::settings_pack make_settings(const mk_settings *s)
 	sp.set_int(sp_t::min_reconnect_time, 5);
 
 	/* What the broker needs: adds, state, errors, storage (resume data,
-	 * file errors), tracker results and peer errors (rate-limited below).
+	 * file errors), tracker results, peer errors (rate-limited below) and
+	 * disconnects (only counted, shim_stall.cpp).
 	 * No progress/block/log categories: those are per-piece spam. */
 	sp.set_int(sp_t::alert_mask, lt::alert_category::error | lt::alert_category::status
 		| lt::alert_category::storage | lt::alert_category::tracker
-		| lt::alert_category::peer);
+		| lt::alert_category::peer | lt::alert_category::connect);
 	return sp;
 }
 
@@ -512,6 +515,20 @@ int with_handle(mk_session *s, uint32_t id, F f)
 
 } // namespace
 
+/* 2.0.8 sends UDP before its SOCKS5 UDP association is up and the
+ * announce fails with EACCES; its own retry comes ~30 s later. Retry in
+ * 1 s instead, a few times per session, silently (not even counted). */
+bool mk_session::early_udp_retry(lt::alert *a)
+{
+	auto *te = lt::alert_cast<lt::tracker_error_alert>(a);
+	if (!te || te->error != boost::system::errc::permission_denied ||
+	    strncmp(te->tracker_url(), "udp://", 6) != 0 || early_udp_retries >= kEarlyUdpRetries)
+		return false;
+	early_udp_retries++;
+	te->handle.force_reannounce(1, -1, lt::torrent_handle::ignore_min_interval);
+	return true;
+}
+
 void mk_session::translate(lt::alert *a)
 {
 	if (strcmp(a->what(), "torrent_added") == 0)
@@ -520,6 +537,11 @@ void mk_session::translate(lt::alert *a)
 	if (auto *ta = dynamic_cast<lt::torrent_alert *>(a))
 		q.id = id_of(ta->handle);
 	int const t = a->type();
+	if (early_udp_retry(a))
+		return;
+	auto const it = torrents.find(q.id);
+	if (mk_shim_count_alert(it != torrents.end() ? &it->second->why : nullptr, a))
+		return; /* connected / disconnected: counted, nothing to forward */
 
 	if (auto *at = lt::alert_cast<lt::add_torrent_alert>(a)) {
 		auto *e = at->params.userdata.get<torrent_entry>();
@@ -542,15 +564,6 @@ void mk_session::translate(lt::alert *a)
 	} else if (t == lt::torrent_finished_alert::alert_type) {
 		q.type = MK_ALERT_FINISHED;
 	} else if (auto *te = lt::alert_cast<lt::tracker_error_alert>(a)) {
-		/* 2.0.8 sends UDP before its SOCKS5 UDP association is up and the
-		 * announce fails with EACCES; its own retry comes ~30 s later.
-		 * Retry in 1 s instead, a few times per session, silently. */
-		if (te->error == boost::system::errc::permission_denied &&
-		    strncmp(te->tracker_url(), "udp://", 6) == 0 && early_udp_retries < kEarlyUdpRetries) {
-			early_udp_retries++;
-			te->handle.force_reannounce(1, -1, lt::torrent_handle::ignore_min_interval);
-			return;
-		}
 		/* No URL: the error and the tracker's own failure reason only. */
 		q.type = MK_ALERT_TRACKER_ERROR;
 		q.message = te->error.message();
@@ -798,6 +811,14 @@ int mk_torrent_status(mk_session *s, uint32_t id, mk_status *out)
 		out->total_upload = e->up.before + e->up.last;
 		out->has_metadata = st.has_metadata;
 		copy_str(out->name, sizeof out->name, st.name);
+		mk_stall_counts const &w = e->why;
+		out->tracker_replies = w.tracker_replies;
+		out->tracker_peers = w.tracker_peers;
+		out->tracker_errors = w.tracker_errors;
+		copy_str(out->tracker_error, sizeof out->tracker_error, w.tracker_error);
+		out->conn_refused = w.conn_refused;
+		out->conn_failed = w.conn_failed;
+		out->conn_closed = w.conn_closed;
 		return 0;
 	} catch (...) {
 		return -1;
