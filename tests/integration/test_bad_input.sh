@@ -393,7 +393,19 @@ type = http" -- -o @SAVE@ "$FIX/good.torrent"
 row proxy-required-absent 2 "no proxy configured and [proxy] required = true" --config "[proxy]
 type = none" -- -o @SAVE@ "$FIX/good.torrent"
 row unknown-flag 2 "--colour" -- -o @SAVE@ --colour blue "$FIX/good.torrent"
-row proxy-flag-hostname 2 "not an IP address" -- -o @SAVE@ --proxy proxy.example:1080 "$FIX/good.torrent"
+# the flag's message speaks the flag's syntax: IPv6 takes brackets there, not "IPv6 without brackets"
+no_ini_syntax() { # ROWDIR
+	! grep -qE 'without brackets|\[proxy\] host' "$1/stderr" && return 0
+	printf '    stderr quotes the ini syntax to a flag: %s\n' "$(<"$1/stderr")"
+	return 1
+}
+row proxy-flag-hostname 2 "not an IP address and port: give the proxy as IP:PORT (e.g. 127.0.0.1:1080 or [::1]:1080)" \
+	--then no_ini_syntax -- -o @SAVE@ --proxy proxy.example:1080 "$FIX/good.torrent"
+row proxy-flag-localhost 2 "--proxy: 'localhost:1080' is not an IP address and port" --then no_ini_syntax -- \
+	-o @SAVE@ --proxy localhost:1080 "$FIX/good.torrent"
+# "::1:1084" is [::1]:1084 or the address ::1:1084 without a port: never guessed
+row proxy-flag-ipv6-unbracketed 2 "--proxy: '::1:1084': an IPv6 address with a port needs brackets, e.g. [::1]:1080" \
+	-- -o @SAVE@ --proxy ::1:1084 "$FIX/good.torrent"
 row unknown-short-option 2 "-X" -- -o @SAVE@ -Xh "$FIX/good.torrent"
 row unwritable-save-dir 5 "Read-only file system" --save ro -- -o @SAVE@ "$FIX/good.torrent"
 # --files / --seed-* / --max-connections: refused before anything starts
@@ -530,6 +542,10 @@ password = wrong-pass
 [sandbox]
 mode = off" -- -o @SAVE@ "$FIX/good.torrent"
 row proxy-needs-auth 4 "requires authentication" -- -o @SAVE@ "$FIX/good.torrent"
+# a username and no password anywhere (ini, password_file, $MEERKO_PROXY_PASSWORD): said so,
+# not "rejected the username/password"
+row proxy-user-no-password 4 "refused the username with an empty password: no password was given" -- \
+	-o @SAVE@ --proxy-user "$DANTE_USER" "$FIX/good.torrent"
 swarm_stop "$SWARM_PROXY_PID"
 
 # ------------------------------------------------------------ rows: the engine decides
