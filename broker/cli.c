@@ -87,7 +87,16 @@ void mk_cli_usage(FILE *out)
 	      "4 proxy unreachable/refused, 5 disk or save dir, 6 sandbox unavailable,\n"
 	      "7 engine failure or confinement violation, 8 proxy outage too long,\n"
 	      "9 no metadata for a magnet in time, 130 interrupted, 143 terminated.\n"
-	      "Several torrents: 0 only when all completed, else the first failure's code.\n", out);
+	      "Several torrents: 0 only when all completed, else the first failure's code.\n\n"
+	      "Getting started: Meerko needs a SOCKS5 proxy (tor: 127.0.0.1:9050; ssh -D 1080 HOST:\n"
+	      "127.0.0.1:1080; a VPN provider's SOCKS5 server). Without --proxy or a config file\n"
+	      "it uses 127.0.0.1:1080. Give yours once on the command line:\n"
+	      "  meerko-secure --proxy 127.0.0.1:9050 -o ~/Downloads FILE.torrent\n"
+	      "or for good in ~/.config/meerko/meerko.ini (every key: meerko.ini(5),\n"
+	      "meerko.ini.example):\n"
+	      "  [proxy]\n"
+	      "  host = 127.0.0.1\n"
+	      "  port = 9050\n", out);
 }
 
 static int set_opt(struct mk_cli *cli, int opt, const char *arg)

@@ -110,6 +110,23 @@ static bool check_proxy_udp(struct mk_config *cfg)
 	return false;
 }
 
+/* The first run: no config file, no --proxy, so the proxy that did not
+ * answer is the built-in default. Say so, where the file was looked for,
+ * and how to give a proxy: a bare "cannot connect to proxy 127.0.0.1:1080"
+ * does not tell a new user that nobody asked for that address. */
+static int first_run_hint(const struct mk_cli *cli, const struct mk_config *cfg, int code)
+{
+	char where[2 * PATH_MAX + 64];
+	if (cfg->source[0] || cli->proxy)
+		return code;
+	mk_config_where_looked(where, sizeof where);
+	fprintf(stderr, "meerko-secure: no config file found (looked for %s), so the proxy is the "
+			"built-in default %s:%u: give yours with --proxy IP:PORT or in [proxy] host and "
+			"port of meerko.ini (see meerko-secure --help, meerko.ini(5))\n",
+		where, cfg->proxy_host, (unsigned)cfg->proxy_port);
+	return code;
+}
+
 /* The torrents of a run: static, as mk_state holds two PATH_MAX buffers each. */
 static struct mk_input inputs[MK_CLI_MAX_INPUTS];
 static struct mk_state states[MK_CLI_MAX_INPUTS];
@@ -405,7 +422,7 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 	else if (!cfg.list_only && open_states(cli->n_inputs, &cfg, save, err, sizeof err) != 0)
 		code = fail(MK_EXIT_LOCKED, err);
 	else if (check_proxy(&cfg, err, sizeof err) != 0)
-		code = fail(MK_EXIT_PROXY, err);
+		code = first_run_hint(cli, &cfg, fail(MK_EXIT_PROXY, err));
 	else if ((rs.sigfd = signals_fd()) < 0)
 		code = fail(MK_EXIT_INTERNAL, "cannot set up signal handling");
 	if (code == MK_EXIT_OK) {
