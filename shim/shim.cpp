@@ -353,6 +353,34 @@ std::string unsafe_names(lt::span<char const> info_section)
 	return {};
 }
 
+} // namespace
+
+/* .torrent bytes -> torrent_info, with the limits and the name checks every
+ * path takes (adding, and listing without a session). "" or why not. */
+std::string mk_shim_load_torrent(const void *torrent, size_t torrent_len,
+				 std::shared_ptr<lt::torrent_info> &ti)
+{
+	if (torrent_len > kMaxTorrentBytes)
+		return "not a valid .torrent: larger than 8 MiB";
+	lt::load_torrent_limits lim;
+	lim.max_buffer_size = static_cast<int>(kMaxTorrentBytes);
+	try {
+		ti = std::make_shared<lt::torrent_info>(lt::span<char const>(
+			static_cast<const char *>(torrent), static_cast<std::ptrdiff_t>(torrent_len)),
+			lim, lt::from_span);
+	} catch (const lt::system_error &e) {
+		return "not a valid .torrent: " + e.code().message();
+	}
+	if (!ti->is_valid())
+		return "not a valid .torrent: no usable info dictionary";
+	std::string unsafe = unsafe_names(ti->info_section());
+	if (!unsafe.empty())
+		return "not a valid .torrent: " + unsafe;
+	return {};
+}
+
+namespace {
+
 /* Builds p from resume data, then .torrent bytes or a magnet link.
  * Returns "" or why the input is not acceptable. */
 std::string build_params(const mk_session *ms, const void *torrent, size_t torrent_len,
@@ -364,22 +392,9 @@ std::string build_params(const mk_session *ms, const void *torrent, size_t torre
 	lt::add_torrent_params mp; /* from the magnet link */
 
 	if (torrent) {
-		if (torrent_len > kMaxTorrentBytes)
-			return "not a valid .torrent: larger than 8 MiB";
-		lt::load_torrent_limits lim;
-		lim.max_buffer_size = static_cast<int>(kMaxTorrentBytes);
-		try {
-			ti = std::make_shared<lt::torrent_info>(lt::span<char const>(
-				static_cast<const char *>(torrent), static_cast<std::ptrdiff_t>(torrent_len)),
-				lim, lt::from_span);
-		} catch (const lt::system_error &e) {
-			return "not a valid .torrent: " + e.code().message();
-		}
-		if (!ti->is_valid())
-			return "not a valid .torrent: no usable info dictionary";
-		std::string unsafe = unsafe_names(ti->info_section());
-		if (!unsafe.empty())
-			return "not a valid .torrent: " + unsafe;
+		std::string why = mk_shim_load_torrent(torrent, torrent_len, ti);
+		if (!why.empty())
+			return why;
 	} else {
 		if (strnlen(magnet, kMaxMagnetBytes + 1) > kMaxMagnetBytes)
 			return "not a valid magnet link: longer than 64 KiB";

@@ -6,11 +6,14 @@
  * extern "C" function catches everything and returns -1. The file list is
  * copied out of libtorrent (sizes and '/'-joined paths as libtorrent will
  * write them below the save path); nothing here touches the disk.
+ * mk_torrent_bytes_files() lists a .torrent without any session: it only
+ * parses (the same loader and checks as adding), so it opens no socket.
  * File priorities and the sequential flag are always the caller's: resume
  * data from an earlier run with another selection must not decide them.
  */
 #include "shim_internal.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -62,24 +65,19 @@ void mk_files_free(mk_file *f, size_t n)
 	free(f);
 }
 
-int mk_torrent_files(mk_session *s, uint32_t id, mk_file **out, size_t *n)
+} // extern "C"
+
+namespace {
+
+/* The files of fs copied out for C: 0, or -1 (nothing left allocated). */
+int copy_files(lt::file_storage const &fs, mk_file **out, size_t *n)
 {
-	mk_file *v = nullptr;
+	size_t const count = static_cast<size_t>(fs.num_files());
 	size_t done = 0;
+	mk_file *v = static_cast<mk_file *>(calloc(count ? count : 1, sizeof *v));
+	if (!v)
+		return -1;
 	try {
-		if (!out || !n)
-			return -1;
-		lt::torrent_handle h = mk_shim_handle(s, id);
-		if (!h.is_valid())
-			return -1;
-		std::shared_ptr<const lt::torrent_info> ti = h.torrent_file();
-		if (!ti || !ti->is_valid())
-			return 1; /* magnet without metadata yet */
-		lt::file_storage const &fs = ti->files();
-		size_t const count = static_cast<size_t>(fs.num_files());
-		v = static_cast<mk_file *>(calloc(count ? count : 1, sizeof *v));
-		if (!v)
-			return -1;
 		for (lt::file_index_t i : fs.file_range()) {
 			std::string const path = fs.file_path(i);
 			mk_file &f = v[done];
@@ -90,13 +88,54 @@ int mk_torrent_files(mk_session *s, uint32_t id, mk_file **out, size_t *n)
 			f.pad = fs.pad_file_at(i);
 			done++;
 		}
-		*out = v;
-		*n = count;
-		return 0;
 	} catch (...) {
 		mk_files_free(v, done);
 		return -1;
 	}
+	*out = v;
+	*n = count;
+	return 0;
+}
+
+} // namespace
+
+extern "C" {
+
+int mk_torrent_files(mk_session *s, uint32_t id, mk_file **out, size_t *n)
+{
+	try {
+		if (!out || !n)
+			return -1;
+		lt::torrent_handle h = mk_shim_handle(s, id);
+		if (!h.is_valid())
+			return -1;
+		std::shared_ptr<const lt::torrent_info> ti = h.torrent_file();
+		if (!ti || !ti->is_valid())
+			return 1; /* magnet without metadata yet */
+		return copy_files(ti->files(), out, n);
+	} catch (...) {
+		return -1;
+	}
+}
+
+int mk_torrent_bytes_files(const void *torrent, size_t torrent_len, mk_file **out, size_t *n,
+			   char *err, size_t errlen)
+{
+	try {
+		std::shared_ptr<lt::torrent_info> ti;
+		std::string why = !torrent || !torrent_len ? "no torrent bytes"
+				  : mk_shim_load_torrent(torrent, torrent_len, ti);
+		if (why.empty() && (!out || !n || copy_files(ti->files(), out, n) != 0))
+			why = "cannot list the files: out of memory";
+		if (why.empty())
+			return 0;
+		if (err && errlen)
+			snprintf(err, errlen, "%s", why.c_str());
+	} catch (...) {
+		if (err && errlen)
+			snprintf(err, errlen, "cannot list the files: unknown error");
+	}
+	return -1;
 }
 
 int mk_torrent_set_priorities(mk_session *s, uint32_t id, const uint8_t *prio, size_t n)

@@ -7,8 +7,17 @@
 
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
+
+#include <memory>
+#include <string>
 
 #include "mk_shim.h"
+
+/* .torrent bytes -> torrent_info (size limit, libtorrent's parse, unsafe
+ * names refused). Returns "" or why the torrent is not acceptable. */
+std::string mk_shim_load_torrent(const void *torrent, size_t torrent_len,
+				 std::shared_ptr<libtorrent::torrent_info> &ti);
 
 /* The handle of an added torrent (invalid handle for an unknown id). */
 libtorrent::torrent_handle mk_shim_handle(mk_session *s, uint32_t id);
