@@ -16,7 +16,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -69,7 +71,72 @@ void mk_files_free(mk_file *f, size_t n)
 
 namespace {
 
-/* The files of fs copied out for C: 0, or -1 (nothing left allocated). */
+/* path with ".N" before the extension of its last element ("a.txt" ->
+ * "a.1.txt", "a" -> "a.1"), libtorrent's own rule for duplicate names. */
+std::string numbered(std::string const &path, int n)
+{
+	size_t const slash = path.rfind('/');
+	size_t const start = slash == std::string::npos ? 0 : slash + 1;
+	size_t dot = path.rfind('.');
+	if (dot == std::string::npos || dot <= start)
+		dot = path.size();
+	return path.substr(0, dot) + "." + std::to_string(n) + path.substr(dot);
+}
+
+/* Every proper prefix ("a", "a/b" of "a/b/c") of path. */
+std::vector<std::string> parents(std::string const &path)
+{
+	std::vector<std::string> v;
+	for (size_t at = path.find('/'); at != std::string::npos; at = path.find('/', at + 1))
+		v.push_back(path.substr(0, at));
+	return v;
+}
+
+std::string without_del(std::string path)
+{
+	for (char &c : path)
+		if (c == '\x7f')
+			c = '_';
+	return path;
+}
+
+} // namespace
+
+std::vector<std::pair<lt::file_index_t, std::string>> mk_shim_name_fixes(lt::file_storage const &fs)
+{
+	std::vector<std::pair<lt::file_index_t, std::string>> fixes;
+	std::set<std::string> taken, dirs, claimed; /* every name, directories, kept so far */
+	for (lt::file_index_t i : fs.file_range()) {
+		if (fs.pad_file_at(i))
+			continue; /* BEP 47 padding is never written: ".pad/N" may repeat */
+		std::string const p = without_del(fs.file_path(i));
+		taken.insert(p);
+		for (auto const &d : parents(p))
+			dirs.insert(d);
+	}
+	for (lt::file_index_t i : fs.file_range()) {
+		if (fs.pad_file_at(i))
+			continue;
+		std::string const want = without_del(fs.file_path(i));
+		std::string p = want;
+		/* The first file keeps a name; a later one, or a file named like a
+		 * directory (directories win, as in libtorrent), is numbered past
+		 * every name and directory of the torrent. */
+		for (int n = 1; claimed.count(p) || dirs.count(p) || (n > 1 && taken.count(p)); n++)
+			p = numbered(want, n);
+		claimed.insert(p);
+		taken.insert(p);
+		if (p != fs.file_path(i))
+			fixes.emplace_back(i, p);
+	}
+	return fixes;
+}
+
+namespace {
+
+/* The files of fs copied out for C, with mk_shim_name_fixes applied (for a
+ * magnet whose renames are still on their way): 0, or -1 (nothing left
+ * allocated). */
 int copy_files(lt::file_storage const &fs, mk_file **out, size_t *n)
 {
 	size_t const count = static_cast<size_t>(fs.num_files());
@@ -78,8 +145,12 @@ int copy_files(lt::file_storage const &fs, mk_file **out, size_t *n)
 	if (!v)
 		return -1;
 	try {
+		std::map<lt::file_index_t, std::string> fixed;
+		for (auto &f : mk_shim_name_fixes(fs))
+			fixed[f.first] = std::move(f.second);
 		for (lt::file_index_t i : fs.file_range()) {
-			std::string const path = fs.file_path(i);
+			auto const it = fixed.find(i);
+			std::string const path = it != fixed.end() ? it->second : fs.file_path(i);
 			mk_file &f = v[done];
 			f.path = strdup(path.c_str());
 			if (!f.path)

@@ -11,6 +11,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mk_shim.h"
 
@@ -18,6 +20,17 @@
  * names refused). Returns "" or why the torrent is not acceptable. */
 std::string mk_shim_load_torrent(const void *torrent, size_t torrent_len,
 				 std::shared_ptr<libtorrent::torrent_info> &ti);
+
+/* File names as Meerko writes them (issue 15). libtorrent 2.0.8 writes each
+ * byte below 0x20 as '_' and, loading a .torrent, numbers the names that
+ * then collide ("a_b.1.txt"); it keeps DEL (0x7f), and for a magnet's
+ * metadata it numbers nothing, so two files would share one path. This
+ * gives, for each file (not padding) to change, its path with DEL as '_',
+ * numbered ".N" before the extension when an earlier file has that path or
+ * it is a directory's, past every name of the torrent. Empty when nothing
+ * is to change (a loaded .torrent with no DEL). */
+std::vector<std::pair<libtorrent::file_index_t, std::string>>
+mk_shim_name_fixes(libtorrent::file_storage const &fs);
 
 /* The handle of an added torrent (invalid handle for an unknown id). */
 libtorrent::torrent_handle mk_shim_handle(mk_session *s, uint32_t id);

@@ -620,9 +620,9 @@ pieces_kept_and_rerun_finishes() { # ROWDIR
 for sb in off required; do
 	row not-bencode 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/not-bencode.torrent"
 	row truncated 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/truncated.torrent"
-	row path-dotdot 3 "dotdot.torrent: not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/dotdot.torrent"
+	row path-dotdot 3 "dotdot.torrent: not a valid .torrent: a file path in it is unsafe (an empty element, \".\", \"..\", '/' or NUL in one): ../evil" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/dotdot.torrent"
 	row path-absolute 3 "absolute.torrent: not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/absolute.torrent"
-	row path-nul-byte 3 "nul-name.torrent: not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/nul-name.torrent"
+	row path-nul-byte 3 "nul-name.torrent: not a valid .torrent: a file path in it is unsafe (an empty element, \".\", \"..\", '/' or NUL in one): ev?il" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/nul-name.torrent"
 	row piece-length-0 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/piece-len-0.torrent"
 	row pieces-not-multiple-of-20 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/pieces-not-20.torrent"
 	row piece-length-2p40 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/piece-len-2p40.torrent"
