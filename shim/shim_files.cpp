@@ -106,6 +106,8 @@ std::vector<std::pair<lt::file_index_t, std::string>> mk_shim_name_fixes(lt::fil
 {
 	std::vector<std::pair<lt::file_index_t, std::string>> fixes;
 	std::set<std::string> taken, dirs, claimed; /* every name, directories, kept so far */
+	std::map<std::string, int> next; /* per wanted name: the number to try next (0 = none),
+					  * so 100000 files of one name cost no n^2 lookups */
 	for (lt::file_index_t i : fs.file_range()) {
 		if (fs.pad_file_at(i))
 			continue; /* BEP 47 padding is never written: ".pad/N" may repeat */
@@ -118,12 +120,17 @@ std::vector<std::pair<lt::file_index_t, std::string>> mk_shim_name_fixes(lt::fil
 		if (fs.pad_file_at(i))
 			continue;
 		std::string const want = without_del(fs.file_path(i));
-		std::string p = want;
+		std::string p;
 		/* The first file keeps a name; a later one, or a file named like a
 		 * directory (directories win, as in libtorrent), is numbered past
 		 * every name and directory of the torrent. */
-		for (int n = 1; claimed.count(p) || dirs.count(p) || (n > 1 && taken.count(p)); n++)
-			p = numbered(want, n);
+		for (int &n = next[want];; n++) {
+			p = n == 0 ? want : numbered(want, n);
+			if (!claimed.count(p) && !dirs.count(p) && (n == 0 || !taken.count(p))) {
+				n++;
+				break;
+			}
+		}
 		claimed.insert(p);
 		taken.insert(p);
 		if (p != fs.file_path(i))
