@@ -287,12 +287,17 @@ list_offline() {
 	swarm_check "[list_offline] nothing written in the save dir" empty_dir "$OUT"
 	swarm_check "[list_offline] nothing written in the state dir" empty_dir "$XDG_STATE_HOME"
 	local st=$SWARM_LOGS/list-strace.log
-	rc=0
-	swarm_run liststrace "$MEERKO_TIMEOUT" strace -f -qq -o "$st" -e trace=socket,connect,bind,sendto \
-		"$MEERKO_BIN" --config "$CONFIG" -o "$OUT" --sandbox off --list "$TORRENT" || rc=$?
-	swarm_check "[list_offline] sandbox off, under strace: exit 0 (rc=$rc)" test "$rc" -eq 0
-	swarm_check "[list_offline] ... the whole list" list_matches "$SWARM_LOGS/liststrace.out"
-	swarm_check "[list_offline] ... no process made a network socket" no_inet_socket "$st"
+	if ldd "$MEERKO_BIN" 2>/dev/null | grep -q libasan; then
+		# LeakSanitizer cannot run under ptrace; the normal build runs this part
+		swarm_log "[list_offline] the strace part is skipped in a sanitizer build"
+	else
+		rc=0
+		swarm_run liststrace "$MEERKO_TIMEOUT" strace -f -qq -o "$st" -e trace=socket,connect,bind,sendto \
+			"$MEERKO_BIN" --config "$CONFIG" -o "$OUT" --sandbox off --list "$TORRENT" || rc=$?
+		swarm_check "[list_offline] sandbox off, under strace: exit 0 (rc=$rc)" test "$rc" -eq 0
+		swarm_check "[list_offline] ... the whole list" list_matches "$SWARM_LOGS/liststrace.out"
+		swarm_check "[list_offline] ... no process made a network socket" no_inet_socket "$st"
+	fi
 	swarm_check "[list_offline] no peer contacted" no_seeder_contact
 	meerko listmagnet --list "$MAGNET"
 	swarm_check "[list_offline] --list of a magnet still needs the proxy: exit 4 (rc=$rc)" test "$rc" -eq 4
