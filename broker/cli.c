@@ -6,6 +6,7 @@
  * The proxy password is deliberately not a flag (it would show in ps);
  * it comes from meerko.ini or $MEERKO_PROXY_PASSWORD.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ void mk_cli_usage(FILE *out)
 	      "                         then /etc/meerko/meerko.ini)\n"
 	      "  -o, --output DIR       save directory (default: [download] save_dir, else .)\n"
 	      "      --proxy IP:PORT    SOCKS5 proxy, e.g. 127.0.0.1:1080 or socks5://[::1]:1080\n"
+	      "                         (socks5h:// too: names are always resolved by the proxy)\n"
 	      "      --proxy-user USER  proxy username; the password is read from meerko.ini\n"
 	      "                         or $MEERKO_PROXY_PASSWORD, never from the command line\n"
 	      "      --no-proxy         connect directly (refused unless [proxy] required = false)\n"
@@ -90,8 +92,17 @@ void mk_cli_usage(FILE *out)
 	      "4 proxy unreachable/refused, 5 disk or save dir, 6 sandbox unavailable,\n"
 	      "7 engine failure or confinement violation, 8 proxy outage too long,\n"
 	      "9 no metadata for a magnet in time, 11 stalled (--stall-timeout),\n"
-	      "130 interrupted, 143 terminated.\n"
-	      "Several torrents: 0 only when all completed, else the first failure's code.\n", out);
+	      "12 the same torrent already running into the same dir, 130 interrupted, 143 terminated.\n"
+	      "Several torrents: 0 only when all completed, else the first failure's code.\n\n"
+	      "Getting started: Meerko needs a SOCKS5 proxy (tor: 127.0.0.1:9050; ssh -D 1080 HOST:\n"
+	      "127.0.0.1:1080; a VPN provider's SOCKS5 server). Without --proxy or a config file\n"
+	      "it uses 127.0.0.1:1080. Give yours once on the command line:\n"
+	      "  meerko-secure --proxy 127.0.0.1:9050 -o ~/Downloads FILE.torrent\n"
+	      "or for good in ~/.config/meerko/meerko.ini (every key: meerko.ini(5),\n"
+	      "meerko.ini.example):\n"
+	      "  [proxy]\n"
+	      "  host = 127.0.0.1\n"
+	      "  port = 9050\n", out);
 }
 
 static int set_opt(struct mk_cli *cli, int opt, const char *arg)
@@ -171,14 +182,22 @@ int mk_cli_parse(struct mk_cli *cli, int argc, char **argv, char *err, size_t er
 	return 0;
 }
 
+/* "[::1]:1080" -> host "::1"; "::1:1080" is refused: whether the last group
+ * is a port or part of the address is a guess (an address that ends in
+ * ":1080" is valid IPv6), and a wrong guess sends everything elsewhere. */
 int mk_cli_split_proxy(const char *s, char *host, size_t hostlen, char *port, size_t portlen,
 		       char *err, size_t errlen)
 {
 	const char *p = s;
+	char shown[128];
+	mk_sanitize(s, strlen(s), shown, sizeof shown);
+	/* socks5h:// (curl's "the proxy resolves names") is what Meerko always does */
 	if (strncmp(p, "socks5://", 9) == 0)
 		p += 9;
+	else if (strncmp(p, "socks5h://", 10) == 0)
+		p += 10;
 	else if (strstr(p, "://")) {
-		snprintf(err, errlen, "--proxy: only socks5:// proxies are supported");
+		snprintf(err, errlen, "--proxy: only socks5:// (or socks5h://) proxies are supported");
 		return -1;
 	}
 	const char *colon;
@@ -196,6 +215,11 @@ int mk_cli_split_proxy(const char *s, char *host, size_t hostlen, char *port, si
 		if (!colon)
 			goto bad;
 		hlen = (size_t)(colon - p);
+		if (memchr(p, ':', hlen)) {
+			snprintf(err, errlen, "--proxy: '%s': an IPv6 address with a port needs brackets, "
+				 "e.g. [::1]:1080", shown);
+			return -1;
+		}
 	}
 	if (hlen == 0 || hlen >= hostlen || strlen(colon + 1) == 0 || strlen(colon + 1) >= portlen)
 		goto bad;
@@ -204,8 +228,22 @@ int mk_cli_split_proxy(const char *s, char *host, size_t hostlen, char *port, si
 	strcpy(port, colon + 1);
 	return 0;
 bad:
-	snprintf(err, errlen, "--proxy: '%s' is not IP:PORT (e.g. 127.0.0.1:1080 or [::1]:1080)", s);
+	snprintf(err, errlen, "--proxy: '%s' is not IP:PORT (e.g. 127.0.0.1:1080 or [::1]:1080)", shown);
 	return -1;
+}
+
+/* The flag's own words: [proxy] host's message speaks ini ("IPv6 without
+ * brackets"), which is wrong for --proxy, where IPv6 takes brackets. */
+static int proxy_host_is_ip(const char *host, const char *arg, char *err, size_t errlen)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	char shown[128];
+	if (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1)
+		return 1;
+	mk_sanitize(arg, strlen(arg), shown, sizeof shown);
+	snprintf(err, errlen, "--proxy: '%s' is not an IP address and port: give the proxy as IP:PORT "
+		 "(e.g. 127.0.0.1:1080 or [::1]:1080) so that no DNS lookup leaves the machine", shown);
+	return 0;
 }
 
 static int apply(struct mk_config *c, const char *sec, const char *key, const char *val,
@@ -219,6 +257,7 @@ int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_
 	if (cli->proxy) {
 		char host[MK_CFG_STR], port[16];
 		if (mk_cli_split_proxy(cli->proxy, host, sizeof host, port, sizeof port, err, errlen) != 0 ||
+		    !proxy_host_is_ip(host, cli->proxy, err, errlen) ||
 		    mk_config_set(c, "proxy", "type", "socks5", "--proxy", err, errlen) != 0 ||
 		    mk_config_set(c, "proxy", "host", host, "--proxy", err, errlen) != 0 ||
 		    mk_config_set(c, "proxy", "port", port, "--proxy", err, errlen) != 0)

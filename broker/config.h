@@ -90,6 +90,10 @@ int mk_config_load_file(struct mk_config *c, const char *path, char *err, size_t
  * -1 (err filled) if an explicit path is missing. */
 int mk_config_find(const char *explicit_path, char *out, size_t outlen, char *err, size_t errlen);
 
+/* Where mk_config_find() looks without an explicit path, for messages:
+ * "/home/u/.config/meerko/meerko.ini and /etc/meerko/meerko.ini". */
+void mk_config_where_looked(char *out, size_t outlen);
+
 /* [proxy] password_file, when set: reads the password from its first line
  * (trailing newline stripped) into proxy_password. The file must be a
  * regular file owned by the user running meerko-secure (or root) and not

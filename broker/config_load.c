@@ -1,7 +1,7 @@
 /*
  * config_load.c - reading meerko.ini (libinih) and finding it; the keys
  * themselves are set by config.c (mk_config_set_key). Implements
- * mk_config_load_file() and mk_config_find() of config.h.
+ * mk_config_load_file(), mk_config_find() and mk_config_where_looked() of config.h.
  *
  * Contract:
  *  - mk_config_load_file() parses with libinih into a scratch copy and
@@ -362,4 +362,15 @@ int mk_config_find(const char *explicit_path, char *out, size_t outlen, char *er
 	if (present(MK_CONFIG_SYSTEM_PATH))
 		return copy_out(MK_CONFIG_SYSTEM_PATH, out, outlen, err, errlen);
 	return 0;
+}
+
+void mk_config_where_looked(char *out, size_t outlen)
+{
+	char user[PATH_MAX];
+
+	if (user_path(user, sizeof user))
+		snprintf(out, outlen, "%s and %s", user, MK_CONFIG_SYSTEM_PATH);
+	else
+		snprintf(out, outlen, "%s ($HOME and $XDG_CONFIG_HOME unset or relative)",
+			 MK_CONFIG_SYSTEM_PATH);
 }

@@ -6,8 +6,9 @@
  * never parsed here) and check them all (no duplicates, well-formed magnet
  * hashes) before anything starts, prepare the save dir, check the proxy
  * answers SOCKS5, start one engine for all torrents, supervise it to the
- * end. Each failure prints one line on stderr and exits with a code from
- * exitcodes.h; with --json the last stdout line is an "exit" object.
+ * end. --list of .torrent files only skips the proxy and the relay: the
+ * engine lists them with no network at all (list_offline). Each failure
+ * prints one line on stderr and exits with a code from exitcodes.h; with --json the last stdout line is an "exit" object.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -110,10 +111,47 @@ static bool check_proxy_udp(struct mk_config *cfg)
 	return false;
 }
 
+/* The first run: no config file, no --proxy, so the proxy that did not
+ * answer is the built-in default. Say so, where the file was looked for,
+ * and how to give a proxy: a bare "cannot connect to proxy 127.0.0.1:1080"
+ * does not tell a new user that nobody asked for that address. */
+static int first_run_hint(const struct mk_cli *cli, const struct mk_config *cfg, int code)
+{
+	char where[2 * PATH_MAX + 64];
+	if (cfg->source[0] || cli->proxy)
+		return code;
+	mk_config_where_looked(where, sizeof where);
+	fprintf(stderr, "meerko-secure: no config file found (looked for %s), so the proxy is the "
+			"built-in default %s:%u: give yours with --proxy IP:PORT or in [proxy] host and "
+			"port of meerko.ini (see meerko-secure --help, meerko.ini(5))\n",
+		where, cfg->proxy_host, (unsigned)cfg->proxy_port);
+	return code;
+}
+
 /* The torrents of a run: static, as mk_state holds two PATH_MAX buffers each. */
 static struct mk_input inputs[MK_CLI_MAX_INPUTS];
 static struct mk_state states[MK_CLI_MAX_INPUTS];
 static struct mk_job_torrent torrents[MK_CLI_MAX_INPUTS];
+
+/* --list of local .torrent files only: it needs nobody, so it runs without
+ * the proxy (no probe), without a relay, and with an engine that makes no
+ * libtorrent session at all (Configure.offline, engine_offline.c).
+ * Why the engine and not the broker parses the file: the broker never parses
+ * torrent bytes (broker_no_libtorrent), and a hand-written bencode parser in
+ * the trusted process would be new attack surface for hostile input; the
+ * engine reads it with libtorrent's own parser (the same limits, checks and
+ * file names as a download), confined as always (seccomp, Landlock, the
+ * namespaces), and with the sandbox on its network namespace then has no
+ * way out at all. A magnet needs the metadata from peers: the proxy as ever. */
+static bool list_offline(const struct mk_config *cfg, size_t n)
+{
+	if (!cfg->list_only)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!inputs[i].bytes)
+			return false;
+	return n > 0;
+}
 
 /* Reads every input and checks them together: one bad input stops the run
  * before any network activity. */
@@ -221,9 +259,10 @@ static int start_relay(struct run_state *rs, const struct mk_config *cfg, const 
 	return rs->relay > 0 ? 0 : -1;
 }
 
-static int start_engine(struct run_state *rs, struct mk_config *cfg, const char *save,
+static int start_engine(struct run_state *rs, struct mk_config *cfg, const struct mk_job *job,
 			struct mk_sandbox *sb, char *err, size_t errlen)
 {
+	const char *save = job->save_path;
 	char engine[PATH_MAX];
 	if (mk_engine_path(engine, sizeof engine, err, errlen) != 0)
 		return MK_EXIT_INTERNAL;
@@ -231,7 +270,7 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 		sb->enabled = false;
 		return mk_engine_spawn(engine, NULL, NULL, &rs->eng, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
 	}
-	if (cfg->proxy_type == MK_CFG_PROXY_NONE) {
+	if (cfg->proxy_type == MK_CFG_PROXY_NONE && !job->offline) {
 		snprintf(err, errlen, "the sandbox's only way out is a proxy: configure one, "
 				      "or use --sandbox off with --no-proxy");
 		return MK_EXIT_USAGE;
@@ -247,6 +286,14 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const char 
 		mk_userns_explain(err, errlen); /* which setting forbids the user namespace, if one does */
 	if (r != 0)
 		return MK_EXIT_SANDBOX;
+	if (job->offline) {
+		/* No relay: the engine's namespace keeps only its lo, with nothing
+		 * listening on it, so it has no way out at all. */
+		close(rs->eng.relay_listen_fd);
+		close(rs->eng.relay_udp_fd);
+		rs->eng.relay_listen_fd = rs->eng.relay_udp_fd = -1;
+		return 0;
+	}
 	return start_relay(rs, cfg, sb, err, errlen) == 0 ? 0 : MK_EXIT_INTERNAL;
 }
 
@@ -341,7 +388,7 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, struct mk_job
 	judge_resume(job);
 	for (;;) {
 		struct mk_sandbox sb = { .enabled = false };
-		int code = start_engine(rs, cfg, job->save_path, &sb, err, sizeof err);
+		int code = start_engine(rs, cfg, job, &sb, err, sizeof err);
 		if (code != 0) {
 			stop_relay(rs);
 			return fail(code, err);
@@ -393,6 +440,7 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 		return fail(MK_EXIT_USAGE, err);
 	if (load_inputs(cli, err, sizeof err) != 0)
 		return fail(MK_EXIT_INPUT, err);
+	job->offline = list_offline(&cfg, cli->n_inputs);
 	int code = MK_EXIT_OK;
 	/* Judged before anything is created, and again once it exists. */
 	if (mk_savedir_check_private(cfg.save_dir, cfg.source, cfg.state_dir, err, sizeof err) != 0)
@@ -404,12 +452,12 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 	/* --list downloads nothing: no resume data to keep, nothing to lock */
 	else if (!cfg.list_only && open_states(cli->n_inputs, &cfg, save, err, sizeof err) != 0)
 		code = fail(MK_EXIT_LOCKED, err);
-	else if (check_proxy(&cfg, err, sizeof err) != 0)
-		code = fail(MK_EXIT_PROXY, err);
+	else if (!job->offline && check_proxy(&cfg, err, sizeof err) != 0)
+		code = first_run_hint(cli, &cfg, fail(MK_EXIT_PROXY, err));
 	else if ((rs.sigfd = signals_fd()) < 0)
 		code = fail(MK_EXIT_INTERNAL, "cannot set up signal handling");
 	if (code == MK_EXIT_OK) {
-		rs.proxy_udp = check_proxy_udp(&cfg);
+		rs.proxy_udp = !job->offline && check_proxy_udp(&cfg);
 		job->cfg = &cfg;
 		job->save_path = save;
 		job->n_torrents = cli->n_inputs;

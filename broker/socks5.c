@@ -300,6 +300,13 @@ static mk_socks_result userpass(int fd, const char *user, const char *pass,
 			"reply (version 0x%02x)", ep, rep[0]);
 		return MK_SOCKS_PROTOCOL;
 	}
+	if (rep[1] != 0 && pl == 0) {
+		/* Not "wrong password": there was none to be wrong. */
+		set_err(err, errlen, "proxy %s refused the username with an empty password: no "
+			"password was given (set [proxy] password, [proxy] password_file or "
+			"$MEERKO_PROXY_PASSWORD)", ep);
+		return MK_SOCKS_AUTH_FAILED;
+	}
 	if (rep[1] != 0) {
 		set_err(err, errlen, "proxy %s rejected the username/password", ep);
 		return MK_SOCKS_AUTH_FAILED;

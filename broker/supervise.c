@@ -85,6 +85,7 @@ static void send_configure(struct sup *s)
 	cf.listen_interfaces = (char *)"127.0.0.1:0";
 	cf.dht_bootstrap = (char *)c->dht_bootstrap;
 	cf.connections_limit = connections_limit(c->max_connections, j->relay_conn_cap);
+	cf.offline = j->offline;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
 	m.configure = &cf;
 	send(s, &m);

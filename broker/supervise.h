@@ -52,6 +52,7 @@ struct mk_job {
 	const char *engine_save_path;   /* the same dir as the engine sees it (/data when sandboxed) */
 	bool sandboxed;                 /* the engine must report namespaces of its own */
 	bool userns;                    /* ... a user namespace among them */
+	bool offline;                   /* --list of .torrent files only: no session, no relay, no proxy */
 	const char *engine_proxy_host;  /* what the engine dials (proxy or relay) */
 	uint16_t engine_proxy_port;
 	int proxy_type;                 /* Meerko__ProxyType */

@@ -5,7 +5,9 @@
  * Contract: the engine talks only to the broker, over the framed socketpair
  * on fd MK_ENGINE_FD. It never reads the user's configuration or any path
  * the user named: the broker sends the settings and the .torrent bytes.
- * First message must be Configure; then AddTorrent / Pause / Resume /
+ * First message must be Configure (with offline set, for --list of
+ * .torrent files, no libtorrent session is made at all: engine_offline.c);
+ * then AddTorrent / Pause / Resume /
  * SaveResume / SetFilePriorities / Shutdown in any order. A torrent added
  * with list_only or select_files gets a FileList once its metadata is known
  * (engine_files.c). It sends Ready once, Status every
@@ -22,6 +24,7 @@
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,7 @@
 #include "engine.h"
 #include "engine_confine.h"
 #include "engine_files.h"
+#include "engine_offline.h"
 #include "ipc.h"
 #include "mk_shim.h"
 #ifdef MEERKO_ESCAPE_TEST
@@ -464,7 +468,9 @@ int main(int argc, char **argv)
 	Meerko__Configure *cfg = read_configure(e.fd);
 	e.status_interval_ms = cfg->status_interval_ms >= 100 && cfg->status_interval_ms <= 10000
 				       ? cfg->status_interval_ms : 500;
-	e.session = make_session(cfg);
+	bool offline = cfg->offline;
+	/* Offline (--list of .torrent files): no session, so no socket at all. */
+	e.session = offline ? NULL : make_session(cfg);
 	/* The settings (and any password) are in libtorrent now; wipe our copy. */
 	if (cfg->proxy_password)
 		explicit_bzero(cfg->proxy_password, strlen(cfg->proxy_password));
@@ -474,6 +480,10 @@ int main(int argc, char **argv)
 	if (fl < 0 || fcntl(e.fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		die("cannot make the broker socket non-blocking");
 	send_ready(&e);
+	if (offline) {
+		mk_engine_run_offline(e.fd, e.status_interval_ms);
+		return MK_ENGINE_EXIT_OK;
+	}
 	run_loop(&e);
 	finish_resume(&e);
 	send_status(&e);

@@ -59,6 +59,18 @@ static int send_list(int fd, uint32_t id, const mk_file *files, size_t n)
 	return rc;
 }
 
+int mk_engine_files_send_these(int fd, uint32_t id, mk_file *files, size_t n, const char **why)
+{
+	*why = NULL;
+	int rc = n > MK_ENGINE_MAX_FILES ? 1 : send_list(fd, id, files, n);
+	mk_files_free(files, n);
+	if (rc == 1) {
+		*why = "the torrent has too many files (or too long names) to list or select";
+		return 0;
+	}
+	return rc;
+}
+
 int mk_engine_files_send(int fd, mk_session *ses, uint32_t id, struct mk_engine_files *f,
 			 const char **why)
 {
@@ -68,13 +80,7 @@ int mk_engine_files_send(int fd, mk_session *ses, uint32_t id, struct mk_engine_
 	if (!f || !f->want_list || f->sent || mk_torrent_files(ses, id, &files, &n) != 0)
 		return 0;
 	f->sent = true;
-	int rc = n > MK_ENGINE_MAX_FILES ? 1 : send_list(fd, id, files, n);
-	mk_files_free(files, n);
-	if (rc == 1) {
-		*why = "the torrent has too many files (or too long names) to list or select";
-		return 0;
-	}
-	return rc;
+	return mk_engine_files_send_these(fd, id, files, n, why);
 }
 
 int mk_engine_files_set(mk_session *ses, struct mk_engine_files *f,

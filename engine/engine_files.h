@@ -28,6 +28,8 @@ void mk_engine_files_init(struct mk_engine_files *f, const Meerko__AddTorrent *a
  * cannot be sent (too many files): the caller reports that to the broker. */
 int mk_engine_files_send(int fd, mk_session *ses, uint32_t id, struct mk_engine_files *f,
 			 const char **why);
+/* Sends these files as id's FileList and frees them; as above. */
+int mk_engine_files_send_these(int fd, uint32_t id, mk_file *files, size_t n, const char **why);
 /* Applies priorities (one per file). -1 if they do not fit the torrent. */
 int mk_engine_files_set(mk_session *ses, struct mk_engine_files *f,
 			const Meerko__SetFilePriorities *sp);

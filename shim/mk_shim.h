@@ -141,6 +141,12 @@ typedef struct {
  * error (unknown id, out of memory). */
 int mk_torrent_files(mk_session *s, uint32_t id, mk_file **out, size_t *n);
 void mk_files_free(mk_file *f, size_t n);
+/* The files of a .torrent without a session (--list offline): parsing only,
+ * with the same limits, checks and file names as mk_add_torrent2, so no
+ * socket is opened and nothing touches the disk. Returns 0 with *out (free
+ * with mk_files_free) and *n, or -1 with err ("not a valid .torrent: ..."). */
+int mk_torrent_bytes_files(const void *torrent, size_t torrent_len, mk_file **out, size_t *n,
+			   char *err, size_t errlen);
 /* Sets every file's priority (0 = skip .. 7); n must be the file count. */
 int mk_torrent_set_priorities(mk_session *s, uint32_t id, const uint8_t *prio, size_t n);
 /* 1 once libtorrent applied exactly these priorities (it does so after a

@@ -291,70 +291,133 @@ lt::settings_pack make_settings(const mk_settings *s)
  * (drops "..", strips a leading '/', ...), so the names on disk would not be
  * the torrent's. Such a torrent is crafted, never made by a real tool:
  * refuse it. Checks the raw info dict (v1 name/path lists and their .utf-8
- * twins, v2 "file tree" keys). Returns "" or why. */
+ * twins, v2 "file tree" keys). Returns "" or why.
+ * Control characters are not refused: real tools make such names (a tab, an
+ * escape copied from a terminal), and other clients replace them. libtorrent
+ * writes each byte below 0x20 as '_' (colliding names numbered, for a
+ * .torrent), and mk_shim_name_fixes() does the same for DEL (0x7f), which
+ * libtorrent keeps, and numbers the names of a magnet's metadata.
+ * NUL stays refused: no file system can hold it, so no real tool made it. */
 bool unsafe_element(lt::string_view e, bool may_be_empty)
 {
 	if (e.empty())
 		return !may_be_empty;
 	if (e == "." || e == "..")
 		return true;
-	for (char c : e) {
-		unsigned char u = static_cast<unsigned char>(c);
-		if (c == '/' || u < 0x20 || u == 0x7f)
-			return true;
-	}
-	return false;
+	return e.find('/') != lt::string_view::npos || e.find('\0') != lt::string_view::npos;
 }
 
-bool unsafe_path_list(lt::bdecode_node const &l)
+/* The refused path, for the message: elements joined by '/', NUL as '?',
+ * cut at 200 bytes (the broker sanitises every engine text it shows). */
+void add_shown(std::string &shown, lt::string_view e)
+{
+	if (!shown.empty())
+		shown += '/';
+	for (char c : e)
+		if (shown.size() < 200)
+			shown += c == '\0' ? '?' : c;
+}
+
+/* "" or the shown path when an element of the list l is unsafe. */
+std::string unsafe_path_list(lt::bdecode_node const &l)
 {
 	if (l.type() != lt::bdecode_node::list_t)
-		return false; /* not ours to judge: libtorrent refuses or ignores it */
+		return {}; /* not ours to judge: libtorrent refuses or ignores it */
+	bool bad = false;
+	std::string shown;
 	for (int i = 0; i < l.list_size(); i++) {
 		lt::bdecode_node e = l.list_at(i);
-		if (e.type() == lt::bdecode_node::string_t && unsafe_element(e.string_value(), false))
-			return true;
+		if (e.type() != lt::bdecode_node::string_t)
+			continue;
+		bad = bad || unsafe_element(e.string_value(), false);
+		add_shown(shown, e.string_value());
 	}
-	return false;
+	return bad ? (shown.empty() ? std::string("(empty)") : shown) : std::string();
 }
 
-bool unsafe_tree(lt::bdecode_node const &d, int depth)
+std::string unsafe_tree(lt::bdecode_node const &d, int depth, std::string const &above)
 {
 	if (d.type() != lt::bdecode_node::dict_t || depth > 100)
-		return false;
+		return {};
 	for (int i = 0; i < d.dict_size(); i++) {
 		auto kv = d.dict_at(i);
+		std::string here = above;
+		add_shown(here, kv.first);
 		if (!kv.first.empty() && unsafe_element(kv.first, false))
-			return true; /* "" is the file entry itself */
-		if (unsafe_tree(kv.second, depth + 1))
-			return true;
+			return here; /* "" is the file entry itself */
+		std::string const below = unsafe_tree(kv.second, depth + 1, here);
+		if (!below.empty())
+			return below;
 	}
-	return false;
+	return {};
 }
 
 std::string unsafe_names(lt::span<char const> info_section)
 {
+	static const char why_path[] = "a file path in it is unsafe (an empty element, \".\", \"..\", "
+				       "'/' or NUL in one): ";
 	lt::error_code ec;
 	lt::bdecode_node info = lt::bdecode(info_section, ec);
 	if (ec || info.type() != lt::bdecode_node::dict_t)
 		return {};
 	for (const char *k : { "name", "name.utf-8" }) {
 		lt::bdecode_node n = info.dict_find_string(k);
+		std::string shown;
+		add_shown(shown, n ? n.string_value() : lt::string_view());
 		if (n && unsafe_element(n.string_value(), true))
-			return "a file name in it is unsafe (\".\", \"..\", '/' or a control character)";
+			return "its name is unsafe (\".\", \"..\", '/' or NUL): " + shown;
 	}
 	lt::bdecode_node files = info.dict_find_list("files");
 	for (int i = 0; files && i < files.list_size(); i++) {
 		lt::bdecode_node f = files.list_at(i);
 		if (f.type() != lt::bdecode_node::dict_t)
 			continue;
-		if (unsafe_path_list(f.dict_find("path")) || unsafe_path_list(f.dict_find("path.utf-8")))
-			return "a file path in it is unsafe (\".\", \"..\", '/' or a control character)";
+		for (const char *k : { "path", "path.utf-8" }) {
+			std::string const bad = unsafe_path_list(f.dict_find(k));
+			if (!bad.empty())
+				return why_path + bad;
+		}
 	}
-	if (unsafe_tree(info.dict_find_dict("file tree"), 0))
-		return "a file path in it is unsafe (\".\", \"..\", '/' or a control character)";
+	std::string const bad = unsafe_tree(info.dict_find_dict("file tree"), 0, {});
+	return bad.empty() ? bad : why_path + bad;
+}
+
+} // namespace
+
+/* DEL (0x7f) in file names becomes '_' like the bytes below 0x20, and no
+ * two files share a path (mk_shim_name_fixes). */
+static void fix_names(lt::torrent_info &ti)
+{
+	for (auto const &f : mk_shim_name_fixes(ti.files()))
+		ti.rename_file(f.first, f.second);
+}
+
+/* .torrent bytes -> torrent_info, with the limits and the name checks every
+ * path takes (adding, and listing without a session). "" or why not. */
+std::string mk_shim_load_torrent(const void *torrent, size_t torrent_len,
+				 std::shared_ptr<lt::torrent_info> &ti)
+{
+	if (torrent_len > kMaxTorrentBytes)
+		return "not a valid .torrent: larger than 8 MiB";
+	lt::load_torrent_limits lim;
+	lim.max_buffer_size = static_cast<int>(kMaxTorrentBytes);
+	try {
+		ti = std::make_shared<lt::torrent_info>(lt::span<char const>(
+			static_cast<const char *>(torrent), static_cast<std::ptrdiff_t>(torrent_len)),
+			lim, lt::from_span);
+	} catch (const lt::system_error &e) {
+		return "not a valid .torrent: " + e.code().message();
+	}
+	if (!ti->is_valid())
+		return "not a valid .torrent: no usable info dictionary";
+	std::string unsafe = unsafe_names(ti->info_section());
+	if (!unsafe.empty())
+		return "not a valid .torrent: " + unsafe;
+	fix_names(*ti);
 	return {};
 }
+
+namespace {
 
 /* Builds p from resume data, then .torrent bytes or a magnet link.
  * Returns "" or why the input is not acceptable. */
@@ -367,22 +430,9 @@ std::string build_params(const mk_session *ms, const void *torrent, size_t torre
 	lt::add_torrent_params mp; /* from the magnet link */
 
 	if (torrent) {
-		if (torrent_len > kMaxTorrentBytes)
-			return "not a valid .torrent: larger than 8 MiB";
-		lt::load_torrent_limits lim;
-		lim.max_buffer_size = static_cast<int>(kMaxTorrentBytes);
-		try {
-			ti = std::make_shared<lt::torrent_info>(lt::span<char const>(
-				static_cast<const char *>(torrent), static_cast<std::ptrdiff_t>(torrent_len)),
-				lim, lt::from_span);
-		} catch (const lt::system_error &e) {
-			return "not a valid .torrent: " + e.code().message();
-		}
-		if (!ti->is_valid())
-			return "not a valid .torrent: no usable info dictionary";
-		std::string unsafe = unsafe_names(ti->info_section());
-		if (!unsafe.empty())
-			return "not a valid .torrent: " + unsafe;
+		std::string why = mk_shim_load_torrent(torrent, torrent_len, ti);
+		if (!why.empty())
+			return why;
 	} else {
 		if (strnlen(magnet, kMaxMagnetBytes + 1) > kMaxMagnetBytes)
 			return "not a valid magnet link: longer than 64 KiB";
@@ -409,6 +459,8 @@ std::string build_params(const mk_session *ms, const void *torrent, size_t torre
 		if (ti) {
 			p.ti = ti; /* same info-hash; carries the .torrent's trackers */
 		} else {
+			if (p.ti) /* a magnet's info dict, saved in the resume data */
+				fix_names(*p.ti);
 			p.tracker_tiers.resize(p.trackers.size(), 0);
 			p.trackers.insert(p.trackers.end(), mp.trackers.begin(), mp.trackers.end());
 			p.tracker_tiers.insert(p.tracker_tiers.end(), mp.tracker_tiers.begin(), mp.tracker_tiers.end());
@@ -559,8 +611,16 @@ void mk_session::translate(lt::alert *a)
 			e->handle = at->handle;
 			ids[at->handle] = e->id;
 		}
-	} else if (t == lt::metadata_received_alert::alert_type) {
+	} else if (auto *mr = lt::alert_cast<lt::metadata_received_alert>(a)) {
 		q.type = MK_ALERT_METADATA_RECEIVED;
+		/* Before any file exists (every file is held at priority 0 until
+		 * the broker answers): DEL in names as '_', and names made unique
+		 * (libtorrent numbers nothing in a magnet's metadata: two names
+		 * that became one would write one file). mk_torrent_files lists
+		 * the fixed names at once, while these renames are on their way. */
+		if (auto ti = mr->handle.torrent_file())
+			for (auto const &f : mk_shim_name_fixes(ti->files()))
+				mr->handle.rename_file(f.first, f.second);
 	} else if (t == lt::torrent_finished_alert::alert_type) {
 		q.type = MK_ALERT_FINISHED;
 	} else if (auto *te = lt::alert_cast<lt::tracker_error_alert>(a)) {

@@ -10,6 +10,12 @@
 #include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert.hpp>
 #include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "mk_shim.h"
 
@@ -26,6 +32,22 @@ struct mk_stall_counts {
  * when a is a connect-category alert (connected, disconnected, incoming):
  * noise for everyone else, never forwarded. */
 bool mk_shim_count_alert(mk_stall_counts *c, libtorrent::alert const *a);
+
+/* .torrent bytes -> torrent_info (size limit, libtorrent's parse, unsafe
+ * names refused). Returns "" or why the torrent is not acceptable. */
+std::string mk_shim_load_torrent(const void *torrent, size_t torrent_len,
+				 std::shared_ptr<libtorrent::torrent_info> &ti);
+
+/* File names as Meerko writes them (issue 15). libtorrent 2.0.8 writes each
+ * byte below 0x20 as '_' and, loading a .torrent, numbers the names that
+ * then collide ("a_b.1.txt"); it keeps DEL (0x7f), and for a magnet's
+ * metadata it numbers nothing, so two files would share one path. This
+ * gives, for each file (not padding) to change, its path with DEL as '_',
+ * numbered ".N" before the extension when an earlier file has that path or
+ * it is a directory's, past every name of the torrent. Empty when nothing
+ * is to change (a loaded .torrent with no DEL). */
+std::vector<std::pair<libtorrent::file_index_t, std::string>>
+mk_shim_name_fixes(libtorrent::file_storage const &fs);
 
 /* The handle of an added torrent (invalid handle for an unknown id). */
 libtorrent::torrent_handle mk_shim_handle(mk_session *s, uint32_t id);

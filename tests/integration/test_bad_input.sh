@@ -156,12 +156,14 @@ state_files() { # ROWDIR
 #   --env NAME=VALUE  one more variable in the client's environment (repeatable)
 #   --as USER         run the client as USER (setpriv; the row's meerko.ini is
 #                     handed to USER)
+#   --no-config       no --config: the client looks in its (empty) HOME and /etc
+#   --lines N         stderr is N lines (default 1), each "meerko-secure: "
 # In CLIENT-ARGS, @SAVE@ is replaced by the save dir and @ROW@ by the row dir.
 row() {
 	local name=$1 want_rc=$2 want_msg=$3
 	shift 3
 	local ini=$BASE_INI kind=dir sandbox=off limit=$ROW_TIMEOUT then="" state_ok=0 root_save=0
-	local envs=() as=""
+	local envs=() as="" config_args=(--config) lines=1
 	while (($# > 0)); do
 		case $1 in
 		--config) ini=$2; shift 2 ;;
@@ -173,6 +175,8 @@ row() {
 		--root-save) root_save=1; shift ;;
 		--env) envs+=("$2"); shift 2 ;;
 		--as) as=$2; shift 2 ;;
+		--no-config) config_args=(); shift ;;
+		--lines) lines=$2; shift 2 ;;
 		--) shift; break ;;
 		*) swarm_die "row $name: unknown option $1"; return 1 ;;
 		esac
@@ -207,7 +211,8 @@ row() {
 	local wrap_rc=0
 	swarm_run "row-$name" $((limit + 30)) unshare -m --propagation private \
 		bash "$SWARM_DIR/ns-run.sh" "$rd" "$kind" "$save" "$limit" "$owner" \
-		"${client[@]}" --config "$rd/in/meerko.ini" --progress none "${args[@]}" || wrap_rc=$?
+		"${client[@]}" "${config_args[@]}" ${config_args[@]:+"$rd/in/meerko.ini"} --progress none \
+		"${args[@]}" || wrap_rc=$?
 
 	snapshot "$rd/home" "$rd/cwd" "$rd/in" "$FIX" >"$rd/outside.after"
 	local rc=wrapper-failed
@@ -218,7 +223,7 @@ row() {
 	fi
 	local before_failed=$SWARM_FAILED tag="[$name${sandbox:+, sandbox $sandbox}]"
 	swarm_check "$tag exit code $want_rc (got $rc)" test "$rc" = "$want_rc"
-	swarm_check "$tag stderr is one line with '$want_msg'" one_line "$rd/stderr" "$want_msg"
+	swarm_check "$tag stderr is $lines line(s) with '$want_msg'" one_line "$rd/stderr" "$want_msg" "$lines"
 	swarm_check "$tag nothing written outside the save dir" nothing_outside "$rd" "$state_ok"
 	swarm_check "$tag what was in the save dir is still there" sentinel_kept "$rd" "$kind"
 	if [[ -n $then ]]; then
@@ -230,22 +235,23 @@ row() {
 	fi
 }
 
-one_line() { # FILE SUBSTR
-	local f=$1 want=$2 n
+one_line() { # FILE SUBSTR [LINES]
+	local f=$1 want=$2 lines=${3:-1} n
 	n=$(wc -l <"$f")
-	if [[ $n != 1 ]] || [[ -n $(tail -c 1 "$f") ]]; then
-		printf '    stderr has %s lines (want exactly 1):\n' "$n"
+	if [[ $n != "$lines" ]] || [[ -n $(tail -c 1 "$f") ]]; then
+		printf '    stderr has %s lines (want exactly %s):\n' "$n" "$lines"
 		sed 's/^/    | /' "$f" | head -n 10 | cut -c1-300
 		return 1
 	fi
 	local line
-	line=$(<"$f")
-	if [[ $line != "meerko-secure: "* ]]; then
-		printf '    does not start with "meerko-secure: ": %s\n' "$line"
-		return 1
-	fi
-	if [[ $line != *"$want"* ]]; then
-		printf '    no "%s" in: %s\n' "$want" "$line"
+	while IFS= read -r line; do
+		if [[ $line != "meerko-secure: "* ]]; then
+			printf '    does not start with "meerko-secure: ": %s\n' "$line"
+			return 1
+		fi
+	done <"$f"
+	if ! grep -qF -- "$want" "$f"; then
+		printf '    no "%s" in: %s\n' "$want" "$(tr '\n' '|' <"$f")"
 		return 1
 	fi
 }
@@ -393,7 +399,19 @@ type = http" -- -o @SAVE@ "$FIX/good.torrent"
 row proxy-required-absent 2 "no proxy configured and [proxy] required = true" --config "[proxy]
 type = none" -- -o @SAVE@ "$FIX/good.torrent"
 row unknown-flag 2 "--colour" -- -o @SAVE@ --colour blue "$FIX/good.torrent"
-row proxy-flag-hostname 2 "not an IP address" -- -o @SAVE@ --proxy proxy.example:1080 "$FIX/good.torrent"
+# the flag's message speaks the flag's syntax: IPv6 takes brackets there, not "IPv6 without brackets"
+no_ini_syntax() { # ROWDIR
+	! grep -qE 'without brackets|\[proxy\] host' "$1/stderr" && return 0
+	printf '    stderr quotes the ini syntax to a flag: %s\n' "$(<"$1/stderr")"
+	return 1
+}
+row proxy-flag-hostname 2 "not an IP address and port: give the proxy as IP:PORT (e.g. 127.0.0.1:1080 or [::1]:1080)" \
+	--then no_ini_syntax -- -o @SAVE@ --proxy proxy.example:1080 "$FIX/good.torrent"
+row proxy-flag-localhost 2 "--proxy: 'localhost:1080' is not an IP address and port" --then no_ini_syntax -- \
+	-o @SAVE@ --proxy localhost:1080 "$FIX/good.torrent"
+# "::1:1084" is [::1]:1084 or the address ::1:1084 without a port: never guessed
+row proxy-flag-ipv6-unbracketed 2 "--proxy: '::1:1084': an IPv6 address with a port needs brackets, e.g. [::1]:1080" \
+	-- -o @SAVE@ --proxy ::1:1084 "$FIX/good.torrent"
 row unknown-short-option 2 "-X" -- -o @SAVE@ -Xh "$FIX/good.torrent"
 row unwritable-save-dir 5 "Read-only file system" --save ro -- -o @SAVE@ "$FIX/good.torrent"
 # --files / --seed-* / --max-connections: refused before anything starts
@@ -520,6 +538,31 @@ port = $closed_port
 [sandbox]
 mode = off" -- -o @SAVE@ "$FIX/good.torrent"
 
+# the first run: no config file anywhere, no --proxy: the built-in 127.0.0.1:1080 is
+# closed in this test's network namespace; the second line says where the
+# file was looked for, that 127.0.0.1:1080 is the built-in default and how to give a proxy
+first_run_hint() { # ROWDIR
+	local want
+	for want in "cannot connect to proxy 127.0.0.1:1080: Connection refused" \
+		"no config file found (looked for $1/home/.config/meerko/meerko.ini and /etc/meerko/meerko.ini)" \
+		"the built-in default 127.0.0.1:1080" "--proxy IP:PORT" "[proxy] host and port of meerko.ini"; do
+		grep -qF -- "$want" "$1/stderr" && continue
+		printf '    no "%s" in: %s\n' "$want" "$(tr '\n' '|' <"$1/stderr")"
+		return 1
+	done
+}
+if [[ -e /etc/meerko/meerko.ini ]]; then
+	swarm_log "row first-run-no-config: skipped, /etc/meerko/meerko.ini exists on this machine"
+elif swarm_port_busy 127.0.0.1 1080; then
+	swarm_die "127.0.0.1:1080 is in use in the test's own network namespace"
+else
+	row first-run-no-config 4 "no config file found" --no-config --lines 2 --then first_run_hint -- \
+		-o @SAVE@ "$FIX/good.torrent"
+	# a proxy the user gave is no default: the one line alone
+	row no-config-proxy-flag 4 "cannot connect to proxy 127.0.0.1:1080" --no-config -- \
+		-o @SAVE@ --proxy 127.0.0.1:1080 "$FIX/good.torrent"
+fi
+
 DANTE_USER=mkbad$((RANDOM % 10000))
 swarm_start_dante "$DANTE_USER" "right-pass-$RANDOM"
 row proxy-wrong-password 4 "rejected the username/password" --config "[proxy]
@@ -530,6 +573,10 @@ password = wrong-pass
 [sandbox]
 mode = off" -- -o @SAVE@ "$FIX/good.torrent"
 row proxy-needs-auth 4 "requires authentication" -- -o @SAVE@ "$FIX/good.torrent"
+# a username and no password anywhere (ini, password_file, $MEERKO_PROXY_PASSWORD): said so,
+# not "rejected the username/password"
+row proxy-user-no-password 4 "refused the username with an empty password: no password was given" -- \
+	-o @SAVE@ --proxy-user "$DANTE_USER" "$FIX/good.torrent"
 swarm_stop "$SWARM_PROXY_PID"
 
 # ------------------------------------------------------------ rows: the engine decides
@@ -573,9 +620,9 @@ pieces_kept_and_rerun_finishes() { # ROWDIR
 for sb in off required; do
 	row not-bencode 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/not-bencode.torrent"
 	row truncated 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/truncated.torrent"
-	row path-dotdot 3 "dotdot.torrent: not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/dotdot.torrent"
+	row path-dotdot 3 "dotdot.torrent: not a valid .torrent: a file path in it is unsafe (an empty element, \".\", \"..\", '/' or NUL in one): ../evil" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/dotdot.torrent"
 	row path-absolute 3 "absolute.torrent: not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/absolute.torrent"
-	row path-nul-byte 3 "nul-name.torrent: not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/nul-name.torrent"
+	row path-nul-byte 3 "nul-name.torrent: not a valid .torrent: a file path in it is unsafe (an empty element, \".\", \"..\", '/' or NUL in one): ev?il" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/nul-name.torrent"
 	row piece-length-0 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/piece-len-0.torrent"
 	row pieces-not-multiple-of-20 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/pieces-not-20.torrent"
 	row piece-length-2p40 3 "not a valid .torrent" --sandbox "$sb" --timeout "$ENGINE_ROW_TIMEOUT" -- -o @SAVE@ "$FIX/piece-len-2p40.torrent"

@@ -14,6 +14,11 @@
 #                 are listed with '?', with --json as \u2067: none raw on stdout
 #   list_magnet   --list of a magnet: metadata through the proxy, then stop;
 #                 no payload byte written
+#   list_offline  the configured proxy is down (its port closed): --list of
+#                 the .torrent still exits 0 with the whole list, sandbox on
+#                 and off, and under strace (sandbox off) no process makes an
+#                 inet socket (the engine makes no libtorrent session); a
+#                 magnet's --list still needs the proxy: exit 4
 #   files_index   --files by index (from --list): only those files exist,
 #                 SHA-256 right, exit 0 once the wanted bytes are complete
 #   files_glob    --files '*.iso': the same by glob
@@ -51,6 +56,7 @@ PY=${MEERKO_TEST_PYTHON:-/usr/bin/python3}
 swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker microsocks aria2c mktorrent transmission-show ss timeout sha256sum
+[[ $SCENARIO != list_offline ]] || swarm_require_cmds strace
 [[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
 MEERKO_BIN=$(cd "$(dirname "$MEERKO_BIN")" && pwd)/$(basename "$MEERKO_BIN")
 if [[ $SCENARIO == seed ]] && ! "$PY" -c 'import libtorrent' 2>/dev/null; then
@@ -256,6 +262,51 @@ list_magnet() {
 		swarm_only_ips "$SWARM_PROXY_IP" "$(swarm_seeder_peer_ips)"
 }
 
+# strace -f of a whole run: no AF_INET/AF_INET6/AF_NETLINK/AF_PACKET socket by
+# the broker or the engine, and the engine's syscalls are in the log (it was followed)
+no_inet_socket() { # STRACE_LOG
+	local bad pids
+	bad=$(grep -E 'socket\(AF_(INET|INET6|NETLINK|PACKET)|connect\([0-9]+, \{sa_family=AF_INET' "$1" | head -n 5)
+	pids=$(awk '{ print $1 }' "$1" | sort -u | wc -l)
+	if [[ -n $bad ]]; then
+		printf '    network syscalls:\n'
+		sed 's/^/      /' <<<"$bad"
+		return 1
+	fi
+	((pids >= 2)) || { printf '    strace saw only %s process(es): the engine was not followed\n' "$pids"; return 1; }
+}
+
+list_offline() {
+	swarm_stop "$SWARM_PROXY_PID"
+	swarm_check "[list_offline] the configured proxy's port is closed" \
+		bash -c "! (exec 3<>/dev/tcp/$SWARM_PROXY_IP/$SWARM_PROXY_PORT) 2>/dev/null"
+	meerko list --list "$TORRENT"
+	swarm_check "[list_offline] --list of a .torrent, proxy down, sandbox on: exit 0 (rc=$rc)" test "$rc" -eq 0
+	swarm_check "[list_offline] every file listed with its size, and the total" list_matches "$SWARM_LOGS/list.out"
+	swarm_check "[list_offline] stderr is empty" test ! -s "$SWARM_LOGS/list.err"
+	swarm_check "[list_offline] nothing written in the save dir" empty_dir "$OUT"
+	swarm_check "[list_offline] nothing written in the state dir" empty_dir "$XDG_STATE_HOME"
+	local st=$SWARM_LOGS/list-strace.log
+	if ldd "$MEERKO_BIN" 2>/dev/null | grep -q libasan; then
+		# LeakSanitizer cannot run under ptrace; the normal build runs this part
+		swarm_log "[list_offline] the strace part is skipped in a sanitizer build"
+	else
+		rc=0
+		swarm_run liststrace "$MEERKO_TIMEOUT" strace -f -qq -o "$st" -e trace=socket,connect,bind,sendto \
+			"$MEERKO_BIN" --config "$CONFIG" -o "$OUT" --sandbox off --list "$TORRENT" || rc=$?
+		swarm_check "[list_offline] sandbox off, under strace: exit 0 (rc=$rc)" test "$rc" -eq 0
+		swarm_check "[list_offline] ... the whole list" list_matches "$SWARM_LOGS/liststrace.out"
+		swarm_check "[list_offline] ... no process made a network socket" no_inet_socket "$st"
+	fi
+	swarm_check "[list_offline] no peer contacted" no_seeder_contact
+	meerko listmagnet --list "$MAGNET"
+	swarm_check "[list_offline] --list of a magnet still needs the proxy: exit 4 (rc=$rc)" test "$rc" -eq 4
+	swarm_check "[list_offline] ... 'cannot connect to proxy'" \
+		grep -q "cannot connect to proxy $SWARM_PROXY_IP:$SWARM_PROXY_PORT" "$SWARM_LOGS/listmagnet.err"
+	meerko listboth --list "$TORRENT" "$MAGNET"
+	swarm_check "[list_offline] a .torrent and a magnet together: the proxy too, exit 4 (rc=$rc)" test "$rc" -eq 4
+}
+
 files_index() {
 	local target=$1 a b
 	meerko list --list "$TORRENT"
@@ -350,6 +401,7 @@ seed_time() {
 case $SCENARIO in
 list) list_torrent; list_format_controls ;;
 list_magnet) list_magnet ;;
+list_offline) list_offline ;;
 files_index) files_index torrent ;;
 files_index_magnet) files_index magnet ;;
 files_glob) files_glob ;;

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "config_keys.h"
 
@@ -395,6 +396,66 @@ static void test_cli_prefix(void **state)
 	}
 	assert_int_equal(mk_config_set(&f->c, "proxy", "port", "65535", "--proxy", f->err, ERRLEN), 0);
 	assert_int_equal(f->c.proxy_port, 65535);
+}
+
+/* --proxy VALUE applied over the defaults: 0 or -1 with f->err. */
+static int apply_proxy_flag(struct fixture *f, const char *value)
+{
+	char *argv[] = { "meerko-secure", "--proxy", (char *)value, "x.torrent", NULL };
+	struct mk_cli cli;
+
+	assert_int_equal(mk_cli_parse(&cli, 4, argv, f->err, ERRLEN), 0);
+	mk_config_defaults(&f->c);
+	return mk_cli_apply(&cli, &f->c, f->err, ERRLEN);
+}
+
+/* socks5h:// ("the proxy resolves names", as curl spells it) is what Meerko
+ * always does: a synonym of socks5://, never a different mode. */
+static void test_proxy_flag_socks5h_is_socks5(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(apply_proxy_flag(f, "socks5h://192.0.2.7:9050"), 0);
+	assert_int_equal(f->c.proxy_type, MK_CFG_PROXY_SOCKS5);
+	assert_string_equal(f->c.proxy_host, "192.0.2.7");
+	assert_int_equal(f->c.proxy_port, 9050);
+	assert_int_equal(apply_proxy_flag(f, "socks5h://[::1]:1084"), 0);
+	assert_string_equal(f->c.proxy_host, "::1");
+	assert_int_equal(f->c.proxy_port, 1084);
+	assert_int_equal(apply_proxy_flag(f, "socks5://[::1]:1085"), 0);
+	assert_int_equal(f->c.proxy_port, 1085);
+	assert_int_equal(apply_proxy_flag(f, "socks4://192.0.2.7:1080"), -1);
+	expect_substr(f->err, "only socks5:// (or socks5h://) proxies are supported");
+}
+
+/* "::1:1084" could be [::1]:1084 or the address ::1:1084 with no port: never
+ * guess where the traffic goes. */
+static void test_proxy_flag_unbracketed_ipv6_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(apply_proxy_flag(f, "::1:1084"), -1);
+	assert_string_equal(f->err, "--proxy: '::1:1084': an IPv6 address with a port needs brackets, "
+				    "e.g. [::1]:1080");
+	assert_int_equal(f->c.proxy_port, 1080); /* nothing applied */
+	assert_int_equal(apply_proxy_flag(f, "socks5h://fe80::1:1080"), -1);
+	expect_substr(f->err, "needs brackets");
+}
+
+/* The flag's refusal of a name speaks the flag's syntax (brackets), not the
+ * ini's "IPv6 without brackets". */
+static void test_proxy_flag_hostname_message_fits_the_flag(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(apply_proxy_flag(f, "localhost:1080"), -1);
+	assert_string_equal(f->err, "--proxy: 'localhost:1080' is not an IP address and port: give the "
+				    "proxy as IP:PORT (e.g. 127.0.0.1:1080 or [::1]:1080) so that no DNS "
+				    "lookup leaves the machine");
+	assert_null(strstr(f->err, "without brackets"));
+	assert_null(strstr(f->err, "[proxy]"));
+	assert_int_equal(apply_proxy_flag(f, "[localhost]:1080"), -1);
+	expect_substr(f->err, "is not an IP address and port");
 }
 
 static void test_message_canonical_form(void **state)
@@ -1064,6 +1125,9 @@ int main(void)
 		T(test_bad_values_in_file),
 		T(test_bad_values_via_set),
 		T(test_cli_prefix),
+		T(test_proxy_flag_socks5h_is_socks5),
+		T(test_proxy_flag_unbracketed_ipv6_refused),
+		T(test_proxy_flag_hostname_message_fits_the_flag),
 		T(test_message_canonical_form),
 		T(test_hostname_rejected_ips_accepted),
 		T(test_dht_bootstrap),

@@ -1,0 +1,159 @@
+/*
+ * engine_offline.c - --list of local .torrent files, with no network at all.
+ *
+ * Contract: no libtorrent session is ever created, so not one socket is
+ * opened (a session opens its UDP socket and listeners as it starts, before
+ * any torrent is added). Each AddTorrent must be list_only with .torrent
+ * bytes: they are parsed by mk_torrent_bytes_files() (the same loader,
+ * limits and name checks as a download) and answered with an ADDED event
+ * and a FileList, or ADD_FAILED. A Status with no torrent goes out every
+ * status_interval_ms so the broker's silence deadline holds; Pause, Resume
+ * and SaveResume have nothing to act on; Shutdown is answered with
+ * ShutdownDone. Anything else from the (trusted) broker is a bug: exit.
+ * The engine is confined exactly as for a download before it reads a byte
+ * (engine.c), and the broker starts no relay for it, so in the sandbox its
+ * network namespace has nowhere to go even if the parser were subverted.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "engine_files.h"
+#include "engine_offline.h"
+#include "ipc.h"
+#include "mk_shim.h"
+
+static void die(const char *what)
+{
+	fprintf(stderr, "%s\n", what);
+	_exit(MK_ENGINE_EXIT_FATAL);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void send_or_die(int fd, Meerko__EngineToBroker *m)
+{
+	if (mk_ipc_send_e2b(fd, m) != MK_FRAME_OK)
+		die("lost the broker (write failed)");
+}
+
+static void send_event(int fd, uint32_t id, Meerko__EventType type, const char *text)
+{
+	Meerko__Event ev = MEERKO__EVENT__INIT;
+	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
+	ev.torrent_id = id;
+	ev.type = type;
+	ev.message = (char *)text;
+	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_EVENT;
+	m.event = &ev;
+	send_or_die(fd, &m);
+}
+
+static void list_one(int fd, const Meerko__AddTorrent *a)
+{
+	char err[512];
+	mk_file *files = NULL;
+	size_t n = 0;
+	const char *why = NULL;
+	if (!a->list_only || a->torrent_data.len == 0) {
+		send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED,
+			   "the offline engine only lists .torrent files");
+		return;
+	}
+	if (mk_torrent_bytes_files(a->torrent_data.data, a->torrent_data.len, &files, &n, err,
+				   sizeof err) != 0) {
+		send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
+		return;
+	}
+	send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADDED, "listed without a session");
+	if (mk_engine_files_send_these(fd, a->id, files, n, &why) < 0)
+		die("lost the broker (write failed)");
+	if (why)
+		send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, why);
+}
+
+/* Returns 1 on Shutdown. */
+static int on_message(int fd, const Meerko__BrokerToEngine *m)
+{
+	switch (m->msg_case) {
+	case MEERKO__BROKER_TO_ENGINE__MSG_ADD:
+		list_one(fd, m->add);
+		return 0;
+	case MEERKO__BROKER_TO_ENGINE__MSG_PAUSE:
+	case MEERKO__BROKER_TO_ENGINE__MSG_RESUME:
+	case MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME:
+		return 0; /* no torrent runs here */
+	case MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN:
+		return 1;
+	default:
+		die("unexpected message from the broker (offline engine)");
+	}
+	return 1;
+}
+
+static void send_empty_status(int fd)
+{
+	Meerko__Status s = MEERKO__STATUS__INIT;
+	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
+	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_STATUS;
+	m.status = &s;
+	send_or_die(fd, &m);
+}
+
+/* What the broker sent (fd is non-blocking): 1 = Shutdown or broker gone. */
+static int read_broker(int fd, mk_frame_reader *r)
+{
+	for (;;) {
+		uint8_t *buf;
+		size_t len;
+		mk_frame_status st = mk_frame_read(r, fd, &buf, &len);
+		if (st == MK_FRAME_NEED_MORE)
+			return 0;
+		if (st == MK_FRAME_EOF)
+			return 1;
+		if (st != MK_FRAME_OK)
+			die(mk_frame_strerror(st));
+		Meerko__BrokerToEngine *m = mk_ipc_unpack_b2e(buf, len);
+		free(buf);
+		if (!m)
+			die("malformed message from the broker");
+		int stop = on_message(fd, m);
+		mk_ipc_free_b2e(m);
+		if (stop)
+			return 1;
+	}
+}
+
+void mk_engine_run_offline(int fd, unsigned status_interval_ms)
+{
+	mk_frame_reader r;
+	mk_frame_reader_init(&r);
+	int64_t next_tick = now_ms();
+	for (int stop = 0; !stop;) {
+		int64_t wait = next_tick - now_ms();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
+			die("poll failed");
+		if (p.revents & (POLLIN | POLLHUP | POLLERR))
+			stop = read_broker(fd, &r);
+		if (!stop && now_ms() >= next_tick) {
+			send_empty_status(fd);
+			next_tick = now_ms() + status_interval_ms;
+		}
+	}
+	mk_frame_reader_free(&r);
+	Meerko__ShutdownDone d = MEERKO__SHUTDOWN_DONE__INIT;
+	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
+	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE;
+	m.shutdown_done = &d;
+	mk_ipc_send_e2b(fd, &m);
+}
