@@ -20,6 +20,7 @@
 #include "config.h"
 #include "config_int.h"
 #include "config_keys.h"
+#include "exit_watch.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -37,6 +38,8 @@ _Static_assert(sizeof(mk_cfg_proxy_type) == sizeof(int), "enum size");
 _Static_assert(sizeof(mk_progress_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(mk_sandbox_mode) == sizeof(int), "enum size");
 _Static_assert(sizeof(mk_on_proxy_loss) == sizeof(int), "enum size");
+_Static_assert(sizeof(mk_on_exit_mismatch) == sizeof(int), "enum size");
+_Static_assert(sizeof(mk_on_exit_change) == sizeof(int), "enum size");
 
 /* ------------------------------------------------------------------ */
 /* Messages                                                            */
@@ -322,6 +325,25 @@ static int parse_bootstrap(const struct mk_key *k, const char *v, void *field,
 	return 0;
 }
 
+/* [killswitch] expected_exit: IP|CIDR[,IP|CIDR...] (exit_watch.c parses it
+ * again when the run starts); "" = none. */
+static int parse_exit_list(const struct mk_key *k, const char *v, void *field,
+			   char *msg, size_t msglen)
+{
+	struct mk_cidr rules[MK_EXIT_MAX_RULES];
+	char why[160];
+	size_t n;
+
+	if (check_text(v, k->size, msg, msglen) != 0)
+		return -1;
+	if (mk_exit_parse_expected(v, rules, MK_EXIT_MAX_RULES, &n, why, sizeof why) != 0) {
+		mk_config_err(msg, msglen, "%s", why);
+		return -1;
+	}
+	memcpy(field, v, strlen(v) + 1);
+	return 0;
+}
+
 /* Non-empty path; a leading "~" or "~/" is replaced by $HOME (the shell does
  * not expand "--save-dir=~/x", and INI files never do). */
 static int parse_path(const struct mk_key *k, const char *v, void *field,
@@ -380,6 +402,12 @@ static const struct mk_enum_name sandbox_modes[] = {
 static const struct mk_enum_name on_loss_modes[] = {
 	{ "pause", MK_ON_LOSS_PAUSE }, { "exit", MK_ON_LOSS_EXIT }, { NULL, 0 }
 };
+static const struct mk_enum_name on_mismatch_modes[] = {
+	{ "pause", MK_ON_MISMATCH_PAUSE }, { "exit", MK_ON_MISMATCH_EXIT }, { NULL, 0 }
+};
+static const struct mk_enum_name on_change_modes[] = {
+	{ "warn", MK_ON_CHANGE_WARN }, { "pause", MK_ON_CHANGE_PAUSE }, { NULL, 0 }
+};
 
 /* offset and size of member m, which must have type t (char arrays: char *):
  * _Generic has no default branch, so a mismatch does not compile. */
@@ -430,6 +458,9 @@ static const struct mk_key key_table[] = {
 	K_INT("killswitch", "max_outage", max_outage_s, 1, 604800, "a number of seconds"),
 	K_INT("killswitch", "max_restarts", max_restarts, 0, 100, "a count"),
 	K_INT("killswitch", "restart_window", restart_window_s, 1, 86400, "a number of seconds"),
+	K_TEXT("killswitch", "expected_exit", expected_exit, parse_exit_list),
+	K_ENUM("killswitch", "on_exit_mismatch", on_exit_mismatch, mk_on_exit_mismatch, on_mismatch_modes),
+	K_ENUM("killswitch", "on_exit_change", on_exit_change, mk_on_exit_change, on_change_modes),
 	K_TEXT("state", "dir", state_dir, parse_path),
 	K_INT("state", "resume_interval", resume_interval_s, 5, 86400, "a number of seconds"),
 };
@@ -483,6 +514,9 @@ void mk_config_defaults(struct mk_config *c)
 	c->sandbox = MK_SANDBOX_REQUIRED;
 	c->engine_memory_mb = 1024;     /* rlimits.c: 8x a measured download's peak */
 	c->on_proxy_loss = MK_ON_LOSS_PAUSE;
+	c->expected_exit[0] = '\0';  /* no expected exit: the first one of the run is the reference */
+	c->on_exit_mismatch = MK_ON_MISMATCH_PAUSE;
+	c->on_exit_change = MK_ON_CHANGE_WARN;
 	c->max_outage_s = 300;
 	c->max_restarts = 3;
 	c->restart_window_s = 600;

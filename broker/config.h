@@ -23,6 +23,8 @@ typedef enum { MK_CFG_PROXY_NONE = 0, MK_CFG_PROXY_SOCKS5 = 1 } mk_cfg_proxy_typ
 typedef enum { MK_PROGRESS_AUTO = 0, MK_PROGRESS_TTY, MK_PROGRESS_PLAIN, MK_PROGRESS_NONE } mk_progress_mode;
 typedef enum { MK_SANDBOX_REQUIRED = 0, MK_SANDBOX_OFF = 1 } mk_sandbox_mode;
 typedef enum { MK_ON_LOSS_PAUSE = 0, MK_ON_LOSS_EXIT = 1 } mk_on_proxy_loss;
+typedef enum { MK_ON_MISMATCH_PAUSE = 0, MK_ON_MISMATCH_EXIT = 1 } mk_on_exit_mismatch;
+typedef enum { MK_ON_CHANGE_WARN = 0, MK_ON_CHANGE_PAUSE = 1 } mk_on_exit_change;
 
 struct mk_config {
 	/* [proxy] */
@@ -63,6 +65,9 @@ struct mk_config {
 	int max_outage_s;                 /* max_outage = seconds paused before exit code 8 (default 300) */
 	int max_restarts;                 /* max_restarts = engine restarts allowed ... (default 3) */
 	int restart_window_s;             /* restart_window = ... within this many seconds (default 600) */
+	char expected_exit[MK_CFG_STR];   /* expected_exit = IP|CIDR[,...]: where the swarm must see us (default empty) */
+	mk_on_exit_mismatch on_exit_mismatch; /* on_exit_mismatch = pause | exit (default pause) */
+	mk_on_exit_change on_exit_change; /* on_exit_change = warn | pause (default warn; no expected_exit) */
 	/* [state] */
 	char state_dir[PATH_MAX];         /* dir = resume data (default $XDG_STATE_HOME/meerko) */
 	int resume_interval_s;            /* resume_interval = seconds between saves (default 30) */

@@ -130,6 +130,26 @@ static int check_file_list(struct mk_torrent_set *s, const Meerko__FileList *fl,
 	return 0;
 }
 
+/* What peers say our address is: for torrents we added, a known source
+ * kind, 4 or 16 bytes. Judged by exit_watch.c, never trusted alone. */
+static int check_exit_report(struct mk_torrent_set *s, const Meerko__ExitReport *r,
+			     char *why, size_t whylen)
+{
+	if (r->n_seen > MK_MAX_EXIT_SEEN)
+		return bad(why, whylen, "too many exit observations", r->n_seen);
+	for (size_t i = 0; i < r->n_seen; i++) {
+		const Meerko__ExitSeen *e = r->seen[i];
+		if (!e || !mk_torrent_find(s, e->torrent_id))
+			return bad(why, whylen, "exit observation for an unknown torrent", e ? e->torrent_id : 0);
+		if (e->source != MEERKO__EXIT_SOURCE__EXIT_SOURCE_PEER &&
+		    e->source != MEERKO__EXIT_SOURCE__EXIT_SOURCE_TRACKER)
+			return bad(why, whylen, "unknown exit observation source", (unsigned long long)e->source);
+		if (e->address.len != 4 && e->address.len != 16)
+			return bad(why, whylen, "exit address length", e->address.len);
+	}
+	return 0;
+}
+
 int mk_engine_msg_check(struct mk_torrent_set *s, const Meerko__EngineToBroker *m,
 			char *why, size_t whylen)
 {
@@ -150,6 +170,8 @@ int mk_engine_msg_check(struct mk_torrent_set *s, const Meerko__EngineToBroker *
 		return 0;
 	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST:
 		return check_file_list(s, m->file_list, why, whylen);
+	case MEERKO__ENGINE_TO_BROKER__MSG_EXIT_REPORT:
+		return check_exit_report(s, m->exit_report, why, whylen);
 	default:
 		return bad(why, whylen, "unknown message", (unsigned long long)m->msg_case);
 	}

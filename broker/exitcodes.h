@@ -19,6 +19,8 @@ enum mk_exit {
 	MK_EXIT_ENGINE = 7,       /* engine crashed, violated the protocol or confinement */
 	MK_EXIT_OUTAGE = 8,       /* proxy down longer than [killswitch] max_outage */
 	MK_EXIT_METADATA = 9,     /* a magnet's metadata did not arrive within [download] metadata_timeout */
+	MK_EXIT_EXIT_MISMATCH = 10, /* the swarm sees us at an address outside [killswitch] expected_exit
+	                           * (or at this machine's own) and on_exit_mismatch = exit */
 	MK_EXIT_STALLED = 11,     /* a torrent got no data for [download] stall_timeout seconds */
 	MK_EXIT_LOCKED = 12,      /* another run is downloading the same torrent into the same save dir */
 	MK_EXIT_SIGINT = 130,     /* interrupted (SIGINT), resume data saved */

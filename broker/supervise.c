@@ -163,6 +163,7 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 			break;
 		s->phase = PH_RUNNING;
 		mk_tor_add_all(s);
+		mk_exitg_engine_started(s); /* paused for a wrong exit: stays paused */
 		if (s->outage_start_ms) { /* restarted during an outage: stay paused */
 			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
 			s->paused_for_outage = 1;
@@ -173,7 +174,7 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 			snprintf(s->prog.status_note, sizeof s->prog.status_note, "proxy down - paused %llds",
 				 (long long)((mk_now_ms() - s->outage_start_ms) / 1000));
 		else
-			s->prog.status_note[0] = '\0';
+			mk_exitg_note(s, s->prog.status_note, sizeof s->prog.status_note);
 		mk_tor_after_status(s);
 		if (s->phase == PH_STOPPING && !s->final_drawn++)
 			s->prog.last_plain_ms = -1; /* piped output also shows how it ended */
@@ -191,6 +192,9 @@ static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
 	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST:
 		if (s->phase == PH_RUNNING)
 			mk_tor_on_file_list(s, m->file_list);
+		break;
+	case MEERKO__ENGINE_TO_BROKER__MSG_EXIT_REPORT:
+		mk_exitg_on_report(s, m->exit_report);
 		break;
 	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME: {
 		/* the id names a torrent we added (engine_msg.c), so index id - 1 exists */
@@ -318,8 +322,8 @@ static void proxy_up(struct sup *s)
 	s->outage_start_ms = 0;
 	mk_tor_proxy_back(s, now);
 	s->prog.status_note[0] = '\0';
-	if (s->paused_for_outage && s->phase == PH_RUNNING)
-		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME);
+	if (s->paused_for_outage && s->phase == PH_RUNNING && !mk_exitg_holds(s))
+		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME); /* not while the exit is wrong */
 	s->paused_for_outage = 0;
 }
 
@@ -379,6 +383,7 @@ static void check_deadlines(struct sup *s)
 	}
 	mk_tor_check_deadlines(s, now);
 	mk_tor_check_stalls(s, now);
+	mk_exitg_tick(s, now);
 	if (s->phase == PH_RUNNING && now >= s->next_resume_ms) {
 		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
 		s->next_resume_ms = now + s->job->cfg->resume_interval_s * 1000LL;

@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "disk_check.h"
+#include "exit_guard.h"
 #include "input.h"
 #include "spawn.h"
 #include "state.h"
@@ -66,6 +67,7 @@ struct mk_job {
 	int crashed;                    /* out: the engine died or broke the rules (restartable) */
 	int relay_died;                 /* out: the relay's status pipe closed while the engine ran
 	                                 * (the engine was stopped; restartable, see main.c) */
+	struct mk_exit_guard exit_guard; /* in/out: the exit the swarm sees, kept across restarts */
 };
 
 int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng);

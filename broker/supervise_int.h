@@ -62,4 +62,11 @@ void mk_tor_proxy_back(struct sup *s, int64_t now);     /* restart metadata cloc
 void mk_tor_send_all(struct sup *s, int which);         /* pause/resume/save every live torrent */
 void mk_tor_finish(struct sup *s);                      /* copy results into the job */
 
+/* exit_guard.c (exit_guard.h) */
+void mk_exitg_on_report(struct sup *s, const Meerko__ExitReport *r);
+void mk_exitg_tick(struct sup *s, int64_t now);         /* probes while paused for the exit */
+bool mk_exitg_holds(struct sup *s);                     /* torrents must stay paused */
+void mk_exitg_engine_started(struct sup *s);            /* on Ready, after the adds */
+void mk_exitg_note(struct sup *s, char *buf, size_t len); /* "exit 203.0.113.7 (2 peers)" */
+
 #endif

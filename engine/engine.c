@@ -320,6 +320,36 @@ static void send_status(struct engine *e)
 	send_msg(e, &m);
 }
 
+/* What peers say our address is (mk_exit_seen_take): at most
+ * MK_EXIT_SEEN_PER_TICK per status tick, the rest waits in the shim. */
+#define MK_EXIT_SEEN_PER_TICK 32
+
+static void send_exit_seen(struct engine *e)
+{
+	mk_exit_seen seen[MK_EXIT_SEEN_PER_TICK];
+	Meerko__ExitSeen es[MK_EXIT_SEEN_PER_TICK];
+	Meerko__ExitSeen *ptrs[MK_EXIT_SEEN_PER_TICK];
+	size_t n = mk_exit_seen_take(e->session, seen, MK_EXIT_SEEN_PER_TICK);
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		meerko__exit_seen__init(&es[i]);
+		es[i].torrent_id = seen[i].torrent_id;
+		es[i].source = MEERKO__EXIT_SOURCE__EXIT_SOURCE_PEER;
+		es[i].source_id = seen[i].source_id;
+		es[i].address.data = seen[i].addr;
+		es[i].address.len = seen[i].addr_len;
+		ptrs[i] = &es[i];
+	}
+	Meerko__ExitReport r = MEERKO__EXIT_REPORT__INIT;
+	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
+	r.n_seen = n;
+	r.seen = ptrs;
+	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_EXIT_REPORT;
+	m.exit_report = &r;
+	send_msg(e, &m);
+}
+
 /* Reads what the broker sent. Returns 1 on shutdown request or broker EOF. */
 static int read_broker(struct engine *e, mk_frame_reader *r)
 {
@@ -408,6 +438,7 @@ static void run_loop(struct engine *e)
 			e->shutting_down = 1;
 		if (now_ms() >= next_tick) {
 			mk_session_tick(e->session);
+			send_exit_seen(e);
 			send_status(e);
 			next_tick = now_ms() + e->status_interval_ms;
 		}

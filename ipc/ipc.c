@@ -74,6 +74,7 @@ static bool e2b_has_msg(const Meerko__EngineToBroker *m)
 	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
 		return m->shutdown_done != NULL;
 	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST: return m->file_list != NULL;
+	case MEERKO__ENGINE_TO_BROKER__MSG_EXIT_REPORT: return m->exit_report != NULL;
 	default: return false;
 	}
 }

@@ -19,7 +19,8 @@
 enum { WT_VARINT = 0, WT_FIXED64 = 1, WT_LEN = 2, WT_FIXED32 = 5 };
 
 /* Field numbers in meerko.proto (EngineToBroker and its members). */
-enum { E2B_STATUS = 2, E2B_FILE_LIST = 20, STATUS_TORRENTS = 1, FILE_LIST_FILES = 2 };
+enum { E2B_STATUS = 2, E2B_FILE_LIST = 20, E2B_EXIT_REPORT = 21, STATUS_TORRENTS = 1, FILE_LIST_FILES = 2,
+       EXIT_REPORT_SEEN = 1 };
 
 struct wire {
 	const uint8_t *p, *end;
@@ -94,7 +95,7 @@ const char *mk_e2b_prescan(const uint8_t *buf, size_t len)
 {
 	struct wire w = { buf, buf + len };
 	struct wire_field f;
-	size_t torrents = 0, files = 0;
+	size_t torrents = 0, files = 0, seen = 0;
 	while (w.p < w.end) {
 		if (!next_field(&w, &f))
 			return "malformed wire format";
@@ -103,12 +104,16 @@ const char *mk_e2b_prescan(const uint8_t *buf, size_t len)
 			ok = count_fields(f.body, f.body_len, STATUS_TORRENTS, &torrents);
 		else if (f.number == E2B_FILE_LIST && f.body)
 			ok = count_fields(f.body, f.body_len, FILE_LIST_FILES, &files);
+		else if (f.number == E2B_EXIT_REPORT && f.body)
+			ok = count_fields(f.body, f.body_len, EXIT_REPORT_SEEN, &seen);
 		if (!ok)
 			return "malformed wire format";
 		if (torrents > MK_MAX_TORRENTS)
 			return "status for more torrents than the broker can add";
 		if (files > MK_MAX_FILES)
 			return "file list longer than the file limit";
+		if (seen > MK_MAX_EXIT_SEEN)
+			return "too many exit observations";
 	}
 	return NULL;
 }

@@ -9,7 +9,8 @@
  * is stored:
  *  1. mk_e2b_prescan() walks the wire format of an EngineToBroker without
  *     allocating and refuses a Status with more than MK_MAX_TORRENTS
- *     entries or a FileList with more than MK_MAX_FILES entries (counted
+ *     entries, a FileList with more than MK_MAX_FILES entries or an
+ *     ExitReport with more than MK_MAX_EXIT_SEEN (counted
  *     over every occurrence of the member: protobuf merges repeats), and
  *     any byte sequence that is not well-formed wire format.
  *  2. mk_unpack_budget is a ProtobufCAllocator that fails once the live
@@ -31,6 +32,8 @@
  * added, at most this many; files of one torrent). */
 #define MK_MAX_TORRENTS 64
 #define MK_MAX_FILES 100000
+/* Observations in one ExitReport (the engine sends at most 32). */
+#define MK_MAX_EXIT_SEEN 64
 
 /* 64 MiB per unpack. Measured (tests/unit/test_unpack_guard.c prints it):
  * a 100000-file FileList that fills a whole 16 MiB frame peaks at 34.5 MB,

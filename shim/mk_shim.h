@@ -176,6 +176,19 @@ int mk_alert_fd(mk_session *s);
 size_t mk_pop_alerts(mk_session *s, mk_alert *out, size_t max);
 void mk_alert_free(mk_alert *a);       /* frees a->data */
 
+/* The address a peer says it sees us at (BEP 10 "yourip"), at most one
+ * per torrent, peer address and reported address per session. source_id is
+ * a keyed hash of the peer's IP (random key per session): equal ids are the
+ * same peer. A stranger's word: shim_yourip.cpp. */
+typedef struct {
+	uint32_t torrent_id;
+	uint64_t source_id;
+	uint8_t addr[16];
+	uint8_t addr_len;             /* 4 or 16 (network order) */
+} mk_exit_seen;
+/* Takes up to max waiting observations (the rest wait for the next call). */
+size_t mk_exit_seen_take(mk_session *s, mk_exit_seen *out, size_t max);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,7 +7,9 @@
  *    the caller gave err/errlen, a NUL-terminated message.
  *  - The caller is single-threaded with respect to one mk_session. The only code
  *    that runs on libtorrent's threads is the alert-notify callback, which does
- *    one non-blocking write(2) to an eventfd and nothing else.
+ *    one non-blocking write(2) to an eventfd and nothing else, and the
+ *    "yourip" peer plugin, which only queues bytes under a mutex
+ *    (shim_yourip.cpp).
  *  - Torrents are named by caller-chosen ids (0 is reserved). mk_torrent_*
  *    work once the ADDED alert has been popped (-1 before); ADD_FAILED frees
  *    the id again. Alerts about a torrent may carry its id before ADDED.
@@ -184,6 +186,8 @@ struct mk_session {
 	std::map<uint32_t, std::unique_ptr<torrent_entry>> torrents;
 	std::unordered_map<lt::torrent_handle, uint32_t> ids;
 	std::deque<queued_alert> queue;
+	std::shared_ptr<mk_yourip_log> yourip = std::make_shared<mk_yourip_log>();
+	std::deque<mk_yourip_seen> yourip_left; /* taken from the log, not yet handed out */
 	std::chrono::steady_clock::time_point peer_err_window{};
 	int peer_err_count = 0;
 	int early_udp_retries = 0;
@@ -731,6 +735,7 @@ mk_session *mk_session_create(const mk_settings *s, char *err, size_t errlen)
 		ms->ses->add_extension(&lt::create_smart_ban_plugin);
 		if (s->pex)
 			ms->ses->add_extension(&lt::create_ut_pex_plugin);
+		mk_shim_add_yourip_plugin(*ms->ses, ms->yourip);
 		/* By default LAN/loopback peers are in the unlimited "local" peer class,
 		 * exempt from the rate limits. Behind a proxy that distinction means
 		 * nothing; put every address in the global class so limits hold. */
@@ -1001,6 +1006,31 @@ size_t mk_pop_alerts(mk_session *s, mk_alert *out, size_t max)
 		uint64_t one = 1;
 		ssize_t r = write(s->efd, &one, sizeof one);
 		(void)r;
+	}
+	return n;
+}
+
+size_t mk_exit_seen_take(mk_session *s, mk_exit_seen *out, size_t max)
+{
+	size_t n = 0;
+	try {
+		if (!s || !out)
+			return 0;
+		for (auto &o : s->yourip->take())
+			s->yourip_left.push_back(o);
+		while (n < max && !s->yourip_left.empty()) {
+			mk_yourip_seen const o = s->yourip_left.front();
+			s->yourip_left.pop_front();
+			uint32_t const id = s->id_of(o.h);
+			if (id == 0)
+				continue; /* a torrent we no longer know */
+			out[n].torrent_id = id;
+			out[n].source_id = o.source;
+			memcpy(out[n].addr, o.addr, sizeof out[n].addr);
+			out[n].addr_len = o.len;
+			n++;
+		}
+	} catch (...) {
 	}
 	return n;
 }

@@ -12,10 +12,15 @@
 #include <libtorrent/torrent_handle.hpp>
 #include <libtorrent/torrent_info.hpp>
 
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
+
+#include <libtorrent/address.hpp>
 
 #include "mk_shim.h"
 
@@ -54,5 +59,29 @@ libtorrent::torrent_handle mk_shim_handle(mk_session *s, uint32_t id);
 
 /* Applies the caller's per-torrent options to p (o may be NULL). */
 void mk_shim_apply_opts(libtorrent::add_torrent_params &p, const mk_add_opts *o);
+
+/* The address peers say they see us at (shim_yourip.cpp). Written on
+ * libtorrent's network thread (note), read on the caller's (take). */
+struct mk_yourip_seen {
+	libtorrent::torrent_handle h;
+	uint64_t source = 0;        /* keyed hash of the peer's IP */
+	uint8_t addr[16] = {};
+	uint8_t len = 0;            /* 4 or 16 */
+};
+class mk_yourip_log {
+public:
+	mk_yourip_log();
+	void note(libtorrent::torrent_handle const &h, libtorrent::address const &peer,
+		  const char *addr, size_t len);
+	std::vector<mk_yourip_seen> take();
+private:
+	std::mutex m_;
+	std::deque<mk_yourip_seen> queue_;
+	std::unordered_set<uint64_t> seen_;
+	uint64_t const key_;
+};
+#include <libtorrent/session.hpp>
+/* Adds the "yourip" peer plugin; before any torrent is added. */
+void mk_shim_add_yourip_plugin(libtorrent::session &ses, std::shared_ptr<mk_yourip_log> log);
 
 #endif
