@@ -309,7 +309,8 @@ static int check_table(char *why, size_t whylen)
 	return 0;
 }
 
-static int add_rule(scmp_filter_ctx ctx, const struct mk_sc_rule *r, char *why, size_t whylen)
+static int add_rule(scmp_filter_ctx ctx, const struct mk_sc_rule *r, uint64_t self_pid, char *why,
+		    size_t whylen)
 {
 	struct scmp_arg_cmp cmp[MK_SC_MAX_COND];
 	unsigned int ncmp = 0;
@@ -319,7 +320,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct mk_sc_rule *r, char *why, 
 		const struct mk_sc_arg *c = &r->cond[k];
 		if (c->arg < 0)
 			continue;
-		uint64_t value = c->self_pid ? (uint64_t)getpid() : c->value;
+		uint64_t value = c->self_pid ? self_pid : c->value;
 		cmp[ncmp++] = (struct scmp_arg_cmp){ (unsigned int)c->arg, SCMP_CMP_MASKED_EQ,
 						      c->mask, value };
 	}
@@ -359,8 +360,9 @@ static int set_attrs(scmp_filter_ctx ctx, char *why, size_t whylen)
 	return 0;
 }
 
-/* Returns a filter ready to load, or NULL with why. */
-static scmp_filter_ctx build(char *why, size_t whylen)
+/* Returns a filter ready to load, or NULL with why; self_pid fills the
+ * rows that name our own pid. */
+static scmp_filter_ctx build(uint64_t self_pid, char *why, size_t whylen)
 {
 	if (check_table(why, whylen) != 0)
 		return NULL;
@@ -371,7 +373,7 @@ static scmp_filter_ctx build(char *why, size_t whylen)
 	}
 	int rc = set_attrs(ctx, why, whylen);
 	for (size_t i = 0; rc == 0 && row(i); i++)
-		rc = add_rule(ctx, row(i), why, whylen);
+		rc = add_rule(ctx, row(i), self_pid, why, whylen);
 	if (rc != 0) {
 		seccomp_release(ctx);
 		return NULL;
@@ -381,7 +383,7 @@ static scmp_filter_ctx build(char *why, size_t whylen)
 
 int mk_seccomp_install(char *why, size_t whylen)
 {
-	scmp_filter_ctx ctx = build(why, whylen);
+	scmp_filter_ctx ctx = build((uint64_t)getpid(), why, whylen);
 	if (!ctx)
 		return -1;
 	int rc = seccomp_load(ctx);
@@ -393,7 +395,7 @@ int mk_seccomp_install(char *why, size_t whylen)
 
 int mk_seccomp_export_pfc(int fd, char *why, size_t whylen)
 {
-	scmp_filter_ctx ctx = build(why, whylen);
+	scmp_filter_ctx ctx = build(MK_SC_PFC_SELF_PID, why, whylen);
 	if (!ctx)
 		return -1;
 	int rc = seccomp_export_pfc(ctx, fd);
