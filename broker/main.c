@@ -271,7 +271,7 @@ static int start_relay(struct run_state *rs, const struct mk_config *cfg, const 
 {
 	struct mk_relay_upstream up = {
 		.ip = cfg->proxy_host, .port = cfg->proxy_port, .user = cfg->proxy_user,
-		.password = cfg->proxy_password, .drop_uid = sb->uid, .drop_gid = sb->gid,
+		.password = cfg->proxy_password, .drop_uid = sb->relay_uid, .drop_gid = sb->relay_gid,
 		.udp = rs->proxy_udp, .allow_private = cfg->allow_private_dest,
 	};
 	struct mk_relay_fds fds = { rs->eng.relay_listen_fd, rs->eng.relay_udp_fd };
@@ -285,6 +285,18 @@ static int start_relay(struct run_state *rs, const struct mk_config *cfg, const 
 	close(rs->relay_status[1]);
 	rs->eng.relay_listen_fd = rs->eng.relay_udp_fd = rs->relay_status[1] = -1;
 	return rs->relay > 0 ? 0 : -1;
+}
+
+/* As root with a save dir of an ordinary user: said once per run (not again
+ * on an engine restart), so the user knows whose the files will be. */
+static void say_engine_owner(const struct mk_sandbox *sb)
+{
+	static bool said;
+	if (said || !sb->owner[0])
+		return;
+	said = true;
+	fprintf(stderr, "meerko-secure: running the engine as %s (uid %u), the save dir's owner\n",
+		sb->owner, (unsigned)sb->uid);
 }
 
 static int start_engine(struct run_state *rs, struct mk_config *cfg, const struct mk_job *job,
@@ -305,6 +317,7 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const struc
 	}
 	if (mk_sandbox_plan(sb, save, err, errlen) != 0)
 		return MK_EXIT_SANDBOX;
+	say_engine_owner(sb);
 	struct mk_engine_limits lim;
 	mk_limits_plan(&lim, sb, cfg->engine_memory_mb, mk_relay_conn_cap() + MK_RELAY_THREADS_FIXED);
 	int r = mk_engine_spawn(engine, sb, &lim, &rs->eng, err, errlen);

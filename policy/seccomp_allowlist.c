@@ -63,6 +63,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "seccomp_allowlist.h"
@@ -134,8 +135,11 @@ static const struct mk_sc_rule rules[] = {
 	ALLOW(write, "broker socket, eventfds, stderr, files in the save dir"),
 	ALLOW(pread64, "libtorrent disk I/O"),
 	ALLOW(pwrite64, "libtorrent disk I/O"),
-	ALLOW_IF(openat, ARG_BITS(2, O_PATH, 0),
-		 "Landlock checks the path; O_PATH opens skip that check, so they are refused"),
+	ALLOW_IF2(openat, ARG_BITS(2, O_PATH, 0), ARG_BITS(3, S_ISUID | S_ISGID, 0),
+		  "Landlock checks the path; O_PATH opens skip that check, so they are refused; "
+		  "a mode with setuid/setgid would make a file that runs as the engine's uid "
+		  "(as root: possibly the save dir's owner), so it is refused too (glibc passes "
+		  "mode 0 without O_CREAT)"),
 	ALLOW(close, "every descriptor"),
 	ALLOW(lseek, "stdio on certificate files"),
 	ALLOW(newfstatat, "glibc's stat/fstat/lstat: save dir files, certificates"),
