@@ -23,6 +23,7 @@ enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN
 enum { OPT_LIST = 300, OPT_FILES, OPT_SEQUENTIAL, OPT_MAX_CONN, OPT_SEED_RATIO, OPT_SEED_TIME,
        OPT_MAX_CONN_TORRENT };
 enum { OPT_STALL_TIMEOUT = 500 }; /* stall.h */
+enum { OPT_VERIFY = 520 };        /* hash every piece, trust no saved state */
 
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -38,6 +39,7 @@ static const struct option long_opts[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
 	{ "files", required_argument, NULL, OPT_FILES },
 	{ "sequential", no_argument, NULL, OPT_SEQUENTIAL },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
 	{ "max-connections-per-torrent", required_argument, NULL, OPT_MAX_CONN_TORRENT },
 	{ "seed-ratio", required_argument, NULL, OPT_SEED_RATIO },
@@ -74,6 +76,8 @@ void mk_cli_usage(FILE *out)
 	      "                         comma-separated, e.g. 0,2-4,'*.iso' (see --list);\n"
 	      "                         one torrent only (refused with several inputs)\n"
 	      "      --sequential       download pieces in order\n"
+	      "      --verify           hash every piece on disk before downloading or calling it done\n"
+	      "                         (saved state is not trusted; catches files changed at the same size)\n"
 	      "      --seed-ratio R     after the download, seed until uploaded/size >= R\n"
 	      "      --seed-time MIN    ... or for MIN minutes, whichever first (default: no seeding)\n"
 	      "      --sandbox MODE     required | off\n"
@@ -121,6 +125,7 @@ static int set_opt(struct mk_cli *cli, int opt, const char *arg)
 	case OPT_LIST: cli->list = true; break;
 	case OPT_FILES: cli->files = arg; break;
 	case OPT_SEQUENTIAL: cli->sequential = true; break;
+	case OPT_VERIFY: cli->verify = true; break;
 	case OPT_MAX_CONN: cli->max_connections = arg; break;
 	case OPT_MAX_CONN_TORRENT: cli->max_conn_torrent = arg; break;
 	case OPT_SEED_RATIO: cli->seed_ratio = arg; break;
@@ -284,6 +289,7 @@ int mk_cli_apply_files(const struct mk_cli *cli, struct mk_config *c, char *err,
 {
 	struct mk_filespec fs;
 	if (apply(c, "download", "sequential", cli->sequential ? "true" : NULL, "--sequential", err, errlen) ||
+	    apply(c, "download", "verify", cli->verify ? "true" : NULL, "--verify", err, errlen) ||
 	    apply(c, "download", "max_connections", cli->max_connections, "--max-connections", err, errlen) ||
 	    apply(c, "download", "max_connections_per_torrent", cli->max_conn_torrent,
 		  "--max-connections-per-torrent", err, errlen) ||

@@ -30,6 +30,7 @@ struct mk_cli {
 	bool list;                 /* --list */
 	const char *files;         /* --files SPEC */
 	bool sequential;           /* --sequential */
+	bool verify;               /* --verify */
 	const char *max_connections; /* --max-connections N */
 	const char *max_conn_torrent; /* --max-connections-per-torrent N */
 	const char *seed_ratio;    /* --seed-ratio R */

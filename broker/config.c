@@ -444,6 +444,7 @@ static const struct mk_key key_table[] = {
 	K_INT("download", "metadata_timeout", metadata_timeout_s, 0, 86400, "a number of seconds"),
 	K_INT("download", "stall_timeout", stall_timeout_s, 0, 604800, "a number of seconds"),
 	K_BOOL("download", "sequential", sequential),
+	K_BOOL("download", "verify", verify),
 	K_INT("download", "max_connections", max_connections, 0, 65535, "a number of connections"),
 	K_INT("download", "max_connections_per_torrent", max_connections_torrent, 0, 65535,
 	      "a number of connections"),
@@ -505,6 +506,7 @@ void mk_config_defaults(struct mk_config *c)
 	c->stall_timeout_s = 0;         /* a stalled torrent is only explained (stall.h) */
 	c->stall_notice_s = 60;
 	c->sequential = false;
+	c->verify = false;
 	c->max_connections = 0;         /* libtorrent's default (200) */
 	c->max_connections_torrent = 0; /* no per-torrent limit */
 	c->seed_ratio_milli = 0;        /* no seeding goal: stop once complete */

@@ -46,6 +46,7 @@ struct mk_config {
 	int max_down_kib;                 /* max_down = KiB/s, 0 = unlimited */
 	int max_up_kib;                   /* max_up = KiB/s, 0 = unlimited */
 	bool sequential;                  /* sequential = pieces in order (default false) */
+	bool verify;                      /* verify = hash every piece at start, trust no saved state */
 	int max_connections;              /* max_connections = session peer connections, 0 = libtorrent's 200 */
 	int max_connections_torrent;      /* max_connections_per_torrent = per torrent, 0 = no own limit */
 	/* [seed] */

@@ -15,6 +15,7 @@
 
 #include "filespec.h"
 #include "files.h"
+#include "progress_line.h" /* mk_size_format */
 #include "sanitize.h"
 
 void mk_files_prepare_add(Meerko__AddTorrent *a, const struct mk_config *c,
@@ -30,21 +31,6 @@ void mk_files_prepare_add(Meerko__AddTorrent *a, const struct mk_config *c,
 	v->want_files = a->list_only || a->select_files;
 }
 
-static void human(uint64_t b, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-	double v = (double)b;
-	size_t u = 0;
-	while (v >= 1024.0 && u + 1 < sizeof unit / sizeof unit[0]) {
-		v /= 1024.0;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%" PRIu64 " B", b);
-	else
-		snprintf(buf, len, "%.1f %s", v, unit[u]);
-}
-
 /* One line per file (pad files left out): index, bytes, size, path; then
  * the total. With a SPEC, '*' marks the files it selects. */
 void mk_files_print(const Meerko__FileList *fl, const bool *want, FILE *out)
@@ -58,7 +44,7 @@ void mk_files_print(const Meerko__FileList *fl, const bool *want, FILE *out)
 		if (f->pad)
 			continue;
 		mk_sanitize(f->path, strlen(f->path), path, sizeof path);
-		human(f->size, hs, sizeof hs);
+		mk_size_format(f->size, hs, sizeof hs);
 		fprintf(out, "%s%6zu  %15" PRIu64 "  %10s  %s\n", want ? (want[i] ? "* " : "  ") : "",
 			i, f->size, hs, path);
 		total += f->size;
@@ -66,10 +52,10 @@ void mk_files_print(const Meerko__FileList *fl, const bool *want, FILE *out)
 		if (want && want[i])
 			chosen += f->size, n_chosen++;
 	}
-	human(total, hs, sizeof hs);
+	mk_size_format(total, hs, sizeof hs);
 	fprintf(out, "total: %zu file%s, %" PRIu64 " bytes (%s)\n", shown, shown == 1 ? "" : "s", total, hs);
 	if (want) {
-		human(chosen, hs, sizeof hs);
+		mk_size_format(chosen, hs, sizeof hs);
 		fprintf(out, "selected (*): %zu file%s, %" PRIu64 " bytes (%s)\n", n_chosen,
 			n_chosen == 1 ? "" : "s", chosen, hs);
 	}

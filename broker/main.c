@@ -68,6 +68,27 @@ static int load_config(const struct mk_cli *cli, struct mk_config *cfg, char *er
 
 /* Blocks SIGINT/SIGTERM/SIGHUP/SIGWINCH and returns a signalfd for them, so signals are
  * handled in the main loop rather than in async handlers. */
+/* Before signals_fd() takes SIGINT/SIGTERM over (the start-up proxy check
+ * can take seconds): nothing has started yet, so stopping at once loses
+ * nothing; say so in one line. write(2) and _exit(2) only: signal-safe. */
+static void startup_signal(int sig)
+{
+	static const char line[] = "meerko-secure: interrupted during start-up: nothing was downloaded\n";
+	ssize_t n = write(STDERR_FILENO, line, sizeof line - 1);
+	(void)n;
+	_exit(sig == SIGTERM ? MK_EXIT_SIGTERM : MK_EXIT_SIGINT);
+}
+
+static void catch_startup_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = startup_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static int signals_fd(void)
 {
 	sigset_t set;
@@ -206,6 +227,13 @@ static int open_states(size_t n, const struct mk_config *cfg, const char *save, 
 static void judge_resume(struct mk_job *job)
 {
 	size_t unclean = 0;
+	if (job->cfg->verify) {
+		/* no resume data: libtorrent hashes every piece it finds on disk */
+		fprintf(stderr, "meerko-secure: --verify: hashing every piece on disk first\n");
+		for (size_t i = 0; i < job->n_torrents; i++)
+			job->torrents[i].trust_resume = 0;
+		return;
+	}
 	for (size_t i = 0; i < job->n_torrents; i++) {
 		struct mk_job_torrent *t = &job->torrents[i];
 		t->trust_resume = t->state && mk_state_was_clean(t->state);
@@ -243,7 +271,7 @@ static int start_relay(struct run_state *rs, const struct mk_config *cfg, const 
 {
 	struct mk_relay_upstream up = {
 		.ip = cfg->proxy_host, .port = cfg->proxy_port, .user = cfg->proxy_user,
-		.password = cfg->proxy_password, .drop_uid = sb->uid, .drop_gid = sb->gid,
+		.password = cfg->proxy_password, .drop_uid = sb->relay_uid, .drop_gid = sb->relay_gid,
 		.udp = rs->proxy_udp, .allow_private = cfg->allow_private_dest,
 	};
 	struct mk_relay_fds fds = { rs->eng.relay_listen_fd, rs->eng.relay_udp_fd };
@@ -257,6 +285,18 @@ static int start_relay(struct run_state *rs, const struct mk_config *cfg, const 
 	close(rs->relay_status[1]);
 	rs->eng.relay_listen_fd = rs->eng.relay_udp_fd = rs->relay_status[1] = -1;
 	return rs->relay > 0 ? 0 : -1;
+}
+
+/* As root with a save dir of an ordinary user: said once per run (not again
+ * on an engine restart), so the user knows whose the files will be. */
+static void say_engine_owner(const struct mk_sandbox *sb)
+{
+	static bool said;
+	if (said || !sb->owner[0])
+		return;
+	said = true;
+	fprintf(stderr, "meerko-secure: running the engine as %s (uid %u), the save dir's owner\n",
+		sb->owner, (unsigned)sb->uid);
 }
 
 static int start_engine(struct run_state *rs, struct mk_config *cfg, const struct mk_job *job,
@@ -277,6 +317,7 @@ static int start_engine(struct run_state *rs, struct mk_config *cfg, const struc
 	}
 	if (mk_sandbox_plan(sb, save, err, errlen) != 0)
 		return MK_EXIT_SANDBOX;
+	say_engine_owner(sb);
 	struct mk_engine_limits lim;
 	mk_limits_plan(&lim, sb, cfg->engine_memory_mb, mk_relay_conn_cap() + MK_RELAY_THREADS_FIXED);
 	int r = mk_engine_spawn(engine, sb, &lim, &rs->eng, err, errlen);
@@ -378,6 +419,18 @@ static void distrust_saved_state(struct mk_job *job)
 	}
 }
 
+/* The kill switch's count for the run: outages the relay saw (one shorter
+ * than its check period may go unseen when nothing connects meanwhile). */
+static void say_outages(const struct mk_job *job)
+{
+	if (job->outages == 0)
+		return;
+	int64_t ms = job->outage_ms + (job->outage_start_ms ? mk_now_ms() - job->outage_start_ms : 0);
+	fprintf(stderr, "meerko-secure: the proxy was down %d time%s during this run (%llds in all; one shorter "
+			"than ~%d s can go unseen)\n", job->outages, job->outages == 1 ? "" : "s",
+		(long long)(ms / 1000), MK_RELAY_PROBE_UP_S);
+}
+
 /* Starts the engine (and relay), supervises it, and restarts it from saved
  * state when it crashes, within the configured limits. */
 static int run_engine(struct run_state *rs, struct mk_config *cfg, struct mk_job *job)
@@ -436,6 +489,7 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 					 .relay_udp_fd = -1 },
 				.relay = -1, .relay_status = { -1, -1 }, .sigfd = -1 };
 	mk_secret_register(cfg.proxy_password, sizeof cfg.proxy_password);
+	catch_startup_signals();
 	if (load_config(cli, &cfg, err, sizeof err) != 0)
 		return fail(MK_EXIT_USAGE, err);
 	if (load_inputs(cli, err, sizeof err) != 0)
@@ -462,6 +516,7 @@ static int run(const struct mk_cli *cli, struct mk_job *job)
 		job->save_path = save;
 		job->n_torrents = cli->n_inputs;
 		code = run_engine(&rs, &cfg, job);
+		say_outages(job);
 	}
 	explicit_bzero(cfg.proxy_password, sizeof cfg.proxy_password);
 	return code;

@@ -206,8 +206,9 @@ static void reply(int fd, uint8_t rep)
 	(void)write_all(fd, r, n);
 }
 
-/* Connects and authenticates to the real proxy; reports health changes. */
-static int upstream_open(void)
+/* Connects and authenticates to the real proxy within auth_ms; reports
+ * health changes. */
+static int upstream_open_within(int auth_ms)
 {
 	char err[256];
 	int fd = mk_socks5_connect_proxy(g_up->ip, g_up->port, PROBE_TIMEOUT_MS, err, sizeof err);
@@ -219,14 +220,19 @@ static int upstream_open(void)
 		report_state(0, err);
 		return -1;
 	}
-	if (mk_socks5_client_auth(fd, g_up->user, g_up->password, HANDSHAKE_TIMEOUT_MS, err,
-				  sizeof err) != MK_SOCKS_OK) {
+	if (mk_socks5_client_auth(fd, g_up->user, g_up->password, auth_ms, err, sizeof err) != MK_SOCKS_OK) {
 		close(fd);
 		report_state(0, err);
 		return -1;
 	}
 	report_state(1, NULL);
 	return fd;
+}
+
+/* For the engine's connections: a slow proxy gets the full handshake time. */
+static int upstream_open(void)
+{
+	return upstream_open_within(HANDSHAKE_TIMEOUT_MS);
 }
 
 struct dir {
@@ -371,12 +377,15 @@ static int serve(int efd)
 
 /* Periodic SOCKS5 greeting (and auth) to the real proxy, so an outage is
  * noticed even when the engine opens no new connection. Every probe goes to
- * the proxy's address only. */
+ * the proxy's address only. A proxy that accepts but does not answer the
+ * greeting within PROBE_TIMEOUT_MS is down (the greeting is local to any
+ * proxy, tor included: only CONNECT may take long), so a stalled proxy is
+ * seen within MK_RELAY_PROBE_UP_S + PROBE_TIMEOUT_MS. */
 static void *health_thread(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		int fd = upstream_open();
+		int fd = upstream_open_within(PROBE_TIMEOUT_MS);
 		if (fd >= 0)
 			close(fd);
 		sleep(atomic_load(&g_up_state) == 1 ? MK_RELAY_PROBE_UP_S : MK_RELAY_PROBE_DOWN_S);

@@ -15,7 +15,9 @@
  *                                             engine, so 64 caps it alone. As root
  *                                             the engine has no user namespace and
  *                                             the count is the whole uid's (and
- *                                             the relay's, same uid): the limit is
+ *                                             the relay's, same uid unless the
+ *                                             engine runs as the save dir's
+ *                                             owner): the limit is
  *                                             that count at start plus headroom, so
  *                                             the engine can push the uid's total at
  *                                             most 64 + relay past where it was.

@@ -15,7 +15,8 @@
  *   4. the filesystem view (sandbox_fs.c): a read-only tmpfs root with only
  *      system libraries, CA certificates, two device nodes, a /proc of the
  *      engine's own PID namespace, its binary, and the save dir at /data.
- *   5. (root) switch to the unprivileged uid/gid, dropping supplementary
+ *   5. (root) switch to the unprivileged uid/gid (the save dir's ordinary
+ *      owner, SUDO_UID or nobody: mk_sandbox_engine_ids), dropping supplementary
  *      groups and the bounding set (capng_change_id); (userns) clear every
  *      capability set including bounding and ambient.
  *   6. check /data is writable by who the engine now is, then report.
@@ -40,20 +41,34 @@
 
 #include "sandbox.h"
 #include "sandbox_fs.h"
+#include "savedir_owner.h"
 
-int mk_sandbox_engine_ids(bool *userns, uid_t *uid, gid_t *gid, char *err, size_t errlen)
+/* As root, the engine runs as the save dir's owner when that is an ordinary
+ * user, so the files belong to whoever owns the folder; a root-owned (or
+ * system-owned) save dir keeps the choice below, never root itself. Why this
+ * is safe: a compromised engine then holds that uid, but only inside what
+ * confines it whatever its uid: its own PID namespace (no process of the
+ * user is visible, so kill, ptrace, setpriority(PRIO_USER) and
+ * ioprio_set(IOPRIO_WHO_USER) reach none of them; seccomp kills ptrace,
+ * process_vm_*, pidfd_*, kill and tgkill to another process anyway), its own
+ * network namespace (no abstract unix socket of the user's session bus or
+ * agents), its own IPC namespace (no SysV/POSIX IPC of theirs), a mount
+ * namespace holding only system files and the save dir (not the user's home),
+ * Landlock (writes below the save dir only), no capability, no_new_privs, and
+ * non-dumpable (engine_confine.c; seccomp forbids undoing it), so the user's
+ * other processes cannot ptrace it either. Uid-wide kernel state stays out of
+ * reach too: seccomp kills keyctl, add_key and request_key (the user's
+ * keyrings), and refuses creating a setuid/setgid file (openat's mode), which
+ * as that uid would let anyone who can reach the folder become the user.
+ * RLIMIT_NPROC counts the uid's tasks on the whole machine; rlimits.c counts
+ * them at start. The relay keeps the rule without the owner: it holds the
+ * proxy password, which is root's, not the folder owner's. */
+static int root_ids(struct mk_engine_ids *ids, char *err, size_t errlen)
 {
-	*userns = false;
-	if (geteuid() != 0) {
-		*userns = true;
-		*uid = geteuid();
-		*gid = getegid();
-		return 0;
-	}
 	const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
 	if (su && sg && atoi(su) > 0 && atoi(sg) > 0) {
-		*uid = (uid_t)atoi(su);
-		*gid = (gid_t)atoi(sg);
+		ids->uid = (uid_t)atoi(su);
+		ids->gid = (gid_t)atoi(sg);
 		return 0;
 	}
 	struct passwd *pw = getpwnam("nobody");
@@ -61,9 +76,24 @@ int mk_sandbox_engine_ids(bool *userns, uid_t *uid, gid_t *gid, char *err, size_
 		snprintf(err, errlen, "running as root, but there is no 'nobody' user to run the engine as");
 		return -1;
 	}
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
+	ids->uid = pw->pw_uid;
+	ids->gid = pw->pw_gid;
 	return 0;
+}
+
+int mk_sandbox_engine_ids(const char *save_dir, struct mk_engine_ids *ids, char *err, size_t errlen)
+{
+	memset(ids, 0, sizeof *ids);
+	if (geteuid() != 0) {
+		ids->userns = true;
+		ids->uid = geteuid();
+		ids->gid = getegid();
+		return 0;
+	}
+	if (mk_savedir_owner(save_dir, &ids->uid, &ids->gid, ids->owner, sizeof ids->owner) == 1)
+		return 0;
+	ids->owner[0] = '\0';
+	return root_ids(ids, err, errlen);
 }
 
 int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size_t errlen)
@@ -72,7 +102,17 @@ int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size
 	sb->enabled = true;
 	sb->relay_port = MK_RELAY_INSIDE_PORT;
 	sb->save_dir = save_dir;
-	return mk_sandbox_engine_ids(&sb->userns, &sb->uid, &sb->gid, err, errlen);
+	struct mk_engine_ids ids, relay;
+	if (mk_sandbox_engine_ids(save_dir, &ids, err, errlen) != 0 ||
+	    mk_sandbox_engine_ids(NULL, &relay, err, errlen) != 0)
+		return -1;
+	sb->userns = ids.userns;
+	sb->uid = ids.uid;
+	sb->gid = ids.gid;
+	sb->relay_uid = relay.uid;
+	sb->relay_gid = relay.gid;
+	snprintf(sb->owner, sizeof sb->owner, "%s", ids.owner);
+	return 0;
 }
 
 /* Sends "OK" + the relay's sockets (TCP listener, UDP socket), or "E" + text.

@@ -5,7 +5,8 @@
  * isolated: new network, mount, PID, UTS and IPC namespaces
  * (mk_sandbox_clone_flags(), created by spawn.c's clone()), plus a user
  * namespace as an ordinary user; as root, a switch to an unprivileged
- * uid/gid (SUDO_UID/SUDO_GID, else nobody). mk_sandbox_enter() runs in the
+ * uid/gid (the save dir's owner when that is an ordinary user, else
+ * SUDO_UID/SUDO_GID, else nobody; the relay never takes the owner's ids). mk_sandbox_enter() runs in the
  * cloned child before exec: it brings up `lo`, builds the engine's own root
  * filesystem (sandbox_fs.h: the save dir appears at /data), opens
  * the relay's listening TCP socket and its UDP socket (for SOCKS5 UDP
@@ -30,6 +31,9 @@ struct mk_sandbox {
 	bool userns;            /* unprivileged path (CLONE_NEWUSER|CLONE_NEWNET) */
 	uid_t uid;              /* who the engine runs as */
 	gid_t gid;
+	uid_t relay_uid;        /* who the relay drops to as root (never the owner) */
+	gid_t relay_gid;
+	char owner[64];         /* non-empty: uid is the save dir's owner, by this name */
 	uint16_t relay_port;    /* 127.0.0.1:relay_port inside the namespace */
 	const char *save_dir;   /* host path; bound at MK_SANDBOX_DATA_DIR inside */
 };
@@ -39,9 +43,17 @@ struct mk_sandbox {
 /* The clone() flags of the sandbox child: every namespace it gets. */
 int mk_sandbox_clone_flags(const struct mk_sandbox *sb);
 /* Who the engine runs as, the one rule for it: an ordinary user's own ids
- * (*userns = true); as root SUDO_UID/SUDO_GID when both are set and
- * non-zero, else nobody. Returns 0, or -1 with err (root, no nobody). */
-int mk_sandbox_engine_ids(bool *userns, uid_t *uid, gid_t *gid, char *err, size_t errlen);
+ * (userns = true); as root the owner of save_dir when that is an ordinary
+ * user (savedir_owner.h; owner = the name), else SUDO_UID/SUDO_GID when both
+ * are set and non-zero, else nobody. save_dir NULL: the rule without the
+ * owner (the relay's). Returns 0, or -1 with err (root, no nobody). */
+struct mk_engine_ids {
+	bool userns;
+	uid_t uid;
+	gid_t gid;
+	char owner[64];
+};
+int mk_sandbox_engine_ids(const char *save_dir, struct mk_engine_ids *ids, char *err, size_t errlen);
 
 int mk_sandbox_plan(struct mk_sandbox *sb, const char *save_dir, char *err, size_t errlen);
 

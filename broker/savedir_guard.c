@@ -148,16 +148,14 @@ static void config_dir(const char *config_path, char *out, size_t outlen)
 }
 
 /* The home of the uid the engine will run as; "" when unknown. */
-static void engine_home(char *out, size_t outlen)
+static void engine_home(const char *save, char *out, size_t outlen)
 {
 	char err[256];
-	bool userns;
-	uid_t uid;
-	gid_t gid;
+	struct mk_engine_ids ids;
 	out[0] = '\0';
-	if (mk_sandbox_engine_ids(&userns, &uid, &gid, err, sizeof err) != 0)
+	if (mk_sandbox_engine_ids(save, &ids, err, sizeof err) != 0)
 		return;
-	struct passwd *pw = getpwuid(uid);
+	struct passwd *pw = getpwuid(ids.uid);
 	if (pw && pw->pw_dir && pw->pw_dir[0] == '/' && mk_path_resolve(pw->pw_dir, out, outlen) != 0)
 		out[0] = '\0';
 }
@@ -174,7 +172,7 @@ int mk_savedir_check_private(const char *save, const char *config_path, const ch
 	char abs[PATH_MAX], home[PATH_MAX], env_home[PATH_MAX], cfg[PATH_MAX], state[PATH_MAX];
 	if (mk_path_resolve(save, abs, sizeof abs) != 0)
 		return 0; /* mk_savedir_prepare reports it; a dir it creates is judged again */
-	engine_home(home, sizeof home);
+	engine_home(abs, home, sizeof home);
 	resolve_or_empty(getenv("HOME"), env_home, sizeof env_home);
 	config_dir(config_path, cfg, sizeof cfg);
 	if (mk_state_dir(state_dir, state, sizeof state) != 0)

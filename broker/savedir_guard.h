@@ -2,7 +2,8 @@
  * savedir_guard.h - which save dirs the engine must not be given.
  *
  * Contract: the engine may read and write everything below the save dir
- * (Landlock), as the uid it runs as (mk_sandbox_engine_ids). So the save dir
+ * (Landlock), as the uid it runs as (mk_sandbox_engine_ids: as root, possibly
+ * the save dir's own owner, so that owner's home is the one judged). So the save dir
  * must not be, or hold, a place whose contents decide what that user runs or
  * trusts: the user's home or anything above it, a dot-directory directly
  * under that home (~/.ssh, ~/.config, ~/.local/bin, any ~/.X), the config

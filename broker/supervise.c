@@ -293,6 +293,7 @@ static void proxy_down(struct sup *s, const char *why)
 	if (s->outage_start_ms)
 		return;
 	s->outage_start_ms = mk_now_ms();
+	s->job->outages++;
 	mk_progress_break(&s->prog);
 	fprintf(stderr, "meerko-secure: proxy down (%s): %s\n", why,
 		s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT ? "stopping" : "torrents paused until it is back");
@@ -315,6 +316,7 @@ static void proxy_up(struct sup *s)
 		return;
 	mk_progress_break(&s->prog);
 	int64_t now = mk_now_ms();
+	s->job->outage_ms += now - s->outage_start_ms;
 	fprintf(stderr, "meerko-secure: proxy back after %llds: resuming\n",
 		(long long)((now - s->outage_start_ms) / 1000));
 	if (s->job->json)

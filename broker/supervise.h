@@ -64,6 +64,8 @@ struct mk_job {
 	int relay_conn_cap;             /* the relay's connection cap (relay.h), 0 = no relay */
 	int clean_stop;                 /* out: ShutdownDone received, resume data flushed */
 	int64_t outage_start_ms;        /* in/out: proxy down since (0 = up), kept across restarts */
+	int outages;                    /* in/out: "proxy down" seen this run (said at the end) */
+	int64_t outage_ms;              /* in/out: ... and their total length */
 	int crashed;                    /* out: the engine died or broke the rules (restartable) */
 	int relay_died;                 /* out: the relay's status pipe closed while the engine ran
 	                                 * (the engine was stopped; restartable, see main.c) */

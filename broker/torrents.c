@@ -15,11 +15,13 @@
  * Engine text reaches stdout/stderr only
  * through mk_sanitize, and --json lines only through the JSON escaper.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "done.h"
 #include "exitcodes.h"
@@ -186,6 +188,14 @@ static int run_wide_error(struct sup *s, const Meerko__Event *ev, const char *cl
 	return 1;
 }
 
+/* Behind a file error the engine cannot see: its save dir deleted (in the
+ * sandbox that reads "Permission denied", the bind mount's dir is gone). */
+static bool save_dir_gone(const struct sup *s)
+{
+	struct stat st;
+	return stat(s->job->save_path, &st) != 0 && errno == ENOENT;
+}
+
 void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
 {
 	char clean[MK_MAX_TEXT];
@@ -199,7 +209,12 @@ void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
 		break;
 	case MEERKO__EVENT_TYPE__EVENT_FILE_ERROR:
 	case MEERKO__EVENT_TYPE__EVENT_TORRENT_ERROR:
-		fail_torrent(s, id, MK_EXIT_DISK, "cannot write the download: %s (what was verified is kept)", clean);
+		if (save_dir_gone(s))
+			fail_torrent(s, id, MK_EXIT_DISK, "cannot write the download: the save dir %s was deleted",
+				     s->job->save_path);
+		else
+			fail_torrent(s, id, MK_EXIT_DISK, "cannot write the download: %s (what was verified is kept)",
+				     clean);
 		break;
 	case MEERKO__EVENT_TYPE__EVENT_TRACKER_ERROR:
 		if (s->warnings < MK_MAX_JSON_TRACKER_EVENTS)
@@ -234,6 +249,10 @@ static bool files_on_disk(struct sup *s, struct mk_torrent_view *v)
 	/* holes after a full recheck: the hashes said the data is right */
 	if (mk_disk_files_check(&jt->disk, s->job->save_path, jt->rechecks > 0, why, sizeof why) == 0)
 		return true;
+	if (save_dir_gone(s)) {
+		fail_torrent(s, v->id, MK_EXIT_DISK, "the save dir %s was deleted", s->job->save_path);
+		return false;
+	}
 	if (jt->rechecks >= MK_MAX_RECHECKS) {
 		fail_torrent(s, v->id, MK_EXIT_DISK, "%s, still after %d rechecks", why, jt->rechecks);
 		return false;

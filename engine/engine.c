@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "engine_confine.h"
 #include "engine_files.h"
@@ -60,13 +61,6 @@ static void die(const char *what)
 	 * "meerko-engine: " (broker/engine_stderr.c): one line, then out. */
 	fprintf(stderr, "%s\n", what);
 	_exit(MK_ENGINE_EXIT_FATAL);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void send_msg(struct engine *e, Meerko__EngineToBroker *m)
@@ -423,9 +417,9 @@ static void run_loop(struct engine *e)
 {
 	mk_frame_reader r;
 	mk_frame_reader_init(&r);
-	int64_t next_tick = now_ms();
+	int64_t next_tick = mk_now_ms();
 	while (!e->shutting_down) {
-		int64_t wait = next_tick - now_ms();
+		int64_t wait = next_tick - mk_now_ms();
 		struct pollfd p[2] = {
 			{ .fd = e->fd, .events = POLLIN },
 			{ .fd = mk_alert_fd(e->session), .events = POLLIN },
@@ -436,11 +430,11 @@ static void run_loop(struct engine *e)
 			drain_alerts(e);
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_broker(e, &r))
 			e->shutting_down = 1;
-		if (now_ms() >= next_tick) {
+		if (mk_now_ms() >= next_tick) {
 			mk_session_tick(e->session);
 			send_exit_seen(e);
 			send_status(e);
-			next_tick = now_ms() + e->status_interval_ms;
+			next_tick = mk_now_ms() + e->status_interval_ms;
 		}
 	}
 	mk_frame_reader_free(&r);
@@ -449,10 +443,10 @@ static void run_loop(struct engine *e)
 /* Waits (bounded) for the resume data asked for at shutdown. */
 static void finish_resume(struct engine *e)
 {
-	int64_t deadline = now_ms() + MK_SHUTDOWN_RESUME_MS;
-	while (e->resume_pending && now_ms() < deadline) {
+	int64_t deadline = mk_now_ms() + MK_SHUTDOWN_RESUME_MS;
+	while (e->resume_pending && mk_now_ms() < deadline) {
 		struct pollfd p = { .fd = mk_alert_fd(e->session), .events = POLLIN };
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - mk_now_ms();
 		if (poll(&p, 1, (int)(left > 0 ? left : 0)) > 0)
 			drain_alerts(e);
 	}

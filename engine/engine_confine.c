@@ -65,25 +65,8 @@
 #include "engine.h"
 #include "engine_confine.h"
 #include "engine_sanitizer.h"
+#include "landlock_rules.h"
 #include "seccomp_allowlist.h"
-
-/* Landlock ABI 3-6 names; Debian 12's headers (6.1) stop at ABI 2. The
- * values are kernel ABI and never change. */
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
-#endif
-#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
-#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
-#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
-#endif
-#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
-#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
-#endif
-#define MK_LANDLOCK_RULE_NET_PORT 2 /* enum landlock_rule_type, ABI 4 */
 
 /* struct landlock_ruleset_attr as of ABI 6. Older kernels accept the whole
  * struct as long as the fields they do not know are zero. */
@@ -96,38 +79,6 @@ struct mk_ruleset_attr {
 struct mk_net_port_attr {
 	uint64_t allowed_access;
 	uint64_t port;
-};
-
-#define FS_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
-/* No EXECUTE (the engine runs no program), no MAKE_SYM (a torrent's
- * symlink could point anywhere), no sockets, FIFOs or device nodes. */
-#define FS_WRITE (FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | \
-		  LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR |           \
-		  LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REFER |                 \
-		  LANDLOCK_ACCESS_FS_TRUNCATE)
-
-/* Everything the engine may read besides its write dirs. Nothing here can
- * hold the proxy password: not $HOME, not /etc/meerko, not /proc (one
- * sysctl file aside). Paths that do not exist are skipped. Left out on
- * purpose: /sys/block (libtorrent's SSD probe; its targets live under
- * /sys/devices, next to network MAC addresses: libtorrent then assumes a
- * spinning disk), /etc/resolv.conf, /etc/hosts, /etc/nsswitch.conf (the
- * engine resolves no names). */
-static const struct {
-	const char *path;
-	uint64_t access;
-	const char *why;
-} read_only[] = {
-	{ "/usr", FS_READ, "libraries, /usr/lib/ssl, /usr/share/ca-certificates; "
-	  "the C.UTF-8 locale (/usr/lib/locale/C.utf8: UTF-8 file names, engine.c)" },
-	{ "/lib", FS_READ, "libraries (merged-/usr symlink on Debian 12)" },
-	{ "/lib64", FS_READ, "the dynamic loader" },
-	{ "/etc/ssl", FS_READ, "CA certificates and openssl.cnf (HTTPS trackers)" },
-	{ "/etc/ca-certificates", FS_READ, "local CA configuration" },
-	{ "/dev/urandom", LANDLOCK_ACCESS_FS_READ_FILE, "randomness without getrandom()" },
-	{ "/sys/devices/system/cpu", FS_READ, "CPU count (glibc get_nprocs)" },
-	{ "/proc/sys/vm/overcommit_memory", LANDLOCK_ACCESS_FS_READ_FILE,
-	  "glibc malloc: how to return heap memory under strict overcommit" },
 };
 
 static struct mk_confine_report report;
@@ -403,9 +354,11 @@ static int add_fs_rules(int rfd, const struct mk_confine_opts *o, uint64_t handl
 			char *why, size_t whylen)
 {
 	for (size_t i = 0; i < o->n_write_dirs; i++)
-		if (add_path_rule(rfd, o->write_dirs[i], FS_WRITE & handled, true, why, whylen) != 0)
+		if (add_path_rule(rfd, o->write_dirs[i], MK_LL_FS_WRITE & handled, true, why, whylen) != 0)
 			return -1;
-	for (size_t i = 0; i < sizeof read_only / sizeof read_only[0]; i++)
+	size_t n;
+	const struct mk_ll_rule *read_only = mk_landlock_read_only(&n); /* policy/landlock_rules.c */
+	for (size_t i = 0; i < n; i++)
 		if (add_path_rule(rfd, read_only[i].path, read_only[i].access & handled, false, why,
 				  whylen) != 0)
 			return -1;

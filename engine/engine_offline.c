@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "engine_files.h"
 #include "engine_offline.h"
@@ -31,13 +32,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "%s\n", what);
 	_exit(MK_ENGINE_EXIT_FATAL);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void send_or_die(int fd, Meerko__EngineToBroker *m)
@@ -137,17 +131,17 @@ void mk_engine_run_offline(int fd, unsigned status_interval_ms)
 {
 	mk_frame_reader r;
 	mk_frame_reader_init(&r);
-	int64_t next_tick = now_ms();
+	int64_t next_tick = mk_now_ms();
 	for (int stop = 0; !stop;) {
-		int64_t wait = next_tick - now_ms();
+		int64_t wait = next_tick - mk_now_ms();
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
 			die("poll failed");
 		if (p.revents & (POLLIN | POLLHUP | POLLERR))
 			stop = read_broker(fd, &r);
-		if (!stop && now_ms() >= next_tick) {
+		if (!stop && mk_now_ms() >= next_tick) {
 			send_empty_status(fd);
-			next_tick = now_ms() + status_interval_ms;
+			next_tick = mk_now_ms() + status_interval_ms;
 		}
 	}
 	mk_frame_reader_free(&r);

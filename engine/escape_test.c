@@ -76,6 +76,14 @@
  *   relay-fds      blocked: of up to 1100 CONNECTs held open through the
  *                  relay, those past its cap get a SOCKS5 failure; the
  *                  broker must say "too many connections", not "proxy down".
+ *   setuid-file    killed (seccomp: openat with S_ISUID|S_ISGID in its
+ *                  mode): a setuid file of the engine's uid in the save dir
+ *                  would run as that uid (as root, possibly the save dir's
+ *                  owner) for anyone who reaches the folder. SUCCEEDED when
+ *                  the file exists with the bit.
+ *   signal:PID     killed (seccomp: kill): SIGKILL to a host process (of the
+ *                  same uid, as the test arranges); its PID names nothing in
+ *                  the engine's PID namespace anyway.
  *   ipc-bomb[:files]  not an escape: one 16 MiB frame of ~8 million empty
  *                  TorrentStatus (or, with "files", FileEntry) entries to
  *                  the broker. The broker must refuse it before unpacking
@@ -99,6 +107,7 @@
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -522,6 +531,39 @@ static void try_memory_shared(char *out, size_t outlen)
 }
 
 #define BIGFILE_NOLIMIT_BYTES (64ull << 20)
+
+static void try_setuid_file(char *out, size_t outlen)
+{
+	char path[4200];
+	struct stat st;
+	snprintf(path, sizeof path, "%s/escape-setuid", save_path);
+	int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 04755);
+	if (fd < 0) {
+		blocked(out, outlen, "setuid-file", errno);
+		return;
+	}
+	bool setuid = fstat(fd, &st) == 0 && (st.st_mode & S_ISUID);
+	close(fd);
+	if (setuid)
+		snprintf(out, outlen, "escape setuid-file: SUCCEEDED (created %s mode %o)", path,
+			 (unsigned)(st.st_mode & 07777));
+	else
+		snprintf(out, outlen, "escape setuid-file: blocked (created without the setuid bit)");
+}
+
+static void try_signal(const char *arg, char *out, size_t outlen)
+{
+	pid_t pid = arg ? (pid_t)atoi(arg) : 0;
+	if (pid <= 1) {
+		snprintf(out, outlen, "escape signal: needs a PID");
+		return;
+	}
+	if (kill(pid, SIGKILL) != 0) {
+		blocked(out, outlen, "signal", errno);
+		return;
+	}
+	snprintf(out, outlen, "escape signal: SUCCEEDED (SIGKILL sent to %d)", (int)pid);
+}
 
 static void try_bigfile(char *out, size_t outlen)
 {
@@ -956,6 +998,10 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_memory_shared(out, outlen);
 	else if (strcmp(name, "bigfile") == 0)
 		try_bigfile(out, outlen);
+	else if (strcmp(name, "setuid-file") == 0)
+		try_setuid_file(out, outlen);
+	else if (strcmp(name, "signal") == 0)
+		try_signal(arg, out, outlen);
 	else if (strcmp(name, "relay-fds") == 0)
 		try_relay_fds(out, outlen);
 	else if (strcmp(name, "ipc-bomb") == 0)

@@ -15,6 +15,7 @@
  *    (socket stays full) for MK_FRAME_WRITE_STALL_MS we give up, so a
  *    hostile engine that stops reading cannot hang the broker forever.
  */
+#include "clock.h"
 #include "frame.h"
 
 #include <errno.h>
@@ -94,19 +95,12 @@ mk_frame_status mk_frame_parse(const uint8_t *buf, size_t len,
 
 /* ---- time helpers ---- */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Milliseconds left until deadline (-1 deadline = infinite), clamped >= 0. */
 static int ms_left(long long deadline)
 {
 	if (deadline < 0)
 		return -1;
-	long long left = deadline - now_ms();
+	long long left = deadline - mk_now_ms();
 	if (left <= 0)
 		return 0;
 	return left > INT_MAX ? INT_MAX : (int)left;
@@ -302,7 +296,7 @@ mk_frame_status mk_frame_read_blocking(int fd, int timeout_ms,
 {
 	mk_frame_reader r;
 	mk_frame_reader_init(&r);
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : mk_now_ms() + timeout_ms;
 	int st = STEP_AGAIN;
 	while (st == STEP_PROGRESS || st == STEP_AGAIN) {
 		int w = wait_fd(fd, POLLIN, ms_left(deadline));

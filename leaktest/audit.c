@@ -160,6 +160,7 @@ int lt_audit_main(int argc, char **argv)
 
 	struct lt_result res;
 	lt_result_init(&res, "audit", "the given command, captured on this host");
+	res.expect_proxy = 1; /* a client that sends the proxy nothing never used it */
 	lt_scan_init(&res.into_proxy, anonymous, 1, 256 * 1024);
 	own_addresses(&pol, &res.into_proxy);
 	char host[256] = "";
@@ -243,8 +244,9 @@ int lt_audit_main(int argc, char **argv)
 		unlink(tmp);
 	lt_result_note(&res, "sees this network namespace only; every other program's traffic "
 			     "during the run shows up too");
-	lt_result_note(&res, "loopback traffic counts as local except DNS (a local resolver "
-			     "forwards it); what a proxy on this host forwards is not judged");
+	lt_result_note(&res, "loopback traffic to anything but the proxy is not judged (a peer, "
+			     "tracker or proxy on this host), except DNS (a local resolver forwards "
+			     "it); what a proxy on this host forwards is not judged");
 	lt_result_decide(&res);
 	FILE *jf = NULL;
 	if (want_json)

@@ -24,6 +24,11 @@ static int is_allowed(const struct lt_policy *pol, const struct lt_addr *a)
 
 int lt_is_outbound(const struct lt_policy *pol, const struct lt_pkt *p)
 {
+	/* Whatever travels a loopback device was sent by this host; libpcap's
+	 * "any" drops the outgoing copy of loopback packets and keeps the
+	 * incoming one, so the direction would call all of it inbound. */
+	if (p->loopback)
+		return 1;
 	if (p->dir != LT_DIR_UNKNOWN)
 		return p->dir == LT_DIR_OUT;
 	if (pol->have_mac && p->has_mac)

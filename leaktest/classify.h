@@ -3,8 +3,10 @@
  *
  * Contract: lt_classify() is a pure function of the policy and one decoded
  * packet. A packet is "from the host" when the link layer says it was
- * outgoing, or (no direction in the capture) its source MAC is the host's,
- * or its source address is one of the host's.
+ * outgoing, or it was captured on a loopback device (both ends are the
+ * host; libpcap's "any" shows such packets as incoming only), or (no
+ * direction in the capture) its source MAC is the host's, or its source
+ * address is one of the host's.
  *   - ARP, IPv6 neighbour discovery (ICMPv6 133-137) and MLD (130-132, 143),
  *     and any other (complete) non-IP frame are link-layer noise, not flows,
  *     in either direction.

@@ -54,7 +54,9 @@ void lt_result_decide(struct lt_result *r)
 		snprintf(r->error, sizeof(r->error),
 			 "the capture is incomplete (the kernel dropped packets): no verdict");
 		r->verdict = LT_V_ERROR;
-	} else if (!r->expect_ok)
+	} else if (r->expect_proxy && r->have_into_proxy && r->into_proxy.pkts == 0)
+		r->verdict = LT_V_NO_PROXY;
+	else if (!r->expect_ok)
 		r->verdict = LT_V_MISBEHAVED;
 	else
 		r->verdict = LT_V_CLEAN;
@@ -67,19 +69,29 @@ const char *lt_verdict_name(enum lt_verdict v)
 	case LT_V_MISBEHAVED: return "MISBEHAVED";
 	case LT_V_ERROR: return "ERROR";
 	case LT_V_LEAK: return "LEAK";
+	case LT_V_NO_PROXY: return "NO-PROXY";
 	}
 	return "?";
 }
 
+size_t lt_result_not_judged(const struct lt_result *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->flows.n; i++)
+		n += r->flows.v[i].family != 0 && r->flows.v[i].cls == LT_C_LOCAL;
+	return n;
+}
+
 int lt_exit_code(const struct lt_result *v, size_t n)
 {
-	int err = 0;
+	int err = 0, no_proxy = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].verdict == LT_V_LEAK || v[i].verdict == LT_V_MISBEHAVED)
 			return 1;
 		err |= v[i].verdict == LT_V_ERROR;
+		no_proxy |= v[i].verdict == LT_V_NO_PROXY;
 	}
-	return err ? 2 : 0;
+	return no_proxy ? LT_EXIT_NO_PROXY : err ? 2 : 0;
 }
 
 /* ------------------------------------------------------------------ text */
@@ -158,7 +170,7 @@ void lt_report_text(FILE *f, const struct lt_result *r, int verbose)
 			inbound += fl->v[i].cls == LT_C_INBOUND;
 		}
 		fprintf(f,
-			"  flows        %zu: %zu to the proxy, %zu local, %zu inbound only, %zu LEAK, %zu "
+			"  flows        %zu: %zu to the proxy, %zu loopback not judged, %zu inbound only, %zu LEAK, %zu "
 			"DNS-LEAK, %zu undecoded\n",
 			nflows, allowed, local, inbound, lt_flows_count_class(fl, LT_C_LEAK),
 			lt_flows_count_class(fl, LT_C_DNS), lt_flows_count_class(fl, LT_C_UNDECODED));
@@ -181,7 +193,8 @@ void lt_report_text(FILE *f, const struct lt_result *r, int verbose)
 		fprintf(f, "%s\n", any ? "" : " none");
 	}
 	if (r->have_into_proxy && r->into_proxy.pkts == 0) {
-		fprintf(f, "  into proxy   nothing was sent to the proxy\n");
+		fprintf(f, "  into proxy   nothing was sent to the proxy%s\n",
+			r->expect_proxy ? ": NO-PROXY, the client never used the proxy" : "");
 	} else if (r->have_into_proxy) {
 		const struct lt_scan *s = &r->into_proxy;
 		fprintf(f,
@@ -209,9 +222,19 @@ void lt_report_text(FILE *f, const struct lt_result *r, int verbose)
 		fprintf(f, "  note         %s\n", r->notes[i]);
 	if (r->error[0])
 		fprintf(f, "  error        %s\n", r->error);
-	fprintf(f, "  verdict      %s%s\n", lt_verdict_name(r->verdict),
-		r->verdict == LT_V_CLEAN ? " (no leak)" :
-		r->verdict == LT_V_LEAK ? " (see the LEAK lines above)" : "");
+	const char *why = r->verdict == LT_V_CLEAN ? "no leak" :
+			  r->verdict == LT_V_LEAK ? "see the LEAK lines above" :
+			  r->verdict == LT_V_NO_PROXY ? "the client never used the proxy: not one packet "
+							"went into it, so nothing it did was private" : "";
+	size_t nj = lt_result_not_judged(r);
+	char njs[96] = "";
+	if (nj > 0)
+		snprintf(njs, sizeof(njs), "%zu loopback flow%s to other than the proxy not judged", nj,
+			 nj == 1 ? "" : "s");
+	fprintf(f, "  verdict      %s", lt_verdict_name(r->verdict));
+	if (why[0] || njs[0])
+		fprintf(f, " (%s%s%s)", why, why[0] && njs[0] ? "; " : "", njs);
+	fprintf(f, "\n");
 }
 
 void lt_report_summary(FILE *f, const struct lt_result *v, size_t n, const char *mode)
@@ -228,7 +251,8 @@ void lt_report_summary(FILE *f, const struct lt_result *v, size_t n, const char 
 	}
 	int rc = lt_exit_code(v, n);
 	fprintf(f, "  exit %d: %s\n", rc,
-		rc == 0 ? "no leak" : rc == 1 ? "leak found or client misbehaved" : "could not run");
+		rc == 0 ? "no leak" : rc == 1 ? "leak found or client misbehaved" :
+		rc == LT_EXIT_NO_PROXY ? "the client never used the proxy" : "could not run");
 }
 
 /* ------------------------------------------------------------------ JSON */
@@ -281,7 +305,8 @@ static void json_result(FILE *f, const struct lt_result *r)
 	js(f, r->name);
 	fprintf(f, ",\"title\":");
 	js(f, r->title);
-	fprintf(f, ",\"verdict\":\"%s\",\"error\":", lt_verdict_name(r->verdict));
+	fprintf(f, ",\"verdict\":\"%s\",\"not_judged\":%zu,\"error\":", lt_verdict_name(r->verdict),
+		lt_result_not_judged(r));
 	js(f, r->error);
 	fprintf(f, ",\"client\":{\"command\":");
 	js(f, r->client);
@@ -345,7 +370,8 @@ void lt_report_json(FILE *f, const struct lt_result *v, size_t n, const char *mo
 	fprintf(f, "{\"tool\":\"meerko-leaktest\",\"mode\":");
 	js(f, mode);
 	fprintf(f, ",\"exit_code\":%d,\"verdict\":\"%s\",\"scenarios\":[", rc,
-		rc == 0 ? "clean" : rc == 1 ? "leak-or-misbehaved" : "could-not-run");
+		rc == 0 ? "clean" : rc == 1 ? "leak-or-misbehaved" :
+		rc == LT_EXIT_NO_PROXY ? "never-used-proxy" : "could-not-run");
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%s", i ? "," : "");
 		json_result(f, &v[i]);

@@ -63,6 +63,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "seccomp_allowlist.h"
@@ -134,8 +135,11 @@ static const struct mk_sc_rule rules[] = {
 	ALLOW(write, "broker socket, eventfds, stderr, files in the save dir"),
 	ALLOW(pread64, "libtorrent disk I/O"),
 	ALLOW(pwrite64, "libtorrent disk I/O"),
-	ALLOW_IF(openat, ARG_BITS(2, O_PATH, 0),
-		 "Landlock checks the path; O_PATH opens skip that check, so they are refused"),
+	ALLOW_IF2(openat, ARG_BITS(2, O_PATH, 0), ARG_BITS(3, S_ISUID | S_ISGID, 0),
+		  "Landlock checks the path; O_PATH opens skip that check, so they are refused; "
+		  "a mode with setuid/setgid would make a file that runs as the engine's uid "
+		  "(as root: possibly the save dir's owner), so it is refused too (glibc passes "
+		  "mode 0 without O_CREAT)"),
 	ALLOW(close, "every descriptor"),
 	ALLOW(lseek, "stdio on certificate files"),
 	ALLOW(newfstatat, "glibc's stat/fstat/lstat: save dir files, certificates"),
@@ -309,7 +313,8 @@ static int check_table(char *why, size_t whylen)
 	return 0;
 }
 
-static int add_rule(scmp_filter_ctx ctx, const struct mk_sc_rule *r, char *why, size_t whylen)
+static int add_rule(scmp_filter_ctx ctx, const struct mk_sc_rule *r, uint64_t self_pid, char *why,
+		    size_t whylen)
 {
 	struct scmp_arg_cmp cmp[MK_SC_MAX_COND];
 	unsigned int ncmp = 0;
@@ -319,7 +324,7 @@ static int add_rule(scmp_filter_ctx ctx, const struct mk_sc_rule *r, char *why, 
 		const struct mk_sc_arg *c = &r->cond[k];
 		if (c->arg < 0)
 			continue;
-		uint64_t value = c->self_pid ? (uint64_t)getpid() : c->value;
+		uint64_t value = c->self_pid ? self_pid : c->value;
 		cmp[ncmp++] = (struct scmp_arg_cmp){ (unsigned int)c->arg, SCMP_CMP_MASKED_EQ,
 						      c->mask, value };
 	}
@@ -359,8 +364,9 @@ static int set_attrs(scmp_filter_ctx ctx, char *why, size_t whylen)
 	return 0;
 }
 
-/* Returns a filter ready to load, or NULL with why. */
-static scmp_filter_ctx build(char *why, size_t whylen)
+/* Returns a filter ready to load, or NULL with why; self_pid fills the
+ * rows that name our own pid. */
+static scmp_filter_ctx build(uint64_t self_pid, char *why, size_t whylen)
 {
 	if (check_table(why, whylen) != 0)
 		return NULL;
@@ -371,7 +377,7 @@ static scmp_filter_ctx build(char *why, size_t whylen)
 	}
 	int rc = set_attrs(ctx, why, whylen);
 	for (size_t i = 0; rc == 0 && row(i); i++)
-		rc = add_rule(ctx, row(i), why, whylen);
+		rc = add_rule(ctx, row(i), self_pid, why, whylen);
 	if (rc != 0) {
 		seccomp_release(ctx);
 		return NULL;
@@ -381,7 +387,7 @@ static scmp_filter_ctx build(char *why, size_t whylen)
 
 int mk_seccomp_install(char *why, size_t whylen)
 {
-	scmp_filter_ctx ctx = build(why, whylen);
+	scmp_filter_ctx ctx = build((uint64_t)getpid(), why, whylen);
 	if (!ctx)
 		return -1;
 	int rc = seccomp_load(ctx);
@@ -393,7 +399,7 @@ int mk_seccomp_install(char *why, size_t whylen)
 
 int mk_seccomp_export_pfc(int fd, char *why, size_t whylen)
 {
-	scmp_filter_ctx ctx = build(why, whylen);
+	scmp_filter_ctx ctx = build(MK_SC_PFC_SELF_PID, why, whylen);
 	if (!ctx)
 		return -1;
 	int rc = seccomp_export_pfc(ctx, fd);

@@ -56,7 +56,12 @@ bool mk_seccomp_enforcing(void);
 int mk_seccomp_install(char *why, size_t whylen);
 
 /* Writes the filter as libseccomp's readable pseudo-code (PFC) to fd,
- * without loading it: for reviews and tests. Returns 0 or -1 with why. */
+ * without loading it: for reviews and tests. Rows that name the engine's own
+ * pid show MK_SC_PFC_SELF_PID instead, so the text is the same every time:
+ * policy/seccomp_allowlist*.pfc hold it, and unit_seccomp_pfc fails when the
+ * table changes without them (a policy change shows in review). Returns 0
+ * or -1 with why. */
+#define MK_SC_PFC_SELF_PID 0u /* no process has pid 0 */
 int mk_seccomp_export_pfc(int fd, char *why, size_t whylen);
 
 #endif

@@ -62,7 +62,9 @@ static void one_vector(int argc, char **argv)
 	    !cli.help && !cli.version && !cli.sandbox_check))
 		abort();
 	const char *ptrs[] = { cli.config_path, cli.output_dir, cli.proxy, cli.proxy_user,
-			       cli.progress, cli.max_down, cli.max_up, cli.sandbox, cli.metadata_timeout };
+			       cli.progress, cli.max_down, cli.max_up, cli.sandbox, cli.metadata_timeout,
+			       cli.files, cli.max_connections, cli.max_conn_torrent, cli.seed_ratio,
+			       cli.seed_time, cli.stall_timeout };
 	for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++)
 		if (!in_argv(ptrs[i], argv, argc))
 			abort(); /* a value that is not in this argv: stale getopt state */

@@ -18,9 +18,14 @@
 #   (broker/meerko-secure is tried too); MEERKO_BIN overrides the binary.
 #   PROXY=microsocks|dante runs one proxy kind; unset runs both, each in its
 #   own swarm. MEERKO_TIMEOUT (120 s), MEERKO_TEST_SANDBOX (off|required),
-#   MEERKO_TEST_AS (root|user): "user" runs meerko-secure as nobody, so the
-#   sandbox takes the unprivileged user-namespace path; as root it takes the
-#   CLONE_NEWNET + drop-to-nobody path.
+#   MEERKO_TEST_AS (root|user|owner|rootdir): "user" runs meerko-secure as
+#   nobody, so the sandbox takes the unprivileged user-namespace path; as root
+#   it takes the CLONE_NEWNET + drop-to-nobody path (save dir owned by nobody).
+#   "owner": as root, the save dir belongs to a temporary ordinary user, so
+#   the engine runs as that user: the line saying so, and every file and dir
+#   created owned by them. "rootdir": as root, a root-owned save dir (mode
+#   0777): the engine stays nobody, no such line, every file nobody's.
+#   SUDO_UID/SUDO_GID are unset for the client (root's own choice is tested).
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
 set -euo pipefail
 
@@ -118,7 +123,15 @@ swarm_meerko_config "$CONFIG" "[ui]" "progress = plain" "[sandbox]" "mode = $MEE
 # and runs from a copy of the binaries nobody can reach (the build dir may
 # sit under a 0700 home).
 runas=()
-if [[ $MEERKO_TEST_SANDBOX == required || $MEERKO_TEST_AS == user ]]; then
+OWNER=""
+if [[ $MEERKO_TEST_AS == owner ]]; then
+	OWNER=mkown$$
+	swarm_add_ordinary_user "$OWNER"
+	chown "$OWNER:" "$OUT"
+elif [[ $MEERKO_TEST_AS == rootdir ]]; then
+	chown root:root "$OUT"
+	chmod 0777 "$OUT"
+elif [[ $MEERKO_TEST_SANDBOX == required || $MEERKO_TEST_AS == user ]]; then
 	chown nobody "$OUT"
 fi
 if [[ $MEERKO_TEST_AS == user ]]; then
@@ -137,7 +150,7 @@ swarm_capture_start "port $SWARM_TRACKER_PORT or port $SWARM_SEED_PORT"
 # ($SWARM_LOGS/meerko.out, meerko.err) and are shown on failure
 meerko_rc=0
 started=$(date +%s)
-swarm_run meerko "$MEERKO_TIMEOUT" "${runas[@]}" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$CLIENT_TORRENT" || meerko_rc=$?
+swarm_run meerko "$MEERKO_TIMEOUT" env -u SUDO_UID -u SUDO_GID "${runas[@]}" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$CLIENT_TORRENT" || meerko_rc=$?
 elapsed=$(($(date +%s) - started))
 
 capture_ok=1
@@ -176,6 +189,24 @@ swarm_check "[$PROXY] capture: only $SWARM_PROXY_IP reached the tracker" \
 	swarm_only_ips "$SWARM_PROXY_IP" "$tracker_ips"
 swarm_check "[$PROXY] capture: only $SWARM_PROXY_IP reached the seeder" \
 	swarm_only_ips "$SWARM_PROXY_IP" "$seed_port_ips"
+
+# Whose the downloaded files are: every file and dir below the save dir.
+all_owned_by() { # USER
+	local other
+	other=$(find "$OUT" -mindepth 1 ! -user "$1" -printf '%u %p\n' | head -n 3)
+	[[ -n $(find "$OUT" -mindepth 1 -print -quit) ]] || { echo "nothing below $OUT"; return 1; }
+	[[ -z $other ]] || { echo "not owned by $1: $other"; return 1; }
+}
+owner_line="meerko-secure: running the engine as $OWNER (uid $(id -u "${OWNER:-root}")), the save dir's owner"
+if [[ $MEERKO_TEST_AS == owner ]]; then
+	swarm_check "[$PROXY] the save dir's owner $OWNER is said, once" \
+		test "$(grep -cxF "$owner_line" "$SWARM_LOGS/meerko.err")" = 1
+	swarm_check "[$PROXY] every file and dir created belongs to $OWNER" all_owned_by "$OWNER"
+elif [[ $MEERKO_TEST_AS == rootdir ]]; then
+	swarm_check "[$PROXY] a root-owned save dir: no owner line" \
+		test "$(grep -c 'running the engine as' "$SWARM_LOGS/meerko.err")" = 0
+	swarm_check "[$PROXY] a root-owned save dir: every file belongs to nobody" all_owned_by nobody
+fi
 
 if ((SWARM_FAILED > 0)); then
 	for f in meerko.out meerko.err; do

@@ -164,6 +164,30 @@ attempt_user write-outside
 swarm_check "ordinary user, no Landlock: write a file the user could write (/tmp): blocked" \
 	blocked write-outside 'ENOENT|EROFS|EACCES'
 rm -f "$OUT/.meerko-escape-no-landlock"
+# As root with a save dir owned by an ordinary user, the engine runs as that
+# user: it must not reach the user's other processes (own PID namespace,
+# seccomp) nor leave a setuid file of theirs in the folder.
+OWNER=mkesc$$
+swarm_add_ordinary_user "$OWNER"
+OWN_OUT=$SWARM_DIR/owned
+install -d -o "$OWNER" -g "$(id -g "$OWNER")" -m 755 "$OWN_OUT"
+setpriv --reuid="$OWNER" --regid="$(id -g "$OWNER")" --clear-groups -- sleep 300 &
+VICTIM=$!
+_SWARM_PIDS+=("$VICTIM")
+owner_said() { [[ $ERR == *"running the engine as $OWNER (uid $(id -u "$OWNER")), the save dir's owner"* ]]; }
+ATTEMPT_OUT=$OWN_OUT attempt "signal:$VICTIM" required
+swarm_check "as the save dir's owner: the engine runs as $OWNER (said)" owner_said
+swarm_check "as the save dir's owner: SIGKILL to the owner's own process: the engine is killed (seccomp)" killed
+swarm_check "as the save dir's owner: the owner's process is still alive" kill -0 "$VICTIM"
+ATTEMPT_OUT=$OWN_OUT attempt ptrace required
+swarm_check "as the save dir's owner: ptrace: killed (seccomp)" killed
+ATTEMPT_OUT=$OWN_OUT attempt processes required
+swarm_check "as the save dir's owner: the owner's other processes are invisible" blocked processes 'only itself'
+ATTEMPT_OUT=$OWN_OUT attempt setuid-file required
+no_setuid_left() { [[ -z $(find "$OWN_OUT" -perm /6000 -print -quit) ]]; }
+swarm_check "as the save dir's owner: create a setuid file of theirs: killed (seccomp), none left" \
+	eval 'killed && no_setuid_left'
+
 # The user's terminal: the client runs on a real pty (script(1)), so its
 # stdin, stdout and stderr are a terminal as for a person. The engine must
 # hold none of it: it tries to find a tty among fds 0..2 and writes a window
@@ -413,5 +437,8 @@ attempt "host-view:$CONFIG" off
 swarm_check "control: unconfined, stat sees the host" succeeded "host-view:$CONFIG"
 attempt processes off
 swarm_check "control: unconfined, the machine's processes are visible" succeeded processes
+ATTEMPT_OUT=$OWN_OUT attempt setuid-file off
+swarm_check "control: unconfined, the setuid file is created" succeeded setuid-file
+rm -f "$OWN_OUT/escape-setuid"
 rm -f /tmp/meerko-escape-* 2>/dev/null || true
 swarm_summary

@@ -22,6 +22,14 @@
 #              resume data says complete): never "done" on engine progress
 #              alone; the broker sees them missing/short, has every piece hashed
 #              again, and both runs end with every SHA-256 right.
+#   proxy_stalls        the proxy stopped (SIGSTOP: it accepts, never answers): Ctrl-C
+#              during the start-up check gives its line and 130; stopped mid-download
+#              it is "proxy down" within 8 s (not the 10 s handshake timeout), back
+#              after SIGCONT; the last line counts the outage.
+#   save_dir_deleted    the save dir removed mid-download: exit 5 naming it deleted
+#              (not "Permission denied").
+#   verify_overwrite    1 MiB of garbage written into a finished file at the same size:
+#              --verify hashes every piece, refetches it, every SHA-256 right.
 #   state_dir_full      the state dir (a 64 KiB tmpfs) filled, then SIGTERM: the
 #              save fails, so the stop is not clean: exit 5 with the reason, the
 #              marker kept; the rerun verifies and fetches at most missing + 4 MiB.
@@ -249,6 +257,58 @@ files_deleted)
 		"$SWARM_LOGS/run2.err"
 	swarm_check "... and fetched them again (${got:-?} bytes)" test "${got:-0}" -gt $((total_bytes / 2))
 	swarm_check "every file's SHA-256 matches (run 2)" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	;;
+proxy_stalls)
+	kill -STOP "$SWARM_PROXY_PID"
+	start_meerko run0
+	sleep 1
+	kill -INT "$(broker_pid)" 2>/dev/null || true
+	wait_meerko; rc=$RC
+	swarm_check "Ctrl-C during the start-up proxy check: exit 130 (rc=$rc)" test "$rc" -eq 130
+	swarm_check "... with its one line" grep -q "interrupted during start-up: nothing was downloaded" \
+		"$SWARM_LOGS/run0.err"
+	kill -CONT "$SWARM_PROXY_PID"
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
+	kill -STOP "$SWARM_PROXY_PID"
+	t0=$(date +%s%N)
+	swarm_wait_for -t 20 -i 0.1 grep -q "proxy down" "$SWARM_LOGS/run1.err" || true
+	took_ms=$((($(date +%s%N) - t0) / 1000000))
+	swarm_check "a stalled proxy is down within 8 s (${took_ms} ms)" test "$took_ms" -le 8000
+	kill -CONT "$SWARM_PROXY_PID"
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	swarm_check "exit 0 after the stall (rc=$rc)" test "$rc" -eq 0
+	swarm_check "it resumed" grep -q "proxy back" "$SWARM_LOGS/run1.err"
+	swarm_check "the last line counts the outage" grep -q "the proxy was down 1 time during this run" \
+		"$SWARM_LOGS/run1.err"
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
+	;;
+save_dir_deleted)
+	start_meerko run1
+	swarm_wait_for -t 60 -i 0.2 at_least run1 30 || true
+	rm -rf "$OUT"
+	wait_meerko; rc=$RC
+	swarm_capture_stop || true
+	swarm_check "exit 5 when the save dir is deleted (rc=$rc)" test "$rc" -eq 5
+	swarm_check "the line says the save dir was deleted" grep -q "the save dir $OUT was deleted" "$SWARM_LOGS/run1.err"
+	swarm_check "... not 'Permission denied'" bash -c "! grep -q 'Permission denied' '$SWARM_LOGS/run1.err'"
+	;;
+verify_overwrite)
+	start_meerko run1
+	wait_meerko; rc=$RC
+	swarm_check "the first run finishes (rc=$rc)" test "$rc" -eq 0
+	dd if=/dev/urandom of="$OUT/payload/file-1.bin" bs=1M seek=2 count=1 conv=notrunc 2>/dev/null
+	swarm_check "the garbage changed the file" bash -c "! cmp -s '$PAYLOAD/file-1.bin' '$OUT/payload/file-1.bin'"
+	timeout -k 5 120 "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" --verify "$TORRENT" \
+		>"$SWARM_LOGS/run2.out" 2>"$SWARM_LOGS/run2.err" </dev/null && rc=0 || rc=$?
+	swarm_capture_stop || true
+	got=$(downloaded run2)
+	swarm_check "--verify: the rerun finishes (rc=$rc)" test "$rc" -eq 0
+	swarm_check "... it said it hashes every piece" grep -q -- "--verify: hashing every piece" "$SWARM_LOGS/run2.err"
+	swarm_check "... and refetched the damaged pieces (${got:-?} bytes, at least 1 MiB, not all)" \
+		test "${got:-0}" -ge 1048576 -a "${got:-0}" -lt "$total_bytes"
+	swarm_check "every file's SHA-256 matches" swarm_sha256_check "$PAYLOAD" "$OUT/payload"
 	;;
 second_run)
 	start_meerko run1

@@ -186,10 +186,16 @@ static void cooked_capture_direction_and_loopback(void **state)
 				 .dst = "127.0.0.1", .proto = IPPROTO_TCP, .sport = 5, .dport = 8080 };
 	assert_int_equal(classify_spec(&lo, &p), LT_C_LOCAL);
 	assert_true(p.loopback);
+	/* libpcap's "any" keeps only the incoming copy of a loopback packet:
+	 * still sent by this host (a peer on 127.0.0.4 is not judged, not inbound) */
+	lo.sll2_pkttype = 0;
+	assert_int_equal(classify_spec(&lo, &p), LT_C_LOCAL);
 	/* ... but a query to a local resolver is a DNS leak */
 	lo.dst = "127.0.0.53";
 	lo.proto = IPPROTO_UDP;
 	lo.dport = 53;
+	assert_int_equal(classify_spec(&lo, &p), LT_C_DNS);
+	lo.sll2_pkttype = 4; /* either copy */
 	assert_int_equal(classify_spec(&lo, &p), LT_C_DNS);
 }
 

@@ -667,6 +667,20 @@ swarm_start_microsocks() {
 	_swarm_wait_listen microsocks "$SWARM_PROXY_PID" "$SWARM_PROXY_IP" "$SWARM_PROXY_PORT"
 }
 
+# A temporary ordinary user (a uid in login.defs' UID_MIN..UID_MAX, no home,
+# no login shell), deleted by swarm_cleanup. Refuses an existing name.
+swarm_add_ordinary_user() { # NAME
+	local user=$1
+	[[ $(id -u) == 0 ]] || { swarm_die "swarm_add_ordinary_user needs root"; return 1; }
+	if getent passwd "$user" >/dev/null; then
+		swarm_die "user '$user' already exists: pick another name (refusing to touch an existing account)"
+		return 1
+	fi
+	useradd --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$user" ||
+		{ swarm_die "useradd $user failed"; return 1; }
+	_SWARM_USERS+=("$user")
+}
+
 swarm_start_dante() {
 	local conf=$SWARM_DIR/danted.conf method=none user="" pass=""
 	[[ -n $SWARM_DIR ]] || { swarm_die "swarm_start_dante before swarm_init"; return 1; }
