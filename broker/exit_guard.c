@@ -33,7 +33,9 @@ static void ready(struct sup *s, int64_t now)
 		g->ready = true;
 		g->own_read_ms = now - MK_EXIT_OWN_REFRESH_MS - 1;
 	}
-	if (now - g->own_read_ms > MK_EXIT_OWN_REFRESH_MS) {
+	/* offline (--list of .torrent files): no swarm to see us, and not even a
+	 * netlink socket to read the addresses with */
+	if (!s->job->offline && now - g->own_read_ms > MK_EXIT_OWN_REFRESH_MS) {
 		struct mk_ip own[MK_EXIT_MAX_OWN];
 		mk_exit_watch_set_own(&g->w, own, mk_exit_own_addresses(own, MK_EXIT_MAX_OWN));
 		g->own_read_ms = now;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "done.h"
 #include "exitcodes.h"
@@ -196,6 +197,16 @@ static bool save_dir_gone(const struct sup *s)
 	return stat(s->job->save_path, &st) != 0 && errno == ENOENT;
 }
 
+/* Behind a file error the engine may word otherwise: a full filesystem
+ * (libtorrent's mapped writes into a full tmpfs fail as SIGBUS, reported
+ * as "Bad address"). */
+static bool save_dir_full(const struct sup *s)
+{
+	struct statvfs vf;
+	/* less than a MiB left: a failing write of a few 16 KiB blocks */
+	return statvfs(s->job->save_path, &vf) == 0 && (uint64_t)vf.f_bavail * vf.f_frsize < 1024 * 1024;
+}
+
 void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
 {
 	char clean[MK_MAX_TEXT];
@@ -212,6 +223,9 @@ void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
 		if (save_dir_gone(s))
 			fail_torrent(s, id, MK_EXIT_DISK, "cannot write the download: the save dir %s was deleted",
 				     s->job->save_path);
+		else if (save_dir_full(s))
+			fail_torrent(s, id, MK_EXIT_DISK, "cannot write the download: No space left on device "
+				     "(the save dir's filesystem is full; what was verified is kept)");
 		else
 			fail_torrent(s, id, MK_EXIT_DISK, "cannot write the download: %s (what was verified is kept)",
 				     clean);
