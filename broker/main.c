@@ -8,7 +8,8 @@
  * answers SOCKS5, start one engine for all torrents, supervise it to the
  * end. --list of .torrent files only skips the proxy and the relay: the
  * engine lists them with no network at all (list_offline). Each failure
- * prints one line on stderr and exits with a code from exitcodes.h; with --json the last stdout line is an "exit" object.
+ * prints one line on stderr and exits with a code from exitcodes.h; with
+ * --json the last stdout line is an "exit" object.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,8 +67,6 @@ static int load_config(const struct mk_cli *cli, struct mk_config *cfg, char *er
 	return mk_config_validate(cfg, err, errlen);
 }
 
-/* Blocks SIGINT/SIGTERM/SIGHUP/SIGWINCH and returns a signalfd for them, so signals are
- * handled in the main loop rather than in async handlers. */
 /* Before signals_fd() takes SIGINT/SIGTERM over (the start-up proxy check
  * can take seconds): nothing has started yet, so stopping at once loses
  * nothing; say so in one line. write(2) and _exit(2) only: signal-safe. */
@@ -89,6 +88,8 @@ static void catch_startup_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Blocks SIGINT/SIGTERM/SIGHUP/SIGWINCH and returns a signalfd for them, so signals are
+ * handled in the main loop rather than in async handlers. */
 static int signals_fd(void)
 {
 	sigset_t set;
@@ -375,16 +376,7 @@ static void stop_relay(struct run_state *rs)
 static void reap_dead_relay(struct run_state *rs, char *how, size_t howlen)
 {
 	int ws = 0;
-	pid_t got = 0;
-	for (int i = 0; i < 40 && got == 0; i++) { /* 2 s at most */
-		got = waitpid(rs->relay, &ws, WNOHANG);
-		if (got == 0)
-			usleep(50 * 1000);
-	}
-	if (got == 0) {
-		kill(rs->relay, SIGKILL);
-		got = waitpid(rs->relay, &ws, 0);
-	}
+	pid_t got = mk_reap_bounded(rs->relay, 2000, &ws);
 	if (got == rs->relay)
 		mk_describe_exit(ws, how, howlen);
 	else

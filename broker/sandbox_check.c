@@ -86,10 +86,8 @@ static void stop_engine(struct mk_engine_proc *p)
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN;
 	m.shutdown = &sd;
 	mk_ipc_send_b2e(p->fd, &m);
-	for (int i = 0; i < 100 && waitpid(p->pid, NULL, WNOHANG) == 0; i++)
-		usleep(50 * 1000);
-	kill(p->pid, SIGKILL);
-	waitpid(p->pid, NULL, 0);
+	int ws;
+	mk_reap_bounded(p->pid, 5000, &ws); /* never a kill of a pid already reaped */
 	close(p->fd);
 	show_engine_stderr(p);
 }

@@ -258,6 +258,22 @@ int mk_engine_spawn(const char *path, const struct mk_sandbox *sb, const struct 
 	return r;
 }
 
+pid_t mk_reap_bounded(pid_t pid, int wait_ms, int *ws)
+{
+	pid_t got = 0;
+	*ws = 0;
+	for (int waited = 0; got == 0 && waited < wait_ms; waited += 50) {
+		got = waitpid(pid, ws, WNOHANG);
+		if (got == 0)
+			usleep(50 * 1000);
+	}
+	if (got == 0) {
+		kill(pid, SIGKILL);
+		got = waitpid(pid, ws, 0);
+	}
+	return got;
+}
+
 void mk_describe_exit(int ws, char *out, size_t outlen)
 {
 	if (WIFEXITED(ws) && WEXITSTATUS(ws) == MK_ENGINE_EXIT_NOMEM) {

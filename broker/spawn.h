@@ -51,6 +51,11 @@ pid_t mk_engine_pid(const struct mk_engine_proc *p);
 /* The engine's own wait status from what waitpid(p->pid) returned. */
 int mk_engine_status(const struct mk_engine_proc *p, int wstatus);
 
+/* Waits up to wait_ms for child pid to end, then SIGKILLs it and waits for
+ * good: the one bounded reap of the broker's children (engine, relay,
+ * sandbox check). Returns waitpid's result (pid, or -1), *ws its status. */
+pid_t mk_reap_bounded(pid_t pid, int wait_ms, int *ws);
+
 /* Describes how a child ended ("exited with status 2", "killed by SIGSYS
  * (bad system call: confinement violation)"). */
 void mk_describe_exit(int wstatus, char *out, size_t outlen);

@@ -447,16 +447,7 @@ static void loop(struct sup *s)
 static void reap(struct sup *s)
 {
 	int ws = 0;
-	pid_t got = 0;
-	for (int i = 0; i < 100 && got == 0; i++) {
-		got = waitpid(s->eng->pid, &ws, WNOHANG);
-		if (got == 0)
-			usleep(50 * 1000);
-	}
-	if (got == 0) {
-		kill_engine(s);
-		got = waitpid(s->eng->pid, &ws, 0);
-	}
+	pid_t got = mk_reap_bounded(s->eng->pid, 5000, &ws);
 	if (got == s->eng->pid && !(s->got_shutdown_done && WIFEXITED(ws) && WEXITSTATUS(ws) == 0)) {
 		char how[160];
 		ws = mk_engine_status(s->eng, ws);
