@@ -35,6 +35,7 @@
 #include "engine.h"
 #include "engine_confine.h"
 #include "engine_files.h"
+#include "engine_io.h"
 #include "engine_offline.h"
 #include "ipc.h"
 #include "mk_shim.h"
@@ -55,18 +56,11 @@ struct engine {
 	unsigned resume_pending;
 };
 
-static void die(const char *what)
-{
-	/* stderr is a pipe to the broker, which shows it sanitised behind
-	 * "meerko-engine: " (broker/engine_stderr.c): one line, then out. */
-	fprintf(stderr, "%s\n", what);
-	_exit(MK_ENGINE_EXIT_FATAL);
-}
 
 static void send_msg(struct engine *e, Meerko__EngineToBroker *m)
 {
 	if (mk_ipc_send_e2b(e->fd, m) != MK_FRAME_OK)
-		die("lost the broker (write failed)");
+		mk_engine_die("lost the broker (write failed)");
 }
 
 static void send_event(struct engine *e, uint32_t id, Meerko__EventType type, const char *text)
@@ -111,7 +105,7 @@ static mk_session *make_session(const Meerko__Configure *c)
 	s.connections_limit = c->connections_limit;
 	mk_session *ses = mk_session_create(&s, err, sizeof err);
 	if (!ses)
-		die(err);
+		mk_engine_die(err);
 	return ses;
 }
 
@@ -163,8 +157,9 @@ static void request_resume_all(struct engine *e)
 }
 
 /* Returns 1 when the loop should stop (shutdown requested). */
-static int on_broker_msg(struct engine *e, Meerko__BrokerToEngine *m)
+static int on_broker_msg(void *ctx, const Meerko__BrokerToEngine *m)
 {
+	struct engine *e = ctx;
 	switch (m->msg_case) {
 	case MEERKO__BROKER_TO_ENGINE__MSG_ADD:
 		on_add(e, m->add);
@@ -184,7 +179,7 @@ static int on_broker_msg(struct engine *e, Meerko__BrokerToEngine *m)
 		break;
 	case MEERKO__BROKER_TO_ENGINE__MSG_SET_FILES:
 		if (mk_engine_files_set(e->session, files_of(e, m->set_files->id), m->set_files) != 0)
-			die("file priorities from the broker do not fit the torrent");
+			mk_engine_die("file priorities from the broker do not fit the torrent");
 		break;
 	case MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN:
 		e->shutting_down = 1;
@@ -192,7 +187,7 @@ static int on_broker_msg(struct engine *e, Meerko__BrokerToEngine *m)
 			request_resume_all(e);
 		return 1;
 	default:
-		die("unexpected message from the broker");
+		mk_engine_die("unexpected message from the broker");
 	}
 	return 0;
 }
@@ -239,7 +234,7 @@ static void forward_alert(struct engine *e, const mk_alert *a)
 	if (a->type == MK_ALERT_ADDED || a->type == MK_ALERT_METADATA_RECEIVED) {
 		const char *why = NULL;
 		if (mk_engine_files_send(e->fd, e->session, a->torrent_id, files_of(e, a->torrent_id), &why) < 0)
-			die("lost the broker (write failed)");
+			mk_engine_die("lost the broker (write failed)");
 		if (why)
 			send_event(e, a->torrent_id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, why);
 	}
@@ -344,41 +339,17 @@ static void send_exit_seen(struct engine *e)
 	send_msg(e, &m);
 }
 
-/* Reads what the broker sent. Returns 1 on shutdown request or broker EOF. */
-static int read_broker(struct engine *e, mk_frame_reader *r)
-{
-	for (;;) {
-		uint8_t *buf;
-		size_t len;
-		mk_frame_status st = mk_frame_read(r, e->fd, &buf, &len);
-		if (st == MK_FRAME_NEED_MORE)
-			return 0;
-		if (st == MK_FRAME_EOF)
-			return 1; /* broker gone: stop, nothing else to do */
-		if (st != MK_FRAME_OK)
-			die(mk_frame_strerror(st));
-		Meerko__BrokerToEngine *m = mk_ipc_unpack_b2e(buf, len);
-		free(buf);
-		if (!m)
-			die("malformed message from the broker");
-		int stop = on_broker_msg(e, m);
-		mk_ipc_free_b2e(m);
-		if (stop)
-			return 1;
-	}
-}
-
 static Meerko__Configure *read_configure(int fd)
 {
 	uint8_t *buf;
 	size_t len;
 	mk_frame_status st = mk_frame_read_blocking(fd, 30000, &buf, &len);
 	if (st != MK_FRAME_OK)
-		die("no configuration from the broker");
+		mk_engine_die("no configuration from the broker");
 	Meerko__BrokerToEngine *m = mk_ipc_unpack_b2e(buf, len);
 	free(buf);
 	if (!m || m->msg_case != MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE)
-		die("first message from the broker is not Configure");
+		mk_engine_die("first message from the broker is not Configure");
 	/* Detach the Configure so the wrapper can be freed separately. */
 	Meerko__Configure *c = m->configure;
 	m->configure = NULL;
@@ -425,10 +396,10 @@ static void run_loop(struct engine *e)
 			{ .fd = mk_alert_fd(e->session), .events = POLLIN },
 		};
 		if (poll(p, 2, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
-			die("poll failed");
+			mk_engine_die("poll failed");
 		if (p[1].revents & POLLIN)
 			drain_alerts(e);
-		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && read_broker(e, &r))
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && mk_engine_read_broker(&r, e->fd, on_broker_msg, e))
 			e->shutting_down = 1;
 		if (mk_now_ms() >= next_tick) {
 			mk_session_tick(e->session);
@@ -481,14 +452,14 @@ int main(int argc, char **argv)
 	/* A dead broker must give EPIPE, not kill us mid-write of resume data. */
 	signal(SIGPIPE, SIG_IGN);
 	if (fcntl(e.fd, F_GETFD) < 0)
-		die("started without the broker's socket (run meerko-secure instead)");
+		mk_engine_die("started without the broker's socket (run meerko-secure instead)");
 	use_utf8_file_names();
 
 	mk_exit_on_out_of_memory(MK_ENGINE_EXIT_NOMEM);
 	/* Confinement comes before the first byte from the network. */
 	if (mk_confine_parse_args(&opts, argc, argv, why, sizeof why) != 0 ||
 	    mk_engine_confine(&opts, why, sizeof why) != 0)
-		die(why);
+		mk_engine_die(why);
 
 	Meerko__Configure *cfg = read_configure(e.fd);
 	e.status_interval_ms = cfg->status_interval_ms >= 100 && cfg->status_interval_ms <= 10000
@@ -503,7 +474,7 @@ int main(int argc, char **argv)
 
 	int fl = fcntl(e.fd, F_GETFL);
 	if (fl < 0 || fcntl(e.fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		die("cannot make the broker socket non-blocking");
+		mk_engine_die("cannot make the broker socket non-blocking");
 	send_ready(&e);
 	if (offline) {
 		mk_engine_run_offline(e.fd, e.status_interval_ms);

@@ -24,20 +24,16 @@
 #include "clock.h"
 #include "engine.h"
 #include "engine_files.h"
+#include "engine_io.h"
 #include "engine_offline.h"
 #include "ipc.h"
 #include "mk_shim.h"
 
-static void die(const char *what)
-{
-	fprintf(stderr, "%s\n", what);
-	_exit(MK_ENGINE_EXIT_FATAL);
-}
 
 static void send_or_die(int fd, Meerko__EngineToBroker *m)
 {
 	if (mk_ipc_send_e2b(fd, m) != MK_FRAME_OK)
-		die("lost the broker (write failed)");
+		mk_engine_die("lost the broker (write failed)");
 }
 
 static void send_event(int fd, uint32_t id, Meerko__EventType type, const char *text)
@@ -70,14 +66,15 @@ static void list_one(int fd, const Meerko__AddTorrent *a)
 	}
 	send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADDED, "listed without a session");
 	if (mk_engine_files_send_these(fd, a->id, files, n, &why) < 0)
-		die("lost the broker (write failed)");
+		mk_engine_die("lost the broker (write failed)");
 	if (why)
 		send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, why);
 }
 
 /* Returns 1 on Shutdown. */
-static int on_message(int fd, const Meerko__BrokerToEngine *m)
+static int on_message(void *ctx, const Meerko__BrokerToEngine *m)
 {
+	int fd = *(const int *)ctx;
 	switch (m->msg_case) {
 	case MEERKO__BROKER_TO_ENGINE__MSG_ADD:
 		list_one(fd, m->add);
@@ -89,7 +86,7 @@ static int on_message(int fd, const Meerko__BrokerToEngine *m)
 	case MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN:
 		return 1;
 	default:
-		die("unexpected message from the broker (offline engine)");
+		mk_engine_die("unexpected message from the broker (offline engine)");
 	}
 	return 1;
 }
@@ -103,30 +100,6 @@ static void send_empty_status(int fd)
 	send_or_die(fd, &m);
 }
 
-/* What the broker sent (fd is non-blocking): 1 = Shutdown or broker gone. */
-static int read_broker(int fd, mk_frame_reader *r)
-{
-	for (;;) {
-		uint8_t *buf;
-		size_t len;
-		mk_frame_status st = mk_frame_read(r, fd, &buf, &len);
-		if (st == MK_FRAME_NEED_MORE)
-			return 0;
-		if (st == MK_FRAME_EOF)
-			return 1;
-		if (st != MK_FRAME_OK)
-			die(mk_frame_strerror(st));
-		Meerko__BrokerToEngine *m = mk_ipc_unpack_b2e(buf, len);
-		free(buf);
-		if (!m)
-			die("malformed message from the broker");
-		int stop = on_message(fd, m);
-		mk_ipc_free_b2e(m);
-		if (stop)
-			return 1;
-	}
-}
-
 void mk_engine_run_offline(int fd, unsigned status_interval_ms)
 {
 	mk_frame_reader r;
@@ -136,9 +109,9 @@ void mk_engine_run_offline(int fd, unsigned status_interval_ms)
 		int64_t wait = next_tick - mk_now_ms();
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
-			die("poll failed");
+			mk_engine_die("poll failed");
 		if (p.revents & (POLLIN | POLLHUP | POLLERR))
-			stop = read_broker(fd, &r);
+			stop = mk_engine_read_broker(&r, fd, on_message, &fd);
 		if (!stop && mk_now_ms() >= next_tick) {
 			send_empty_status(fd);
 			next_tick = mk_now_ms() + status_interval_ms;

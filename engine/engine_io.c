@@ -1,0 +1,40 @@
+/*
+ * engine_io.c - the engine's fatal line and its reading of the broker's
+ * frames (see engine_io.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "engine_io.h"
+
+void mk_engine_die(const char *what)
+{
+	fprintf(stderr, "%s\n", what);
+	_exit(MK_ENGINE_EXIT_FATAL);
+}
+
+int mk_engine_read_broker(mk_frame_reader *r, int fd, int (*on_msg)(void *ctx, const Meerko__BrokerToEngine *m),
+			  void *ctx)
+{
+	for (;;) {
+		uint8_t *buf;
+		size_t len;
+		mk_frame_status st = mk_frame_read(r, fd, &buf, &len);
+		if (st == MK_FRAME_NEED_MORE)
+			return 0;
+		if (st == MK_FRAME_EOF)
+			return 1; /* broker gone: stop, nothing else to do */
+		if (st != MK_FRAME_OK)
+			mk_engine_die(mk_frame_strerror(st));
+		Meerko__BrokerToEngine *m = mk_ipc_unpack_b2e(buf, len);
+		free(buf);
+		if (!m)
+			mk_engine_die("malformed message from the broker");
+		int stop = on_msg(ctx, m);
+		mk_ipc_free_b2e(m);
+		if (stop)
+			return 1;
+	}
+}
