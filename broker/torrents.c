@@ -12,8 +12,8 @@
  * each (under a header when there are several), --files (one input only,
  * cli.c) answers with its priorities. A torrent that gets no data is
  * explained, and given up on after [download] stall_timeout (stall.h).
- * Engine text reaches stdout/stderr only
- * through mk_sanitize, and --json lines only through the JSON escaper.
+ * Engine text reaches stdout/stderr only through mk_sanitize, and --json
+ * lines only through the JSON escaper.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -290,7 +290,9 @@ void mk_tor_after_status(struct sup *s)
 			s->meta_wait_ms[v->id - 1] = 0; /* sizes known: it has metadata */
 		if (jt->recheck_pending && (v->state == MEERKO__TORRENT_STATE__STATE_CHECKING || !mk_torrent_complete(v)))
 			jt->recheck_pending = false; /* the recheck began */
-		bool whole = !v->complete && !v->failed && mk_torrent_complete(v) && files_on_disk(s, v);
+		/* checked on disk once, when it first looks complete: not again on
+		 * every status while it seeds towards its goal */
+		bool whole = !v->complete && !v->failed && mk_torrent_complete(v) && (v->seeding || files_on_disk(s, v));
 		if (whole && torrent_done(s, v)) {
 			v->complete = true;
 			v->seeding = false;
