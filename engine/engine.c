@@ -56,25 +56,6 @@ struct engine {
 	unsigned resume_pending;
 };
 
-
-static void send_msg(struct engine *e, Meerko__EngineToBroker *m)
-{
-	if (mk_ipc_send_e2b(e->fd, m) != MK_FRAME_OK)
-		mk_engine_die("lost the broker (write failed)");
-}
-
-static void send_event(struct engine *e, uint32_t id, Meerko__EventType type, const char *text)
-{
-	Meerko__Event ev = MEERKO__EVENT__INIT;
-	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
-	ev.torrent_id = id;
-	ev.type = type;
-	ev.message = (char *)text;
-	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_EVENT;
-	m.event = &ev;
-	send_msg(e, &m);
-}
-
 static mk_session *make_session(const Meerko__Configure *c)
 {
 	mk_settings s;
@@ -113,7 +94,7 @@ static void on_add(struct engine *e, const Meerko__AddTorrent *a)
 {
 	char err[512];
 	if (e->n_ids >= MK_MAX_TORRENTS) {
-		send_event(e, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, "too many torrents");
+		mk_engine_send_event(e->fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, "too many torrents");
 		return;
 	}
 	const char *magnet = a->magnet_uri && a->magnet_uri[0] ? a->magnet_uri : NULL;
@@ -125,7 +106,7 @@ static void on_add(struct engine *e, const Meerko__AddTorrent *a)
 		mk_escape_set_save_path(a->save_path);
 		mk_escape_attempt(esc + strlen("dn=escape-"), err, sizeof err);
 		/* Reported as a failed add so the broker ends the run with it. */
-		send_event(e, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
+		mk_engine_send_event(e->fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
 		return;
 	}
 #endif
@@ -134,7 +115,7 @@ static void on_add(struct engine *e, const Meerko__AddTorrent *a)
 	if (mk_add_torrent2(e->session, a->id, a->torrent_data.data, a->torrent_data.len, magnet,
 			    a->save_path, a->resume_data.len ? a->resume_data.data : NULL,
 			    a->resume_data.len, &opts, err, sizeof err) != 0) {
-		send_event(e, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
+		mk_engine_send_event(e->fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
 		return;
 	}
 	mk_engine_files_init(&e->files[e->n_ids], a);
@@ -222,13 +203,13 @@ static void forward_alert(struct engine *e, const mk_alert *a)
 			rd.data.len = a->data_len;
 			m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_RESUME;
 			m.resume = &rd;
-			send_msg(e, &m);
+			mk_engine_send(e->fd, &m);
 		}
 		return;
 	}
 	Meerko__EventType t = event_type(a->type);
 	if (t != MEERKO__EVENT_TYPE__EVENT_UNKNOWN)
-		send_event(e, a->torrent_id, t, a->message);
+		mk_engine_send_event(e->fd, a->torrent_id, t, a->message);
 	/* The file list exists once the torrent is added with metadata, or
 	 * once a magnet's metadata arrived. */
 	if (a->type == MK_ALERT_ADDED || a->type == MK_ALERT_METADATA_RECEIVED) {
@@ -236,7 +217,7 @@ static void forward_alert(struct engine *e, const mk_alert *a)
 		if (mk_engine_files_send(e->fd, e->session, a->torrent_id, files_of(e, a->torrent_id), &why) < 0)
 			mk_engine_die("lost the broker (write failed)");
 		if (why)
-			send_event(e, a->torrent_id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, why);
+			mk_engine_send_event(e->fd, a->torrent_id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, why);
 	}
 	/* The broker decides "complete" on a Status: send one now rather than
 	 * at the next tick, up to status_interval_ms later. */
@@ -306,7 +287,7 @@ static void send_status(struct engine *e)
 	s.torrents = ptrs;
 	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_STATUS;
 	m.status = &s;
-	send_msg(e, &m);
+	mk_engine_send(e->fd, &m);
 }
 
 /* What peers say our address is (mk_exit_seen_take): at most
@@ -336,7 +317,7 @@ static void send_exit_seen(struct engine *e)
 	r.seen = ptrs;
 	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_EXIT_REPORT;
 	m.exit_report = &r;
-	send_msg(e, &m);
+	mk_engine_send(e->fd, &m);
 }
 
 static Meerko__Configure *read_configure(int fd)
@@ -381,7 +362,7 @@ static void send_ready(struct engine *e)
 	r.own_pid = (uint32_t)c.own_pid;
 	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_READY;
 	m.ready = &r;
-	send_msg(e, &m);
+	mk_engine_send(e->fd, &m);
 }
 
 static void run_loop(struct engine *e)

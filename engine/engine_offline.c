@@ -29,25 +29,6 @@
 #include "ipc.h"
 #include "mk_shim.h"
 
-
-static void send_or_die(int fd, Meerko__EngineToBroker *m)
-{
-	if (mk_ipc_send_e2b(fd, m) != MK_FRAME_OK)
-		mk_engine_die("lost the broker (write failed)");
-}
-
-static void send_event(int fd, uint32_t id, Meerko__EventType type, const char *text)
-{
-	Meerko__Event ev = MEERKO__EVENT__INIT;
-	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
-	ev.torrent_id = id;
-	ev.type = type;
-	ev.message = (char *)text;
-	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_EVENT;
-	m.event = &ev;
-	send_or_die(fd, &m);
-}
-
 static void list_one(int fd, const Meerko__AddTorrent *a)
 {
 	char err[512];
@@ -55,20 +36,20 @@ static void list_one(int fd, const Meerko__AddTorrent *a)
 	size_t n = 0;
 	const char *why = NULL;
 	if (!a->list_only || a->torrent_data.len == 0) {
-		send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED,
+		mk_engine_send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED,
 			   "the offline engine only lists .torrent files");
 		return;
 	}
 	if (mk_torrent_bytes_files(a->torrent_data.data, a->torrent_data.len, &files, &n, err,
 				   sizeof err) != 0) {
-		send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
+		mk_engine_send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, err);
 		return;
 	}
-	send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADDED, "listed without a session");
+	mk_engine_send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADDED, "listed without a session");
 	if (mk_engine_files_send_these(fd, a->id, files, n, &why) < 0)
 		mk_engine_die("lost the broker (write failed)");
 	if (why)
-		send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, why);
+		mk_engine_send_event(fd, a->id, MEERKO__EVENT_TYPE__EVENT_ADD_FAILED, why);
 }
 
 /* Returns 1 on Shutdown. */
@@ -97,7 +78,7 @@ static void send_empty_status(int fd)
 	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
 	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_STATUS;
 	m.status = &s;
-	send_or_die(fd, &m);
+	mk_engine_send(fd, &m);
 }
 
 void mk_engine_run_offline(int fd, unsigned status_interval_ms)
