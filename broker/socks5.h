@@ -1,14 +1,14 @@
 /*
- * socks5.h - the SOCKS5 pieces the broker needs (RFC 1928 + RFC 1929).
+ * socks5.h - the SOCKS5 client (RFC 1928 + RFC 1929) and the protocol's
+ * numbers.
  *
- * Client side (broker -> the user's real proxy): connect to an IP literal
- * (never DNS), negotiate no-auth or username/password, and a one-shot probe
- * used at start-up to fail early with one clear line.
- *
- * Server side (engine -> broker relay): pure parsers over byte buffers. The
- * engine is hostile, so these never read outside buf[0..len), never
- * allocate, and are fuzz targets. They report NEED_MORE until a whole
- * message is present, and BAD as soon as any byte seen is invalid.
+ * Contract: the client side (-> the user's real proxy), shared by the
+ * broker's start-up probe and the relay's upstream connections (relay/):
+ * connect to an IP literal (never DNS), negotiate no-auth or
+ * username/password, UDP ASSOCIATE, read a reply, and one-shot probes used
+ * at start-up to fail early with one clear line. The server side (engine ->
+ * relay: parsers of hostile bytes) lives with the relay, in
+ * relay/socks5_server.h; both use the constants below.
  */
 #ifndef MEERKO_BROKER_SOCKS5_H
 #define MEERKO_BROKER_SOCKS5_H
@@ -26,13 +26,6 @@ typedef enum {
 	MK_SOCKS_PROTOCOL = 4,      /* not SOCKS5, garbage, closed, or timeout */
 	MK_SOCKS_REFUSED = 5,       /* the proxy answered a request with REP != 0 */
 } mk_socks_result;
-
-/* Outcome of a server-side parser. */
-typedef enum {
-	MK_SOCKS5_PARSE_OK = 0,
-	MK_SOCKS5_PARSE_NEED_MORE = 1,
-	MK_SOCKS5_PARSE_BAD = -1,
-} mk_socks5_parse_status;
 
 #define MK_SOCKS5_VER 0x05
 #define MK_SOCKS5_AUTH_VER 0x01 /* RFC 1929 sub-negotiation version */
@@ -62,15 +55,6 @@ typedef enum {
 
 #define MK_SOCKS5_REPLY_LEN 10
 
-struct mk_socks5_request {
-	uint8_t cmd;       /* raw CMD byte, whatever it is */
-	bool cmd_known;    /* cmd is CONNECT, BIND or UDP: else reply 0x07 */
-	uint8_t atyp;      /* MK_SOCKS5_ATYP_* */
-	uint8_t ip[16];    /* IPV4: ip[0..4), IPV6: ip[0..16); network order */
-	char host[256];    /* DOMAIN: the name, NUL-terminated, no embedded NUL */
-	size_t host_len;   /* DOMAIN: 1..255 */
-	uint16_t port;     /* host byte order */
-};
 
 /*
  * TCP connect to ip:port (IPv4 or IPv6 literal only) within timeout_ms.
@@ -122,30 +106,5 @@ mk_socks_result mk_socks5_read_reply(int fd, uint8_t *rep, int timeout_ms, char 
 mk_socks_result mk_socks5_probe_udp(const char *ip, uint16_t port, const char *user,
 				    const char *pass, int timeout_ms, uint8_t *rep,
 				    char *err, size_t errlen);
-
-/* Header of a UDP datagram (RFC 1928 section 7): RSV=0x0000, FRAG=0,
- * ATYP 1/3/4, DST.ADDR, DST.PORT, then the payload. Datagrams come whole,
- * so there is no NEED_MORE: OK with *hdr_len (the payload starts there), or
- * BAD. FRAG != 0 is BAD (fragments are dropped, never reassembled), as is
- * a domain of length 0 or with a NUL, and DST.PORT 0. */
-mk_socks5_parse_status mk_socks5_parse_udp_header(const uint8_t *buf, size_t len,
-						  size_t *hdr_len);
-
-/* Greeting: VER=5, NMETHODS >= 1, METHODS. *offers_noauth says whether
- * method 0x00 is among them. On OK, *consumed = 2 + NMETHODS. */
-mk_socks5_parse_status mk_socks5_parse_greeting(const uint8_t *buf,
-						size_t len, size_t *consumed,
-						bool *offers_noauth);
-
-/* Request: VER=5, CMD, RSV=0, ATYP 1/3/4, address, port. An unknown CMD
- * still parses (cmd_known = false) so the relay can answer 0x07. A domain
- * of length 0 or containing a NUL byte is BAD. On OK, *consumed is the
- * request size and *out is filled. */
-mk_socks5_parse_status mk_socks5_parse_request(const uint8_t *buf, size_t len,
-					       size_t *consumed,
-					       struct mk_socks5_request *out);
-
-/* Reply VER=5, REP=rep, RSV=0, ATYP=IPv4, 0.0.0.0:0. Returns 10. */
-size_t mk_socks5_build_reply(uint8_t rep, uint8_t out[MK_SOCKS5_REPLY_LEN]);
 
 #endif

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "socks5.h"
+#include "socks5_server.h"
 
 #define MAX_IN 300 /* a request is at most 4 + 1 + 255 + 2 = 262 bytes */
 

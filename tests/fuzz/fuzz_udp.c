@@ -20,7 +20,7 @@
 
 #include "dest_policy.h"
 #include "dht_scrub.h"
-#include "socks5.h"
+#include "socks5_server.h"
 
 #define MAX_IN 2048
 

@@ -1,5 +1,5 @@
 /*
- * test_dest_policy.c - broker/dest_policy.c: where a hostile engine may ask
+ * test_dest_policy.c - relay/dest_policy.c: where a hostile engine may ask
  * the relay to go. Every refused range is tried just inside (first and last
  * address) and just outside (the addresses before and after), as IPv4 and,
  * for IPv4 rows, as IPv4-mapped and NAT64 IPv6; hand-picked global

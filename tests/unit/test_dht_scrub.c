@@ -1,5 +1,5 @@
 /*
- * test_dht_scrub.c - broker/dht_scrub.c: the relay takes the client
+ * test_dht_scrub.c - relay/dht_scrub.c: the relay takes the client
  * version ("v") out of the engine's DHT messages, drops DHT messages that
  * are not canonical bencode (where a lenient DHT node could still read a
  * "v" the scrubber did not see), and leaves everything else (uTP, UDP

@@ -1,5 +1,5 @@
 /*
- * test_relay_udp.c - broker/relay_udp.c end to end on loopback, with a
+ * test_relay_udp.c - relay/relay_udp.c end to end on loopback, with a
  * scripted proxy: an association is set up (BND.ADDR 0.0.0.0 = the proxy's
  * address), valid datagrams flow both ways unchanged (DHT "v" excepted),
  * fragments, malformed headers and non-canonical DHT messages are dropped, so are datagrams to a

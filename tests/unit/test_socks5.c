@@ -1,5 +1,5 @@
 /*
- * test_socks5.c - broker/socks5.c: server-side parsers, the client handshake
+ * test_socks5.c - relay/socks5_server.c + broker/socks5.c: server-side parsers, the client handshake
  * against scripted replies (socketpair), and probes against real microsocks.
  *
  * Real-server tests start two microsocks on 127.0.0.1 (one open, one with
@@ -27,7 +27,7 @@
 
 #include <cmocka.h>
 
-#include "socks5.h"
+#include "socks5_server.h"
 
 static long long now_ms(void)
 {

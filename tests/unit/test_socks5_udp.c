@@ -1,5 +1,5 @@
 /*
- * test_socks5_udp.c - broker/socks5.c, UDP parts: the datagram header
+ * test_socks5_udp.c - relay/socks5_server.c + broker/socks5.c, UDP parts: the datagram header
  * validation the relay applies to every datagram from the engine
  * (mk_socks5_parse_udp_header), and the UDP ASSOCIATE client against
  * scripted proxy replies (socketpair, and a loopback TCP pair for the
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "socks5.h"
+#include "socks5_server.h"
 
 static mk_socks5_parse_status parse(const void *b, size_t n, size_t *hdr)
 {

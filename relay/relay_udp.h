@@ -28,13 +28,13 @@
  * proxy's) closes or carries any byte. At most MK_RELAY_UDP_MAX_ASSOC exist.
  * Payload is otherwise never interpreted; buffers are fixed (one datagram).
  */
-#ifndef MEERKO_BROKER_RELAY_UDP_H
-#define MEERKO_BROKER_RELAY_UDP_H
+#ifndef MEERKO_RELAY_RELAY_UDP_H
+#define MEERKO_RELAY_RELAY_UDP_H
 
 #include <stdint.h>
 
 #include "dest_policy.h"
-#include "socks5.h"
+#include "socks5_server.h"
 
 #define MK_RELAY_UDP_MAX_ASSOC 8
 

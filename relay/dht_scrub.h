@@ -28,8 +28,8 @@
  * other field, or in a datagram shaped like a tracker request: the scrubber
  * takes out libtorrent's own self-identification, it is no boundary.
  */
-#ifndef MEERKO_BROKER_DHT_SCRUB_H
-#define MEERKO_BROKER_DHT_SCRUB_H
+#ifndef MEERKO_RELAY_DHT_SCRUB_H
+#define MEERKO_RELAY_DHT_SCRUB_H
 
 #include <stdbool.h>
 #include <stddef.h>

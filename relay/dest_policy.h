@@ -24,9 +24,18 @@
  *
  * All functions are pure (no I/O, no allocation) and thread-safe. A verdict
  * is NULL (allowed) or a static string saying why not.
+ *
+ * Why it lives in relay/: the relay is the only process that enforces it -
+ * every CONNECT and datagram of the engine passes here, in the process that
+ * parses them - and a policy belongs beside the one code path that applies
+ * it, under that process's seccomp table. The broker only hands it the
+ * configuration (the proxy's address, allow_private_destinations) through
+ * struct mk_relay_upstream; should the broker ever judge a destination
+ * itself (say, a config check), it links mk_relay and calls this same pure
+ * predicate rather than a copy, so there is still one policy.
  */
-#ifndef MEERKO_BROKER_DEST_POLICY_H
-#define MEERKO_BROKER_DEST_POLICY_H
+#ifndef MEERKO_RELAY_DEST_POLICY_H
+#define MEERKO_RELAY_DEST_POLICY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -17,8 +17,8 @@
  * "TOOMANY cap\n" says the engine had more than cap connections open at once
  * (the rest were refused), which is not an outage of the proxy.
  */
-#ifndef MEERKO_BROKER_RELAY_H
-#define MEERKO_BROKER_RELAY_H
+#ifndef MEERKO_RELAY_RELAY_H
+#define MEERKO_RELAY_RELAY_H
 
 #include <stdbool.h>
 #include <stddef.h>

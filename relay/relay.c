@@ -52,7 +52,7 @@
 #include "relay.h"
 #include "relay_udp.h"
 #include "sanitize.h"
-#include "socks5.h"
+#include "socks5_server.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000
 /* The proxy's answer to a CONNECT: as long as Tor's SocksTimeout (a circuit
