@@ -16,7 +16,9 @@ enum mk_exit {
 	MK_EXIT_PROXY = 4,        /* proxy unreachable, refused, or wrong credentials */
 	MK_EXIT_DISK = 5,         /* save dir unwritable, disk full, file error */
 	MK_EXIT_SANDBOX = 6,      /* a required sandbox layer is unavailable */
-	MK_EXIT_ENGINE = 7,       /* engine crashed, violated the protocol or confinement */
+	MK_EXIT_ENGINE = 7,       /* engine crashed, violated the protocol or confinement; the
+	                           * proxy relay died past max_restarts, or violated its
+	                           * confinement (then at once, no restart) */
 	MK_EXIT_OUTAGE = 8,       /* proxy down longer than [killswitch] max_outage */
 	MK_EXIT_METADATA = 9,     /* a magnet's metadata did not arrive within [download] metadata_timeout */
 	MK_EXIT_EXIT_MISMATCH = 10, /* the swarm sees us at an address outside [killswitch] expected_exit

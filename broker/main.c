@@ -372,8 +372,9 @@ static void stop_relay(struct run_state *rs)
 
 /* The relay closed its status pipe: it is dead or about to be (it closes
  * that pipe only by exiting). Reaps it (bounded: then it is killed) and
- * says how it ended in how. */
-static void reap_dead_relay(struct run_state *rs, char *how, size_t howlen)
+ * says how it ended in how. Returns true when its seccomp filter killed it
+ * (SIGSYS): it tried a call outside policy/seccomp_relay.c. */
+static bool reap_dead_relay(struct run_state *rs, char *how, size_t howlen)
 {
 	int ws = 0;
 	pid_t got = mk_reap_bounded(rs->relay, 2000, &ws);
@@ -382,6 +383,20 @@ static void reap_dead_relay(struct run_state *rs, char *how, size_t howlen)
 	else
 		snprintf(how, howlen, "closed its status pipe");
 	rs->relay = -1;
+	return got > 0 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS;
+}
+
+/* A relay that broke its confinement is compromised: no restart, the run
+ * ends now (exit 7). The kernel kills without telling the broker which call
+ * it was; its log does (audit type=1326, "syscall=N"). */
+static int relay_violated(struct mk_job *job)
+{
+	fprintf(stderr, "meerko-secure: the proxy relay violated its confinement (a system call outside "
+			"its seccomp table; the kernel log names it): stopping, not restarting a "
+			"compromised relay\n");
+	if (job->clean_stop)
+		mark_states(job, 0);
+	return MK_EXIT_ENGINE;
 }
 
 /* At most cfg->max_restarts restarts within any restart_window seconds. */
@@ -445,9 +460,10 @@ static int run_engine(struct run_state *rs, struct mk_config *cfg, struct mk_job
 		job_proxy(job, cfg, &sb);
 		code = mk_supervise(job, &rs->eng);
 		char relay_how[160] = "";
-		if (job->relay_died)
-			reap_dead_relay(rs, relay_how, sizeof relay_how);
+		bool violated = job->relay_died && reap_dead_relay(rs, relay_how, sizeof relay_how);
 		stop_relay(rs);
+		if (violated)
+			return relay_violated(job);
 		if (!job->crashed && !job->relay_died) {
 			if (job->clean_stop)
 				mark_states(job, 0);

@@ -345,8 +345,18 @@ static void too_many_connections(struct sup *s, const char *cap)
 				 NULL, msg, 0);
 }
 
-/* Lines from the relay about the real proxy ("UP", "DOWN why") and about
- * the engine ("TOOMANY cap"). */
+/* The relay's last word before it exits ("FATAL why"): one stderr line,
+ * sanitised (the relay parses hostile bytes); its death follows as EOF. */
+static void relay_fatal(struct sup *s, const char *why)
+{
+	char clean[256];
+	mk_sanitize(why, strlen(why), clean, sizeof clean);
+	mk_progress_break(&s->prog);
+	fprintf(stderr, "meerko-secure: the proxy relay failed: %s\n", clean);
+}
+
+/* Lines from the relay about the real proxy ("UP", "DOWN why"), about
+ * the engine ("TOOMANY cap") and about itself ("FATAL why"). */
 static void on_relay_status(struct sup *s)
 {
 	char buf[1024];
@@ -371,6 +381,8 @@ static void on_relay_status(struct sup *s)
 			proxy_up(s);
 		else if (strncmp(line, "TOOMANY ", 8) == 0)
 			too_many_connections(s, line + 8);
+		else if (strncmp(line, "FATAL ", 6) == 0)
+			relay_fatal(s, line + 6);
 	}
 }
 

@@ -10,34 +10,9 @@
 #ifndef MEERKO_POLICY_SECCOMP_ALLOWLIST_H
 #define MEERKO_POLICY_SECCOMP_ALLOWLIST_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
-enum mk_sc_action {
-	MK_SC_ALLOW, /* the call goes through */
-	MK_SC_ERRNO, /* the call fails with `err`; the kernel never sees it */
-};
-
-/* One argument test: (args[arg] & mask) == value. arg < 0: no test.
- * self_pid: value is the engine's own pid, filled in at install time. */
-struct mk_sc_arg {
-	int arg;
-	uint64_t mask;
-	uint64_t value;
-	bool self_pid;
-};
-
-#define MK_SC_MAX_COND 3
-
-struct mk_sc_rule {
-	const char *name;          /* as in the kernel's syscall table */
-	int nr;                    /* SCMP_SYS(name): < 0 if the arch lacks it */
-	enum mk_sc_action action;
-	int err;                   /* MK_SC_ERRNO only */
-	struct mk_sc_arg cond[MK_SC_MAX_COND]; /* all must hold */
-	const char *why;
-};
+#include "seccomp_filter.h"
 
 /* The table, for tests and reviews. */
 const struct mk_sc_rule *mk_seccomp_rules(size_t *n);
@@ -45,10 +20,6 @@ const struct mk_sc_rule *mk_seccomp_rules(size_t *n);
 /* The extra rows an ASan+UBSan build adds for the sanitizer runtimes
  * (seccomp_sanitizer.c); *n = 0 and NULL in every other build. */
 const struct mk_sc_rule *mk_seccomp_sanitizer_rules(size_t *n);
-
-/* True unless built with MEERKO_SECCOMP_AUDIT (violations logged, not
- * killed: a development aid, never shipped). */
-bool mk_seccomp_enforcing(void);
 
 /* Builds the filter from the table and loads it for every thread of the
  * process (TSYNC). Call last: the filter forbids prctl, landlock_*,
@@ -61,7 +32,6 @@ int mk_seccomp_install(char *why, size_t whylen);
  * policy/seccomp_allowlist*.pfc hold it, and unit_seccomp_pfc fails when the
  * table changes without them (a policy change shows in review). Returns 0
  * or -1 with why. */
-#define MK_SC_PFC_SELF_PID 0u /* no process has pid 0 */
 int mk_seccomp_export_pfc(int fd, char *why, size_t whylen);
 
 #endif

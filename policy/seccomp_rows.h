@@ -1,6 +1,6 @@
 /*
  * seccomp_rows.h - the row and condition macros of the seccomp tables
- * (seccomp_allowlist.c, seccomp_sanitizer.c). Private to policy/.
+ * (seccomp_allowlist.c, seccomp_relay.c, seccomp_sanitizer.c). Private to policy/.
  * How to read a row: see the comment at the top of seccomp_allowlist.c.
  */
 #ifndef MEERKO_POLICY_SECCOMP_ROWS_H
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "seccomp_allowlist.h"
+#include "seccomp_filter.h"
 
 #define LOW32 0xffffffffULL
 #define NO_ARG { -1, 0, 0, false }

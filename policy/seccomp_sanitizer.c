@@ -3,9 +3,10 @@
  *
  * Contract: in a build with MEERKO_SANITIZE (cmake -DMEERKO_SANITIZE=ON,
  * test builds only, never shipped) mk_seccomp_sanitizer_rules() returns the
- * rows below, which mk_seccomp_install() adds after the release table; in
- * every other build it returns none, so the release filter is exactly the
- * table in seccomp_allowlist.c. Rows are read as there (seccomp_rows.h).
+ * rows below, which mk_seccomp_install() adds after the release table (and
+ * mk_seccomp_relay_sanitizer_rules() the relay's, after seccomp_relay.c's);
+ * in every other build they return none, so the release filters are
+ * exactly the tables. Rows are read as there (seccomp_rows.h).
  *
  * Each row is a call the sanitizer runtimes (libasan, libubsan) make while
  * the confined engine runs, found from the kernel's SIGSYS reports and
@@ -19,6 +20,7 @@
 #include <stddef.h>
 
 #include "seccomp_allowlist.h"
+#include "seccomp_relay.h"
 #include "seccomp_rows.h"
 
 #ifdef MEERKO_SANITIZE
@@ -36,9 +38,29 @@ const struct mk_sc_rule *mk_seccomp_sanitizer_rules(size_t *n)
 	return rules;
 }
 
+/* The relay (a fork of the sanitized broker, detect_leaks on: it never
+ * exits through LeakSanitizer, only by _exit or a kill). */
+static const struct mk_sc_rule relay_rules[] = {
+	ALLOW(sched_yield, "the runtimes' spin locks back off with it (allocator, reports)"),
+	ALLOW(sched_getaffinity, "ASan's thread start reads its stack: pthread_getattr_np asks it"),
+	ALLOW(sigaltstack, "ASan gives every thread an alternate signal stack, and takes it back"),
+};
+
+const struct mk_sc_rule *mk_seccomp_relay_sanitizer_rules(size_t *n)
+{
+	*n = sizeof relay_rules / sizeof relay_rules[0];
+	return relay_rules;
+}
+
 #else
 
 const struct mk_sc_rule *mk_seccomp_sanitizer_rules(size_t *n)
+{
+	*n = 0;
+	return NULL;
+}
+
+const struct mk_sc_rule *mk_seccomp_relay_sanitizer_rules(size_t *n)
 {
 	*n = 0;
 	return NULL;

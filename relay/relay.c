@@ -19,6 +19,10 @@
  * The relay runs in its own process (forked from the broker before any
  * thread exists), so the broker's main loop stays single-threaded and
  * fork-safe, and the relay's CPU shows up on its own in the benchmark.
+ * It confines itself where it starts (relay_main: uid drop, no_new_privs,
+ * not dumpable, its own seccomp table policy/seccomp_relay.c), before any
+ * byte of the engine is read and before its threads exist. It never exits
+ * silently: every fatal path writes "FATAL why" to the status pipe first.
  *
  * Descriptors: a relayed connection holds MK_RELAY_FDS_PER_CONN of them,
  * so the relay accepts at most mk_relay_conn_cap() connections at once,
@@ -36,6 +40,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +55,10 @@
 
 #include "dest_policy.h"
 #include "relay.h"
+#include "relay_escape_test.h"
 #include "relay_udp.h"
 #include "sanitize.h"
+#include "seccomp_relay.h"
 #include "socks5_server.h"
 
 #define HANDSHAKE_TIMEOUT_MS 10000
@@ -146,6 +153,23 @@ static void report_state(int up, const char *why)
 	/* One write under PIPE_BUF is atomic: lines never interleave. */
 	if (g_status_fd >= 0 && n > 0)
 		(void)write(g_status_fd, line, (size_t)n);
+}
+
+/* The relay cannot go on: one "FATAL why" line to the broker (which says
+ * it on stderr, then handles the relay's death), and out. */
+static void relay_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void relay_fatal(const char *fmt, ...)
+{
+	char line[256] = "FATAL ";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line + 6, sizeof line - 7, fmt, ap);
+	va_end(ap);
+	size_t n = strlen(line);
+	line[n] = '\n';
+	if (g_status_fd >= 0)
+		(void)write(g_status_fd, line, n + 1);
+	_exit(1);
 }
 
 static void set_timeouts(int fd, int ms)
@@ -362,6 +386,7 @@ static int serve(int efd)
 	have -= used;
 	if (read_msg(efd, buf, sizeof buf, &have, parse_request, &req, &used) != 0)
 		return 0;
+	mk_relay_escape_try(&req, g_status_fd); /* test builds only: relay_escape_test.h */
 	bool udp = req.cmd == MK_SOCKS5_CMD_UDP && g_up->udp;
 	if (req.cmd != MK_SOCKS5_CMD_CONNECT && !udp) {
 		reply(efd, MK_SOCKS5_REP_CMD_UNSUPPORTED); /* no BIND; UDP only if the proxy can */
@@ -422,9 +447,9 @@ static void accept_loop(int lfd)
 	pthread_attr_setstacksize(&attr, 128 * 1024);
 	pthread_t health, udp;
 	if (pthread_create(&health, &attr, health_thread, NULL) != 0)
-		_exit(1);
+		relay_fatal("cannot start the health probe thread");
 	if (g_up->udp && pthread_create(&udp, &attr, mk_relay_udp_thread, NULL) != 0)
-		_exit(1);
+		relay_fatal("cannot start the UDP thread");
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -434,7 +459,7 @@ static void accept_loop(int lfd)
 			}
 			if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE)
 				continue;
-			_exit(1);
+			relay_fatal("accept on the engine's listener: %s", strerror(errno));
 		}
 		pthread_t t;
 		if (atomic_fetch_add(&g_conns, 1) >= g_conn_cap) {
@@ -466,35 +491,57 @@ static void close_others(const int *keep, int n)
 	syscall(SYS_close_range, lo, ~0U, 0);
 }
 
+/* As root: no capabilities, and the relay's own uid/gid. */
+static void drop_root(const struct mk_relay_upstream *up)
+{
+	if (geteuid() != 0)
+		return;
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_change_id((int)up->drop_uid, (int)up->drop_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
+		relay_fatal("cannot drop to uid %u", (unsigned)up->drop_uid);
+}
+
+/* The relay's pledge, where it starts and before it reads a byte of the
+ * engine: no new privileges, not dumpable (it holds the proxy password),
+ * and its own seccomp table (policy/seccomp_relay.c), inherited by every
+ * thread it makes afterwards. */
+static void confine(void)
+{
+	char why[256];
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		relay_fatal("no_new_privs: %s", strerror(errno));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		relay_fatal("PR_SET_DUMPABLE: %s", strerror(errno));
+	if (mk_relay_escape_unconfined())
+		return; /* test twin's negative control only (relay_escape_test.h) */
+	if (mk_seccomp_relay_install(why, sizeof why) != 0)
+		relay_fatal("cannot confine itself: %s", why);
+}
+
 static void relay_main(const struct mk_relay_fds *fds, const struct mk_relay_upstream *up,
 		       int status_fd)
 {
 	int keep[3] = { fds->listen_fd, status_fd, up->udp ? fds->udp_fd : -1 };
 	close_others(keep, 3); /* without UDP, the UDP socket is closed here too */
+	g_status_fd = status_fd;
 	prctl(PR_SET_NAME, "meerko-relay", 0, 0, 0); /* for ps, and for the tests */
 	g_up = up;
-	g_status_fd = status_fd;
 	if (mk_dest_policy_init(&g_policy, up->ip, up->allow_private) != 0)
-		_exit(1);
+		relay_fatal("the proxy address %.64s is not an IP literal", up->ip);
 	raise_nofile();
 	g_conn_cap = mk_relay_conn_cap();
 	if (up->udp && mk_relay_udp_init(fds->udp_fd, &g_policy) != 0)
-		_exit(1);
+		relay_fatal("cannot set up UDP relaying: %s", strerror(errno));
 	pid_t broker = getppid();
 	signal(SIGPIPE, SIG_IGN);
-	if (geteuid() == 0)
-		capng_clear(CAPNG_SELECT_BOTH);
-	if (geteuid() == 0 &&
-	    capng_change_id((int)up->drop_uid, (int)up->drop_gid, CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
-		_exit(1);
+	drop_root(up);
 	/* The relay dies with the broker: it must never outlive it. Set after
 	 * the uid change, which clears the parent-death signal; then check the
 	 * broker did not already die in between. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != broker)
-		_exit(1);
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* it holds the proxy password */
+		relay_fatal("the broker is gone");
+	confine();
 	accept_loop(fds->listen_fd);
 }
 
@@ -508,7 +555,7 @@ pid_t mk_relay_start(const struct mk_relay_fds *fds, const struct mk_relay_upstr
 	}
 	if (pid == 0) {
 		relay_main(fds, up, status_fd);
-		_exit(1);
+		relay_fatal("its accept loop ended");
 	}
 	return pid;
 }

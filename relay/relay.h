@@ -15,7 +15,14 @@
  * upstream proxy (seen on connect/auth failures and by a periodic SOCKS5
  * probe) are written to status_fd as lines "UP\n" / "DOWN reason\n";
  * "TOOMANY cap\n" says the engine had more than cap connections open at once
- * (the rest were refused), which is not an outage of the proxy.
+ * (the rest were refused), which is not an outage of the proxy; "FATAL
+ * why\n" is the relay's last line before it exits (the broker says it).
+ *
+ * Confinement: where it starts, before it reads a byte of the engine, the
+ * relay drops to drop_uid/gid (as root), sets PR_SET_PDEATHSIG,
+ * no_new_privs and PR_SET_DUMPABLE 0, and loads its own seccomp table
+ * (policy/seccomp_relay.c); a call outside it kills the relay with SIGSYS,
+ * which the broker reports as a confinement violation (exit 7, no restart).
  */
 #ifndef MEERKO_RELAY_RELAY_H
 #define MEERKO_RELAY_RELAY_H
