@@ -33,11 +33,7 @@
 #define MK_ENGINE_FSIZE_START (16ull << 20)
 #define MK_PARTFILE_SLACK (256ull << 20) /* part file beyond the torrent's size */
 
-struct mk_engine_limits {
-	uint64_t tasks;      /* RLIMIT_NPROC, soft = hard */
-	uint64_t data_bytes; /* RLIMIT_DATA, soft = hard */
-	uint64_t fsize;      /* RLIMIT_FSIZE soft; the hard limit stays (see above) */
-};
+/* struct mk_engine_limits: launch/spawn.h (the launch code passes them). */
 
 /* relay_threads: the most threads the relay can run (root mode only: the
  * relay then runs as the engine's uid and shares its count). */

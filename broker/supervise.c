@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "engine.h"
+#include "contract.h"
 #include "engine_msg.h"
 #include "exitcodes.h"
 #include "ipc.h"

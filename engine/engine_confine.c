@@ -15,7 +15,7 @@
  *                            (isatty: ioctl, forbidden by seccomp later): on
  *                            a tty the engine could read keystrokes and
  *                            write escapes. The broker gives it /dev/null and
- *                            a pipe (broker/spawn.c); anything else is a
+ *                            a pipe (launch/spawn.c); anything else is a
  *                            regression, and we refuse to run.
  *   b. capabilities          clear effective/permitted/inheritable/ambient (the
  *                            broker already did), then verify every set and
@@ -62,7 +62,7 @@
 
 #include <cap-ng.h>
 
-#include "engine.h"
+#include "contract.h"
 #include "engine_confine.h"
 #include "engine_sanitizer.h"
 #include "landlock_rules.h"
@@ -140,7 +140,7 @@ int mk_confine_parse_args(struct mk_confine_opts *o, int argc, char **argv, char
 {
 	unsigned seen = 0;
 	memset(o, 0, sizeof *o);
-	o->relay_port = MK_CONFINE_DEFAULT_RELAY_PORT;
+	o->relay_port = MK_RELAY_INSIDE_PORT;
 	for (int i = 1; i < argc; i++) {
 		int lim = parse_limit(o, argc, argv, &i, &seen);
 		if (lim == 1)

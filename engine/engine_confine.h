@@ -1,6 +1,14 @@
 /*
  * engine_confine.h - confinement the engine applies to itself right after
  * exec, before it reads a single byte that came from the network.
+ *
+ * Contract: the broker's launch code (launch/spawn.c, launch/sandbox.c)
+ * already put the engine in its namespaces and root, as an unprivileged
+ * uid, with an empty environment and only fds 0-2 and MK_ENGINE_FD
+ * (ipc/contract.h). mk_engine_confine() adds what only the process itself
+ * can: its resource limits, no capabilities, no_new_privs, Landlock, and
+ * last the seccomp allowlist (policy/seccomp_allowlist.c); the Ready
+ * message reports each layer (mk_confine_report).
  */
 #ifndef MEERKO_ENGINE_CONFINE_H
 #define MEERKO_ENGINE_CONFINE_H
@@ -8,10 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "contract.h" /* MK_RELAY_INSIDE_PORT: the relay's port unless --relay-port */
+
 #define MK_MAX_WRITE_DIRS 4
-/* The broker's relay inside the engine's namespace (broker/sandbox.h:
- * MK_RELAY_INSIDE_PORT); --relay-port overrides it. */
-#define MK_CONFINE_DEFAULT_RELAY_PORT 1080
 
 /* What the broker put on the engine's command line (trusted). */
 struct mk_confine_opts {

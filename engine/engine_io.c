@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "contract.h"
 #include "engine_io.h"
 
 void mk_engine_die(const char *what)

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "engine.h"
+#include "contract.h"
 #include "engine_files.h"
 #include "engine_io.h"
 #include "engine_offline.h"

@@ -128,7 +128,7 @@
 #include <unistd.h>
 
 #include "engine_confine.h"
-#include "engine.h"
+#include "contract.h"
 #include "escape_test.h"
 #include "ipc.h"
 
@@ -731,7 +731,7 @@ static ssize_t recv_within(int fd, void *buf, size_t cap, int ms, int flags)
  * Returns the connected fd, or -1 with errno. */
 static int relay_request(uint8_t cmd, const struct relay_dest *d, uint8_t r[10])
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(MK_CONFINE_DEFAULT_RELAY_PORT) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(MK_RELAY_INSIDE_PORT) };
 	uint8_t q[3 + 259] = { 5, 1, 0 };
 	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -28,9 +28,10 @@
 #include <stdint.h>
 #include <protobuf-c/protobuf-c.h>
 
+#include "contract.h" /* MK_MAX_TORRENTS */
+
 /* The largest Status and FileList the broker takes (one row per torrent it
- * added, at most this many; files of one torrent). */
-#define MK_MAX_TORRENTS 64
+ * added, at most MK_MAX_TORRENTS: contract.h; files of one torrent). */
 #define MK_MAX_FILES 100000
 /* Observations in one ExitReport (the engine sends at most 32). */
 #define MK_MAX_EXIT_SEEN 64

@@ -3,8 +3,8 @@
  * proxy password), so that a forked child that will exec the engine can
  * wipe its copy before it does anything else.
  */
-#ifndef MEERKO_BROKER_SECRET_H
-#define MEERKO_BROKER_SECRET_H
+#ifndef MEERKO_LAUNCH_SECRET_H
+#define MEERKO_LAUNCH_SECRET_H
 #include <stddef.h>
 
 void mk_secret_register(void *buf, size_t len);

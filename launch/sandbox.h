@@ -1,5 +1,5 @@
 /*
- * sandbox.h - the engine's network namespace, set up by the broker.
+ * sandbox.h - the engine's namespaces and root, set up between fork and exec.
  *
  * Contract: mk_sandbox_plan() decides, in the parent, how the engine will be
  * isolated: new network, mount, PID, UTS and IPC namespaces
@@ -15,16 +15,15 @@
  * an error line.
  * It never falls back to running without the namespace.
  */
-#ifndef MEERKO_BROKER_SANDBOX_H
-#define MEERKO_BROKER_SANDBOX_H
+#ifndef MEERKO_LAUNCH_SANDBOX_H
+#define MEERKO_LAUNCH_SANDBOX_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MK_RELAY_INSIDE_IP "127.0.0.1"
-#define MK_RELAY_INSIDE_PORT 1080
+#include "contract.h" /* MK_RELAY_INSIDE_IP, MK_RELAY_INSIDE_PORT */
 
 struct mk_sandbox {
 	bool enabled;

@@ -11,8 +11,8 @@
  * has a passwd entry, else 0. It never fails loudly: "not an ordinary owner"
  * is the caller's cue to keep its previous choice.
  */
-#ifndef MEERKO_BROKER_SAVEDIR_OWNER_H
-#define MEERKO_BROKER_SAVEDIR_OWNER_H
+#ifndef MEERKO_LAUNCH_SAVEDIR_OWNER_H
+#define MEERKO_LAUNCH_SAVEDIR_OWNER_H
 
 #include <stdbool.h>
 #include <stddef.h>

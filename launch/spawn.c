@@ -1,19 +1,26 @@
 /*
- * spawn.c - fork + exec of meerko-engine.
+ * spawn.c - starting meerko-engine (see spawn.h), and reaping it.
  *
- * Sandbox on, the child is created by one clone() with every namespace of
- * mk_sandbox_clone_flags(), sets itself up (sandbox.c), forks the engine
- * (pid 2, which execs the binary bound inside its new root) and stays as
- * the namespace's init (pid 1, see stay_as_init): when it is killed,
- * anything the engine started dies with it.
+ * Sandbox off (bench/debug only): fork, then exec the engine --unconfined.
+ * Sandbox on: one clone() with every namespace of mk_sandbox_clone_flags();
+ * the child wipes the broker's secrets (secret.h), sets itself up
+ * (sandbox.c, sandbox_fs.c: its report and the relay's sockets go back
+ * over setup_fd), forks the engine (pid 2, which execs the binary bound
+ * inside its new root, with its limits as arguments) and stays as the
+ * namespace's init (pid 1, see stay_as_init): when it is killed, anything
+ * the engine started dies with it.
  *
- * Why the child is safe: the broker is single-threaded, so the child may
- * use malloc-free libc calls; it passes an empty environment (nothing of
- * the user's leaks into the engine, and no LD_PRELOAD-style surprises), and
- * close_range leaves it exactly fds 0, 1 (/dev/null), 2 (a pipe to the
- * broker) and MK_ENGINE_FD. No fd of the engine is a terminal: what it
- * writes to stderr reaches the user only through engine_stderr.c
- * (sanitised, prefixed, rate-limited).
+ * Why the child is safe: the broker is single-threaded when it spawns (the
+ * relay is a process of its own), so the child is an exact copy of one
+ * thread; everything it needs that may allocate (the engine's arguments,
+ * paths) is prepared before the fork, and it passes an empty environment
+ * (nothing of the user's leaks into the engine, and no LD_PRELOAD-style
+ * surprises). dup2 and close_range leave the engine exactly fds 0, 1
+ * (/dev/null), 2 (a pipe to the broker) and MK_ENGINE_FD (ipc/contract.h).
+ * No fd of the engine is a terminal: what it writes to stderr reaches the
+ * user only through broker/engine_stderr.c (sanitised, prefixed,
+ * rate-limited). Reaping (mk_reap_bounded, mk_describe_exit) is bounded:
+ * a child that does not die in time is killed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "rlimits.h"
+#include "contract.h"
 #include "secret.h"
 #include "sandbox_fs.h"
 #include "spawn.h"

@@ -10,8 +10,8 @@
  * at MK_SANDBOX_DATA_DIR; cwd is "/". The host's tree is detached. On -1,
  * errno is set and *step names what failed.
  */
-#ifndef MEERKO_BROKER_SANDBOX_FS_H
-#define MEERKO_BROKER_SANDBOX_FS_H
+#ifndef MEERKO_LAUNCH_SANDBOX_FS_H
+#define MEERKO_LAUNCH_SANDBOX_FS_H
 
 #define MK_SANDBOX_DATA_DIR "/data"
 #define MK_SANDBOX_ENGINE_PATH "/meerko-engine"

@@ -11,13 +11,22 @@
  * waits for its report: a sandbox that cannot be built is an error, never a
  * reason to run without it.
  */
-#ifndef MEERKO_BROKER_SPAWN_H
-#define MEERKO_BROKER_SPAWN_H
+#ifndef MEERKO_LAUNCH_SPAWN_H
+#define MEERKO_LAUNCH_SPAWN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "sandbox.h"
+
+/* The engine's resource limits, decided by broker/rlimits.c and passed on
+ * its command line (--max-tasks, --max-data, --max-fsize). */
+struct mk_engine_limits {
+	uint64_t tasks;      /* RLIMIT_NPROC, soft = hard */
+	uint64_t data_bytes; /* RLIMIT_DATA, soft = hard */
+	uint64_t fsize;      /* RLIMIT_FSIZE soft; the hard limit stays (broker/rlimits.h) */
+};
 
 struct mk_engine_proc {
 	pid_t pid;               /* the engine, or with the sandbox its namespace's init */
