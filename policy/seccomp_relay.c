@@ -23,6 +23,9 @@
  *     CLONE_NEW* flag, unshare, setns       - no new programs, no namespaces
  *   open, openat, openat2, creat, every path call (stat, unlink, rename,
  *     mkdir, ...)                           - the relay needs no file at all
+ *                                             (it runs in the C locale: the
+ *                                             broker never calls setlocale, so
+ *                                             strerror reads no catalog)
  *   ptrace, process_vm_readv/writev, kill, tgkill to another process,
  *     pidfd_*                               - it holds the proxy password; it
  *                                             touches no other process
