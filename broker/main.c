@@ -386,19 +386,6 @@ static bool reap_dead_relay(struct run_state *rs, char *how, size_t howlen)
 	return got > 0 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGSYS;
 }
 
-/* A relay that broke its confinement is compromised: no restart, the run
- * ends now (exit 7). The kernel kills without telling the broker which call
- * it was; its log does (audit type=1326, "syscall=N"). */
-static int relay_violated(struct mk_job *job)
-{
-	fprintf(stderr, "meerko-secure: the proxy relay violated its confinement (a system call outside "
-			"its seccomp table; the kernel log names it): stopping, not restarting a "
-			"compromised relay\n");
-	if (job->clean_stop)
-		mark_states(job, 0);
-	return MK_EXIT_ENGINE;
-}
-
 /* At most cfg->max_restarts restarts within any restart_window seconds. */
 static int may_restart(const struct mk_config *cfg, int64_t *times, int *n)
 {
@@ -424,6 +411,22 @@ static void distrust_saved_state(struct mk_job *job)
 		if (job->torrents[i].state)
 			mk_state_forget_pieces(job->torrents[i].state);
 	}
+}
+
+/* A relay that broke its confinement is compromised: no restart, the run
+ * ends now (exit 7). The engine's saved state is kept as after any relay
+ * death (trusted only if it stopped cleanly). The kernel kills without
+ * telling the broker which call it was; its log does (audit type=1326). */
+static int relay_violated(struct mk_job *job)
+{
+	fprintf(stderr, "meerko-secure: the proxy relay violated its confinement (a system call outside "
+			"its seccomp table; the kernel log names it): stopping, not restarting a "
+			"compromised relay\n");
+	if (job->crashed || !job->clean_stop)
+		distrust_saved_state(job);
+	else
+		mark_states(job, 0);
+	return MK_EXIT_ENGINE;
 }
 
 /* The kill switch's count for the run: outages the relay saw (one shorter
