@@ -41,6 +41,7 @@
 #include "state.h"
 #include "socks5.h"
 #include "spawn.h"
+#include "proxy.h"
 #include "supervise.h"
 #include "userns_diag.h"
 
@@ -106,10 +107,11 @@ static int signals_fd(void)
 
 static int check_proxy(const struct mk_config *cfg, char *err, size_t errlen)
 {
-	if (cfg->proxy_type == MK_CFG_PROXY_NONE)
+	struct mk_proxy p;
+	mk_proxy_from_config(&p, cfg);
+	if (p.kind == MK_PROXY_DIRECT)
 		return 0;
-	int r = mk_socks5_probe(cfg->proxy_host, cfg->proxy_port, cfg->proxy_user,
-				cfg->proxy_password, MK_PROBE_TIMEOUT_MS, err, errlen);
+	int r = mk_socks5_probe(p.host, p.port, p.user, p.password, MK_PROBE_TIMEOUT_MS, err, errlen);
 	return r == MK_SOCKS_OK ? 0 : -1;
 }
 
@@ -121,10 +123,12 @@ static bool check_proxy_udp(struct mk_config *cfg)
 {
 	char err[512];
 	uint8_t rep = 0;
-	if (cfg->proxy_type == MK_CFG_PROXY_NONE)
+	struct mk_proxy p;
+	mk_proxy_from_config(&p, cfg);
+	if (p.kind == MK_PROXY_DIRECT)
 		return false; /* no relay then: the sandbox needs a proxy */
-	if (mk_socks5_probe_udp(cfg->proxy_host, cfg->proxy_port, cfg->proxy_user,
-				cfg->proxy_password, MK_PROBE_TIMEOUT_MS, &rep, err, sizeof err) == MK_SOCKS_OK)
+	if (mk_socks5_probe_udp(p.host, p.port, p.user, p.password, MK_PROBE_TIMEOUT_MS, &rep, err,
+				sizeof err) == MK_SOCKS_OK)
 		return true;
 	if (cfg->dht || cfg->utp)
 		fprintf(stderr, "meerko-secure: note: the proxy does not support UDP ASSOCIATE: "
@@ -344,18 +348,8 @@ static void job_proxy(struct mk_job *job, const struct mk_config *cfg, const str
 	job->engine_save_path = sb->enabled ? MK_SANDBOX_DATA_DIR : job->save_path;
 	job->sandboxed = sb->enabled;
 	job->userns = sb->enabled && sb->userns;
-	if (sb->enabled) {
-		/* The engine sees only the relay, and never the password. */
-		job->engine_proxy_host = MK_RELAY_INSIDE_IP;
-		job->engine_proxy_port = sb->relay_port;
-		job->proxy_type = 1;
-	} else if (cfg->proxy_type != MK_CFG_PROXY_NONE) {
-		job->engine_proxy_host = cfg->proxy_host;
-		job->engine_proxy_port = cfg->proxy_port;
-		job->proxy_type = cfg->proxy_user[0] ? 2 : 1;
-		job->engine_proxy_user = cfg->proxy_user;
-		job->engine_proxy_password = cfg->proxy_password;
-	}
+	/* Sandboxed, the engine sees only the relay, and never the password. */
+	mk_proxy_for_engine(&job->engine_proxy, cfg, sb->enabled ? MK_RELAY_INSIDE_IP : NULL, sb->relay_port);
 }
 
 static void stop_relay(struct run_state *rs)

@@ -67,11 +67,7 @@ static void send_configure(struct sup *s)
 	const struct mk_config *c = j->cfg;
 	Meerko__Configure cf = MEERKO__CONFIGURE__INIT;
 	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
-	cf.proxy_type = (Meerko__ProxyType)j->proxy_type;
-	cf.proxy_host = (char *)(j->engine_proxy_host ? j->engine_proxy_host : "");
-	cf.proxy_port = j->engine_proxy_port;
-	cf.proxy_user = (char *)(j->engine_proxy_user ? j->engine_proxy_user : "");
-	cf.proxy_password = (char *)(j->engine_proxy_password ? j->engine_proxy_password : "");
+	mk_proxy_to_configure(&j->engine_proxy, &cf);
 	cf.anonymous_mode = c->anonymous_mode;
 	cf.dht = c->dht;
 	cf.lsd = c->lsd;

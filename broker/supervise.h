@@ -21,6 +21,7 @@
 #include "disk_check.h"
 #include "exit_guard.h"
 #include "input.h"
+#include "proxy.h"
 #include "spawn.h"
 #include "state.h"
 
@@ -54,11 +55,8 @@ struct mk_job {
 	bool sandboxed;                 /* the engine must report namespaces of its own */
 	bool userns;                    /* ... a user namespace among them */
 	bool offline;                   /* --list of .torrent files only: no session, no relay, no proxy */
-	const char *engine_proxy_host;  /* what the engine dials (proxy or relay) */
-	uint16_t engine_proxy_port;
-	int proxy_type;                 /* Meerko__ProxyType */
-	const char *engine_proxy_user;
-	const char *engine_proxy_password;
+	struct mk_proxy engine_proxy;   /* what the engine dials: the relay, without
+	                                 * credentials (sandboxed), or the proxy (proxy.h) */
 	int sigfd;                      /* signalfd for SIGINT/SIGTERM */
 	int relay_status_fd;            /* relay's "UP"/"DOWN why"/"TOOMANY cap" lines, or -1 */
 	int relay_conn_cap;             /* the relay's connection cap (relay.h), 0 = no relay */

@@ -1,0 +1,58 @@
+/*
+ * proxy.c - the proxy record (proxy.h): from the config, for the engine,
+ * onto the wire.
+ *
+ * Contract: see proxy.h. The engine behind the relay gets the relay's
+ * address and nothing else of the proxy: no user, no password.
+ */
+#include "proxy.h"
+
+void mk_proxy_from_config(struct mk_proxy *p, const struct mk_config *c)
+{
+	*p = (struct mk_proxy){ MK_PROXY_DIRECT, "", 0, "", "" };
+	if (c->proxy_type == MK_CFG_PROXY_NONE)
+		return;
+	p->kind = c->proxy_user[0] ? MK_PROXY_SOCKS5_USERPASS : MK_PROXY_SOCKS5;
+	p->host = c->proxy_host;
+	p->port = c->proxy_port;
+	if (p->kind == MK_PROXY_SOCKS5_USERPASS) {
+		p->user = c->proxy_user;
+		p->password = c->proxy_password;
+	}
+}
+
+void mk_proxy_for_engine(struct mk_proxy *p, const struct mk_config *c, const char *relay_ip,
+			 uint16_t relay_port)
+{
+	if (!relay_ip) {
+		mk_proxy_from_config(p, c);
+		return;
+	}
+	/* The relay authenticates upstream: the engine never holds the password. */
+	*p = (struct mk_proxy){ MK_PROXY_SOCKS5, relay_ip, relay_port, "", "" };
+}
+
+static Meerko__ProxyType wire_type(mk_proxy_kind k)
+{
+	switch (k) {
+	case MK_PROXY_SOCKS5: return MEERKO__PROXY_TYPE__PROXY_SOCKS5;
+	case MK_PROXY_SOCKS5_USERPASS: return MEERKO__PROXY_TYPE__PROXY_SOCKS5_PW;
+	case MK_PROXY_DIRECT: break;
+	}
+	return MEERKO__PROXY_TYPE__PROXY_NONE;
+}
+
+/* A zeroed record (no proxy chosen yet) packs as empty strings. */
+static char *or_empty(const char *s)
+{
+	return (char *)(s ? s : "");
+}
+
+void mk_proxy_to_configure(const struct mk_proxy *p, Meerko__Configure *cf)
+{
+	cf->proxy_type = wire_type(p->kind);
+	cf->proxy_host = or_empty(p->host);
+	cf->proxy_port = p->port;
+	cf->proxy_user = or_empty(p->user);
+	cf->proxy_password = or_empty(p->password);
+}
