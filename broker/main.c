@@ -274,9 +274,11 @@ struct run_state {
 static int start_relay(struct run_state *rs, const struct mk_config *cfg, const struct mk_sandbox *sb,
 		       char *err, size_t errlen)
 {
+	struct mk_proxy proxy; /* the relay dials the proxy as configured, and authenticates */
+	mk_proxy_from_config(&proxy, cfg);
 	struct mk_relay_upstream up = {
-		.ip = cfg->proxy_host, .port = cfg->proxy_port, .user = cfg->proxy_user,
-		.password = cfg->proxy_password, .drop_uid = sb->relay_uid, .drop_gid = sb->relay_gid,
+		.ip = proxy.host, .port = proxy.port, .user = proxy.user,
+		.password = proxy.password, .drop_uid = sb->relay_uid, .drop_gid = sb->relay_gid,
 		.udp = rs->proxy_udp, .allow_private = cfg->allow_private_dest,
 	};
 	struct mk_relay_fds fds = { rs->eng.relay_listen_fd, rs->eng.relay_udp_fd };

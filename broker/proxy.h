@@ -5,7 +5,7 @@
  * Contract: struct mk_proxy says where a process dials and how it
  * authenticates, with mk_proxy_kind instead of the wire's numbers.
  * mk_proxy_from_config() is the proxy as configured (what the start-up
- * probe dials, and an unsandboxed engine). mk_proxy_for_engine() is what the
+ * probes, the relay and an unsandboxed engine dial). mk_proxy_for_engine() is what the
  * engine is told: behind the relay (sandboxed) the relay's inside address
  * and no credentials at all - the relay authenticates upstream, so the
  * engine never receives the username or the password. mk_proxy_to_configure()
