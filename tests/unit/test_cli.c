@@ -7,6 +7,7 @@
  *    exactly what the meerko.ini key sets, with the ini's own checks (same
  *    message, prefixed "--NAME: ");
  *  - --help has a line for every option, and meerko-secure(1) names each;
+ *    meerko.ini(5) says at each key with a flag which flag sets it;
  *  - a key without a flag is no option: above all [proxy] password, which
  *    would show in ps;
  *  - a missing value and an unknown option are told apart.
@@ -235,6 +236,70 @@ static void test_manpage_names_every_option(void **state)
 	free(man);
 }
 
+/* Is the ".B ..." line [line, eol) about key `name` (a word of it)? */
+static int line_names_key(const char *line, const char *eol, const char *name)
+{
+	size_t nlen = strlen(name);
+	if (strncmp(line, ".B", 2) != 0)
+		return 0;
+	for (const char *q = line + 2; q + nlen <= eol; q++)
+		if (strncmp(q, name, nlen) == 0 && (q[-1] == ' ' || q[-1] == '"') &&
+		    (q[nlen] == ' ' || q[nlen] == '\n' || q[nlen] == '"'))
+			return 1;
+	return 0;
+}
+
+/* Key `name`'s entry in the ".SS [section]" block of meerko.ini(5): from
+ * its ".TP" to the next ".TP", ".SS" or ".SH", which is overwritten with a
+ * NUL; NULL when there is none. */
+static char *ini_entry(char *text, const char *section, const char *name)
+{
+	char head[80];
+	snprintf(head, sizeof head, "\n.SS [%s]\n", section);
+	char *p = strstr(text, head);
+	if (!p)
+		return NULL;
+	p += strlen(head) - 1;
+	char *block_end = strstr(p, "\n.S");
+	for (char *tp = strstr(p, "\n.TP\n"); tp && (!block_end || tp < block_end); tp = strstr(tp + 1, "\n.TP\n")) {
+		char *line = tp + 5, *eol = strchr(line, '\n');
+		if (!eol || !line_names_key(line, eol, name))
+			continue;
+		char *end = strstr(eol, "\n.TP\n");
+		if (!end || (block_end && block_end < end))
+			end = block_end;
+		if (end)
+			*end = '\0';
+		return line;
+	}
+	return NULL;
+}
+
+/* meerko.ini(5) says, at each key that has a flag, which flag sets it. */
+static void test_ini_manpage_names_each_keys_flag(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < mk_config_key_count(); k++) {
+		const struct mk_config_flag *f = mk_config_key_flag(k);
+		const char *sec, *name;
+		if (!f)
+			continue;
+		assert_int_equal(mk_config_key_at(k, &sec, &name), 0);
+		char *text = read_all(MEERKO_SOURCE_DIR "/docs/meerko.ini.5");
+		char *entry = ini_entry(text, sec, name);
+		if (!entry)
+			fail_msg("docs/meerko.ini.5 has no entry for [%s] %s", sec, name);
+		if (!manpage_names(entry, f->name))
+			fail_msg("docs/meerko.ini.5: [%s] %s does not say \"Also --%s\"", sec, name, f->name);
+		free(text);
+	}
+	char *text = read_all(MEERKO_SOURCE_DIR "/docs/meerko.ini.5");
+	char *entry = ini_entry(text, "ui", "plain_interval");
+	assert_non_null(entry);
+	assert_false(manpage_names(entry, "progress")); /* the next entry's flag is not this one's */
+	free(text);
+}
+
 /* The password on the command line would show in ps: it is no flag, nor is
  * any key without a flag column. */
 static void test_password_and_unflagged_keys_are_no_options(void **state)
@@ -282,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_usage_has_every_key_flag_and_option),
 		cmocka_unit_test(test_options_unique_and_complete),
 		cmocka_unit_test(test_manpage_names_every_option),
+		cmocka_unit_test(test_ini_manpage_names_each_keys_flag),
 		cmocka_unit_test(test_password_and_unflagged_keys_are_no_options),
 		cmocka_unit_test(test_missing_value_is_named),
 	};
