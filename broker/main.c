@@ -109,7 +109,7 @@ static int check_proxy(const struct mk_config *cfg, char *err, size_t errlen)
 {
 	struct mk_proxy p;
 	mk_proxy_from_config(&p, cfg);
-	if (p.kind == MK_PROXY_DIRECT)
+	if (p.type == MEERKO__PROXY_TYPE__PROXY_NONE)
 		return 0;
 	int r = mk_socks5_probe(p.host, p.port, p.user, p.password, MK_PROBE_TIMEOUT_MS, err, errlen);
 	return r == MK_SOCKS_OK ? 0 : -1;
@@ -125,7 +125,7 @@ static bool check_proxy_udp(struct mk_config *cfg)
 	uint8_t rep = 0;
 	struct mk_proxy p;
 	mk_proxy_from_config(&p, cfg);
-	if (p.kind == MK_PROXY_DIRECT)
+	if (p.type == MEERKO__PROXY_TYPE__PROXY_NONE)
 		return false; /* no relay then: the sandbox needs a proxy */
 	if (mk_socks5_probe_udp(p.host, p.port, p.user, p.password, MK_PROBE_TIMEOUT_MS, &rep, err,
 				sizeof err) == MK_SOCKS_OK)

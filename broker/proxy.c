@@ -9,13 +9,13 @@
 
 void mk_proxy_from_config(struct mk_proxy *p, const struct mk_config *c)
 {
-	*p = (struct mk_proxy){ MK_PROXY_DIRECT, "", 0, "", "" };
+	*p = (struct mk_proxy){ MEERKO__PROXY_TYPE__PROXY_NONE, "", 0, "", "" };
 	if (c->proxy_type == MK_CFG_PROXY_NONE)
 		return;
-	p->kind = c->proxy_user[0] ? MK_PROXY_SOCKS5_USERPASS : MK_PROXY_SOCKS5;
+	p->type = c->proxy_user[0] ? MEERKO__PROXY_TYPE__PROXY_SOCKS5_PW : MEERKO__PROXY_TYPE__PROXY_SOCKS5;
 	p->host = c->proxy_host;
 	p->port = c->proxy_port;
-	if (p->kind == MK_PROXY_SOCKS5_USERPASS) {
+	if (p->type == MEERKO__PROXY_TYPE__PROXY_SOCKS5_PW) {
 		p->user = c->proxy_user;
 		p->password = c->proxy_password;
 	}
@@ -29,17 +29,7 @@ void mk_proxy_for_engine(struct mk_proxy *p, const struct mk_config *c, const ch
 		return;
 	}
 	/* The relay authenticates upstream: the engine never holds the password. */
-	*p = (struct mk_proxy){ MK_PROXY_SOCKS5, relay_ip, relay_port, "", "" };
-}
-
-static Meerko__ProxyType wire_type(mk_proxy_kind k)
-{
-	switch (k) {
-	case MK_PROXY_SOCKS5: return MEERKO__PROXY_TYPE__PROXY_SOCKS5;
-	case MK_PROXY_SOCKS5_USERPASS: return MEERKO__PROXY_TYPE__PROXY_SOCKS5_PW;
-	case MK_PROXY_DIRECT: break;
-	}
-	return MEERKO__PROXY_TYPE__PROXY_NONE;
+	*p = (struct mk_proxy){ MEERKO__PROXY_TYPE__PROXY_SOCKS5, relay_ip, relay_port, "", "" };
 }
 
 /* A zeroed record (no proxy chosen yet) packs as empty strings. */
@@ -50,7 +40,7 @@ static char *or_empty(const char *s)
 
 void mk_proxy_to_configure(const struct mk_proxy *p, Meerko__Configure *cf)
 {
-	cf->proxy_type = wire_type(p->kind);
+	cf->proxy_type = p->type;
 	cf->proxy_host = or_empty(p->host);
 	cf->proxy_port = p->port;
 	cf->proxy_user = or_empty(p->user);

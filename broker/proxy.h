@@ -3,13 +3,16 @@
  * Configure message.
  *
  * Contract: struct mk_proxy says where a process dials and how it
- * authenticates, with mk_proxy_kind instead of the wire's numbers.
+ * authenticates; its type is the wire's own enum (ipc/meerko.proto's
+ * ProxyType), so the record goes onto the Configure message unchanged and
+ * no number stands for a type anywhere.
  * mk_proxy_from_config() is the proxy as configured (what the start-up
- * probes, the relay and an unsandboxed engine dial). mk_proxy_for_engine() is what the
- * engine is told: behind the relay (sandboxed) the relay's inside address
- * and no credentials at all - the relay authenticates upstream, so the
- * engine never receives the username or the password. mk_proxy_to_configure()
- * is the one place that writes the Configure message's proxy fields.
+ * probes, the relay and an unsandboxed engine dial). mk_proxy_for_engine()
+ * is what the engine is told: behind the relay (sandboxed) the relay's
+ * inside address and no credentials at all - the relay authenticates
+ * upstream, so the engine never receives the username or the password.
+ * mk_proxy_to_configure() is the one place that writes the Configure
+ * message's proxy fields.
  * Names are always resolved by the proxy (the engine sets libtorrent's
  * proxy_hostnames unconditionally): that is no setting, so not a field.
  * Strings point into the config or are static; nothing is copied or freed.
@@ -22,18 +25,13 @@
 #include "config.h"
 #include "meerko.pb-c.h"
 
-typedef enum {
-	MK_PROXY_DIRECT = 0,       /* no proxy: [proxy] type = none */
-	MK_PROXY_SOCKS5,           /* SOCKS5 without authentication */
-	MK_PROXY_SOCKS5_USERPASS,  /* SOCKS5 with username/password (RFC 1929) */
-} mk_proxy_kind;
-
 struct mk_proxy {
-	mk_proxy_kind kind;
-	const char *host;      /* an IP literal, never a name ("" when direct) */
-	uint16_t port;         /* 0 when direct */
-	const char *user;      /* "" unless MK_PROXY_SOCKS5_USERPASS */
-	const char *password;  /* "" unless MK_PROXY_SOCKS5_USERPASS (may be "" then too) */
+	Meerko__ProxyType type; /* PROXY_NONE ([proxy] type = none: direct), PROXY_SOCKS5,
+	                         * or PROXY_SOCKS5_PW (username/password, RFC 1929) */
+	const char *host;       /* an IP literal, never a name ("" when direct) */
+	uint16_t port;          /* 0 when direct */
+	const char *user;       /* "" unless PROXY_SOCKS5_PW */
+	const char *password;   /* "" unless PROXY_SOCKS5_PW (may be "" then too) */
 };
 
 /* The proxy as configured: the user name decides whether it authenticates. */

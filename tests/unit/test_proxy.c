@@ -52,7 +52,7 @@ static void test_engine_behind_relay_never_receives_the_credentials(void **state
 	(void)state;
 	user_config(&c);
 	mk_proxy_for_engine(&p, &c, "127.0.0.1", 1080);
-	assert_int_equal(p.kind, MK_PROXY_SOCKS5);
+	assert_int_equal(p.type, MEERKO__PROXY_TYPE__PROXY_SOCKS5);
 	assert_string_equal(p.host, "127.0.0.1");
 	assert_int_equal(p.port, 1080);
 	uint8_t *wire = packed_configure(&p, &len);
@@ -62,15 +62,15 @@ static void test_engine_behind_relay_never_receives_the_credentials(void **state
 	free(wire);
 	/* Control: without the relay the engine authenticates itself. */
 	mk_proxy_for_engine(&p, &c, NULL, 0);
-	assert_int_equal(p.kind, MK_PROXY_SOCKS5_USERPASS);
+	assert_int_equal(p.type, MEERKO__PROXY_TYPE__PROXY_SOCKS5_PW);
 	wire = packed_configure(&p, &len);
 	assert_non_null(memmem(wire, len, PASSWORD, strlen(PASSWORD)));
 	assert_non_null(memmem(wire, len, USER, strlen(USER)));
 	free(wire);
 }
 
-/* Each kind has its own wire type; no number is spelled out anywhere. */
-static void test_kind_from_config_and_on_the_wire(void **state)
+/* The type follows the config (a user name means RFC 1929) onto the wire. */
+static void test_type_from_config_onto_the_wire(void **state)
 {
 	struct mk_config c;
 	struct mk_proxy p;
@@ -78,7 +78,7 @@ static void test_kind_from_config_and_on_the_wire(void **state)
 	(void)state;
 	mk_config_defaults(&c);
 	mk_proxy_from_config(&p, &c);
-	assert_int_equal(p.kind, MK_PROXY_SOCKS5);
+	assert_int_equal(p.type, MEERKO__PROXY_TYPE__PROXY_SOCKS5);
 	assert_string_equal(p.user, "");
 	mk_proxy_to_configure(&p, &cf);
 	assert_int_equal(cf.proxy_type, MEERKO__PROXY_TYPE__PROXY_SOCKS5);
@@ -92,7 +92,7 @@ static void test_kind_from_config_and_on_the_wire(void **state)
 	assert_int_equal(mk_config_set(&c, "proxy", "type", "none", NULL, NULL, 0), 0);
 	mk_proxy_from_config(&p, &c);
 	mk_proxy_to_configure(&p, &cf);
-	assert_int_equal(p.kind, MK_PROXY_DIRECT);
+	assert_int_equal(p.type, MEERKO__PROXY_TYPE__PROXY_NONE);
 	assert_int_equal(cf.proxy_type, MEERKO__PROXY_TYPE__PROXY_NONE);
 	assert_string_equal(cf.proxy_host, "");
 	assert_string_equal(cf.proxy_user, "");
@@ -103,7 +103,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_engine_behind_relay_never_receives_the_credentials),
-		cmocka_unit_test(test_kind_from_config_and_on_the_wire),
+		cmocka_unit_test(test_type_from_config_onto_the_wire),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
