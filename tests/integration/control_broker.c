@@ -110,7 +110,7 @@ static void send_settings(int fd, const char *user, const char *pass, unsigned m
 	s.max_body = max_body;
 	s.has_max_connections = s.has_connection_timeout_s = 1;
 	s.max_connections = 16;
-	s.connection_timeout_s = 10;
+	s.connection_timeout_s = 3; /* test_control.sh waits it out */
 	m.settings = &s;
 	send_msg(fd, &m);
 }

@@ -167,6 +167,25 @@ bad_requests() {
 	check "recently-active ids give a removed list" \
 		[ "$(rpc '{"method":"torrent-get","arguments":{"fields":["id"],"ids":"recently-active"}}' | jq -c '.arguments.removed')" = '[]' ]
 
+	# a slow client (half a request, then nothing) is cut off after the
+	# connection timeout (3 s here); more idle connections than the limit
+	# (16) cannot lock others out for longer than that
+	exec 8<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'POST /transmission/rpc HTTP/1.1\r\nHost: 127.0.0.1\r\n' >&8
+	local t0=$SECONDS got
+	got=$(timeout 10 cat <&8 | head -c 100 | wc -c) || true
+	check "a stalled half request is dropped by the timeout ($((SECONDS - t0)) s, ${got} bytes back)" \
+		[ $((SECONDS - t0)) -ge 2 -a $((SECONDS - t0)) -le 6 -a "$got" = 0 ]
+	exec 8<&-
+	local fds=()
+	for i in $(seq 20); do exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"; fds+=("$fd"); done
+	code=$(curl_code --max-time 2 -u "$AUTH" -H "X-Transmission-Session-Id: $SID" -d '{"method":"port-test"}' "$URL")
+	check "20 idle connections fill the limit of 16: a 21st request is not served ($code)" [ "$code" != 200 ]
+	sleep 4
+	code=$(curl_code --max-time 5 -u "$AUTH" -H "X-Transmission-Session-Id: $SID" -d '{"method":"port-test"}' "$URL")
+	check "after the timeout the idle ones are gone and requests are served again ($code)" [ "$code" = 200 ]
+	for fd in "${fds[@]}"; do exec {fd}<&-; done
+
 	# 1000 quick requests over keep-alive connections, good and bad mixed
 	local urls=() rss0 rss1 codes
 	for _ in $(seq 100); do urls+=("$URL"); done
