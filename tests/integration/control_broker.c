@@ -7,8 +7,9 @@
  * torrents it keeps, so real clients (transmission-remote, curl) can be
  * pointed at it (tests/integration/test_control.sh).
  *
- * Usage: control_broker CONTROL_BIN WORKDIR USER PASS MAX_BODY
- * Prints "port N pid P" on stdout once meerko-control runs. Writes one line
+ * Usage: control_broker CONTROL_BIN WORKDIR USER PASS MAX_BODY [UNIX_PATH]
+ * Prints "port N pid P" on stdout once meerko-control runs (N = 0 when it
+ * listens on the UNIX socket UNIX_PATH instead of 127.0.0.1). Writes one line
  * per request to WORKDIR/requests.log, the bytes of each added .torrent to
  * WORKDIR/added-N.torrent, meerko-control's stderr to WORKDIR/control.log,
  * and its exit status ("exit N" / "signal N") to WORKDIR/control.exit.
@@ -24,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,6 +68,19 @@ static int listen_socket(int *port)
 	    getsockname(fd, (struct sockaddr *)&a, &len) != 0)
 		die("listen socket");
 	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static int unix_listen_socket(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (strlen(path) >= sizeof a.sun_path)
+		die("unix socket path too long");
+	strcpy(a.sun_path, path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0)
+		die("unix listen socket");
 	return fd;
 }
 
@@ -315,15 +330,16 @@ int main(int argc, char **argv)
 {
 	char path[4096];
 	int port, sv[2];
-	if (argc != 6) {
-		fprintf(stderr, "usage: control_broker CONTROL_BIN WORKDIR USER PASS MAX_BODY\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: control_broker CONTROL_BIN WORKDIR USER PASS MAX_BODY [UNIX_PATH]\n");
 		return 2;
 	}
 	workdir = argv[2];
 	snprintf(path, sizeof path, "%s/requests.log", workdir);
 	if (!(reqlog = fopen(path, "w")))
 		die("requests.log");
-	int lfd = listen_socket(&port);
+	port = 0;
+	int lfd = argc == 7 ? unix_listen_socket(argv[6]) : listen_socket(&port);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		die("socketpair");
 	pid_t pid = spawn(argv[1], lfd, sv[1]);

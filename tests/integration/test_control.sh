@@ -4,7 +4,7 @@
 # transmission-remote (3.00) and curl. The real meerko-control is spawned and
 # answered by control_broker (a test-only stand-in for the daemon side of
 # the broker, with its own torrent table), exactly as the broker will.
-# Usage: test_control.sh BUILD_DIR real_client|bad_requests
+# Usage: test_control.sh BUILD_DIR real_client|bad_requests|unix_socket
 #   real_client   transmission-remote: list, add a .torrent (SHA-256 of the
 #                 bytes the broker gets), add a magnet, stop, remove, session
 #                 info; all under seccomp (Seccomp: 2), which must not kill it
@@ -12,10 +12,12 @@
 #                 wrong password, no or stale session id, foreign Host, huge
 #                 body, malformed and deep JSON, unknown method, wrong types,
 #                 1000 quick requests; none may reach the broker or hurt it
+#   unix_socket   the same rules when the broker hands it a UNIX socket
+#                 ([rpc] listen = a path): 401, 409, 421, then served
 # Exit 77 = skipped (a client or tool is missing).
 set -euo pipefail
 BUILD=${1:?build dir}
-PART=${2:?real_client or bad_requests}
+PART=${2:?real_client, bad_requests or unix_socket}
 CONTROL=$BUILD/bin/meerko-control
 BROKER=$BUILD/tests/integration/control_broker
 for tool in transmission-remote curl jq mktorrent sha256sum; do
@@ -42,7 +44,9 @@ check() { # DESC CMD...
 
 # --- start: the broker stand-in holds the fifo's other end as its stdin
 mkfifo "$WORK/stdin"
-"$BROKER" "$CONTROL" "$WORK" "$USER_NAME" "$PASS" "$MAX_BODY" <"$WORK/stdin" >"$WORK/broker.out" 2>"$WORK/broker.err" &
+UNIX_ARG=()
+[ "$PART" = unix_socket ] && UNIX_ARG=("$WORK/rpc.sock")
+"$BROKER" "$CONTROL" "$WORK" "$USER_NAME" "$PASS" "$MAX_BODY" "${UNIX_ARG[@]}" <"$WORK/stdin" >"$WORK/broker.out" 2>"$WORK/broker.err" &
 BROKER_PID=$!
 exec 7>"$WORK/stdin"
 for _ in $(seq 50); do [ -s "$WORK/broker.out" ] && break; sleep 0.1; done
@@ -213,9 +217,22 @@ bad_requests() {
 	fi
 }
 
+unix_socket() {
+	local u=(--unix-socket "$WORK/rpc.sock") url=http://localhost/transmission/rpc sid
+	check "UNIX socket: wrong password -> 401" [ "$(curl_code "${u[@]}" -u "$USER_NAME:x" -d '{}' "$url")" = 401 ]
+	check "UNIX socket: no session id -> 409" [ "$(curl_code "${u[@]}" -u "$AUTH" -d '{}' "$url")" = 409 ]
+	sid=$(tr -d '\r' <"$WORK/headers" | awk -F': ' 'tolower($1) == "x-transmission-session-id" { print $2 }')
+	check "UNIX socket: foreign Host -> 421" \
+		[ "$(curl_code "${u[@]}" -u "$AUTH" -H "X-Transmission-Session-Id: $sid" -H 'Host: evil.example' -d '{}' "$url")" = 421 ]
+	check "UNIX socket: torrent-get served" \
+		[ "$(curl -s "${u[@]}" -u "$AUTH" -H "X-Transmission-Session-Id: $sid" -d '{"method":"torrent-get","arguments":{"fields":["name"]}}' "$url" |
+			jq -r '.arguments.torrents[1].name')" = debian-test.iso ]
+}
+
 case $PART in
 real_client) real_client ;;
 bad_requests) bad_requests ;;
+unix_socket) unix_socket ;;
 *) echo "unknown part $PART"; exit 2 ;;
 esac
 
