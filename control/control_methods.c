@@ -199,10 +199,12 @@ static char *get_string(json_object *v)
  * TorrentField value), 0 for names we do not know. */
 static int torrent_field_value(json_object *v)
 {
+	char name[64];
 	if (!json_object_is_type(v, json_type_string))
 		return -1;
+	proto_name(json_object_get_string(v), name, sizeof name); /* "peer-limit" */
 	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
-		&meerko__control__torrent_record__descriptor, json_object_get_string(v));
+		&meerko__control__torrent_record__descriptor, name);
 	return f ? (int)f->id : 0;
 }
 
@@ -579,14 +581,62 @@ static json_object *render_record(const ControlRequest *req, const ProtobufCMess
 	return o;
 }
 
+/* format "table": one array per record, the requested fields in request
+ * order, null where the broker set nothing; header = their names. */
+static json_object *render_row(const ControlRequest *req, const ProtobufCMessage *rec)
+{
+	const Meerko__Control__TorrentGetArgs *g = req->torrent_get;
+	json_object *row = json_object_new_array();
+	for (size_t i = 0; row && g && i < g->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field(rec->descriptor, (unsigned)g->fields[i]);
+		json_object *one = f ? json_object_new_object() : NULL;
+		json_object *v = NULL;
+		char key[64];
+		if (one) {
+			json_name(f->name, key, sizeof key);
+			render_field(one, f, (const uint8_t *)rec);
+			json_object_object_get_ex(one, key, &v);
+		}
+		json_object_array_add(row, v ? json_object_get(v) : NULL);
+		json_object_put(one);
+	}
+	return row;
+}
+
+static json_object *table_header(const ControlRequest *req)
+{
+	const Meerko__Control__TorrentGetArgs *g = req->torrent_get;
+	json_object *row = json_object_new_array();
+	for (size_t i = 0; row && g && i < g->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+			&meerko__control__torrent_record__descriptor, (unsigned)g->fields[i]);
+		char key[64] = "";
+		if (f)
+			json_name(f->name, key, sizeof key);
+		json_object_array_add(row, f ? json_object_new_string(key) : NULL);
+	}
+	return row;
+}
+
+static bool as_table(const ControlRequest *req)
+{
+	return req->torrent_get && req->torrent_get->format &&
+	       strcmp(req->torrent_get->format, "table") == 0;
+}
+
 static json_object *render_get(const struct mk_ctl_parsed *p, const ControlReply *r,
 			       const char *sid)
 {
 	(void)sid;
 	json_object *args = json_object_new_object(), *list = json_object_new_array();
 	const Meerko__Control__TorrentGetReply *g = r->torrent_get;
+	bool table = as_table(p->req);
+	if (list && table)
+		json_object_array_add(list, table_header(p->req));
 	for (size_t i = 0; list && g && i < g->n_torrents; i++)
-		json_object_array_add(list, render_record(p->req, &g->torrents[i]->base));
+		json_object_array_add(list, table ? render_row(p->req, &g->torrents[i]->base)
+						  : render_record(p->req, &g->torrents[i]->base));
 	json_object_object_add(args, "torrents", list);
 	if (p->req->ids && p->req->ids->recently_active && g) {
 		json_object *removed = json_object_new_array();

@@ -73,10 +73,15 @@ static void fill_reply(Meerko__Control__ControlReply *r, Meerko__Control__Torren
 
 static bool requested(const Meerko__Control__ControlRequest *q, const char *key)
 {
+	char name[64];
+	size_t i = 0;
+	for (; key[i] && i + 1 < sizeof name; i++)
+		name[i] = key[i] == '-' ? '_' : key[i]; /* "peer-limit" is peer_limit */
+	name[i] = '\0';
 	const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
-		&meerko__control__torrent_record__descriptor, key);
-	for (size_t i = 0; f && q->torrent_get && i < q->torrent_get->n_fields; i++)
-		if ((unsigned)q->torrent_get->fields[i] == f->id)
+		&meerko__control__torrent_record__descriptor, name);
+	for (size_t k = 0; f && q->torrent_get && k < q->torrent_get->n_fields; k++)
+		if ((unsigned)q->torrent_get->fields[k] == f->id)
 			return true;
 	return false;
 }
@@ -93,6 +98,10 @@ static void check_response(const struct mk_ctl_parsed *p, const char *out, size_
 	    json_object_object_get_ex(top, "arguments", &args) &&
 	    json_object_object_get_ex(args, "torrents", &list)) {
 		json_object *rec = json_object_array_get_idx(list, 0);
+		if (!json_object_is_type(rec, json_type_object)) { /* format "table" */
+			json_object_put(top);
+			return;
+		}
 		json_object_object_foreach(rec, key, val) {
 			(void)val;
 			if (!requested(p->req, key))

@@ -171,6 +171,27 @@ static void torrent_records_show_only_requested_fields(void **st)
 	mk_ctl_parsed_free(&p);
 }
 
+static void table_format_has_a_header_row_and_nulls(void **st)
+{
+	(void)st;
+	struct mk_ctl_parsed p;
+	Meerko__Control__ControlReply r = MEERKO__CONTROL__CONTROL_REPLY__INIT;
+	Meerko__Control__TorrentGetReply g = MEERKO__CONTROL__TORRENT_GET_REPLY__INIT;
+	Meerko__Control__TorrentRecord rec = MEERKO__CONTROL__TORRENT_RECORD__INIT, *recs[] = { &rec };
+	rec.has_id = 1, rec.id = 5, rec.name = "n", rec.has_peer_limit = 1, rec.peer_limit = 9;
+	g.torrents = recs, g.n_torrents = 1;
+	r.id = 42, r.torrent_get = &g;
+	parse("{\"method\":\"torrent-get\",\"arguments\":{\"format\":\"table\","
+	      "\"fields\":[\"name\",\"peer-limit\",\"eta\",\"id\"]}}", &p);
+	assert_null(p.error);
+	json_object *o = rendered(&p, &r);
+	json_object *list = json_object_object_get(json_object_object_get(o, "arguments"), "torrents");
+	assert_string_equal(json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN),
+			    "[[\"name\",\"peer-limit\",\"eta\",\"id\"],[\"n\",9,null,5]]");
+	json_object_put(o);
+	mk_ctl_parsed_free(&p);
+}
+
 static void session_get_names_kebab_case_and_filters(void **st)
 {
 	(void)st;
@@ -261,6 +282,7 @@ int main(void)
 		cmocka_unit_test(ids_forms),
 		cmocka_unit_test(fields_become_the_torrent_field_enum),
 		cmocka_unit_test(torrent_records_show_only_requested_fields),
+		cmocka_unit_test(table_format_has_a_header_row_and_nulls),
 		cmocka_unit_test(session_get_names_kebab_case_and_filters),
 		cmocka_unit_test(add_duplicate_stats_free_space_and_errors),
 		cmocka_unit_test(base64_is_strict),
