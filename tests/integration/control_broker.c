@@ -235,6 +235,22 @@ static void reply_add(const Meerko__Control__ControlRequest *q, Meerko__Control_
 	r->torrent_add = a;
 }
 
+static void log_list(const char *name, const int64_t *v, size_t n)
+{
+	fprintf(reqlog, " %s=", name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(reqlog, "%s%lld", i ? "," : "", (long long)v[i]);
+}
+
+static void log_torrent_set(const Meerko__Control__TorrentSetArgs *a)
+{
+	fprintf(reqlog, "set");
+	log_list("files-wanted", a->files_wanted, a->n_files_wanted);
+	log_list("files-unwanted", a->files_unwanted, a->n_files_unwanted);
+	log_list("priority-high", a->priority_high, a->n_priority_high);
+	fprintf(reqlog, " downloadLimit=%lld\n", a->has_downloadlimit ? (long long)a->downloadlimit : -1LL);
+}
+
 /* stop, start, remove: applied to every selected torrent. */
 static void act(const Meerko__Control__ControlRequest *q)
 {
@@ -244,6 +260,8 @@ static void act(const Meerko__Control__ControlRequest *q)
 		bool sel = selected(q->ids, t);
 		if (sel)
 			fprintf(reqlog, "act method=%d id=%lld\n", q->method, (long long)t->id);
+		if (sel && q->torrent_set)
+			log_torrent_set(q->torrent_set);
 		if (sel && q->method == MEERKO__CONTROL__METHOD__TORRENT_STOP)
 			t->status = 0;
 		if (sel && q->method == MEERKO__CONTROL__METHOD__TORRENT_START)

@@ -101,6 +101,17 @@ real_client() {
 		bash -c '[ "$(grep -c "^act method=8 " "$1")" = 1 ] && grep -q "^act method=8 id=1$" "$1"' _ "$WORK/requests.log"
 	check "torrent 1 is listed as Stopped" bash -c '[[ $(transmission-remote "127.0.0.1:$1" -n "$2" -l) =~ " 1 ".*Stopped.*ubuntu-test ]]' _ "$PORT" "$AUTH"
 
+	tr_remote -t 2 -s >/dev/null && tr_remote -t 2 -v >/dev/null && tr_remote -t 2 --reannounce >/dev/null
+	check "-t 2 -s / -v / --reannounce reach the broker as start, verify, reannounce of id 2" \
+		bash -c 'grep -q "^act method=6 id=2$" "$1" && grep -q "^act method=9 id=2$" "$1" &&
+			 grep -q "^act method=10 id=2$" "$1"' _ "$WORK/requests.log"
+	tr_remote -t 2 -G 0,2 >/dev/null && tr_remote -t 2 -ph 1 >/dev/null && tr_remote -t 2 -d 50 >/dev/null
+	check "-G 0,2, -ph 1, -d 50 reach the broker as typed torrent-set lists and limits" \
+		bash -c 'grep -q "^set files-wanted= files-unwanted=0,2 priority-high= downloadLimit=-1$" "$1" &&
+			 grep -q "^set files-wanted= files-unwanted= priority-high=1 downloadLimit=-1$" "$1" &&
+			 grep -q "^set files-wanted= files-unwanted= priority-high= downloadLimit=50$" "$1"' _ "$WORK/requests.log"
+	check "transmission-remote -pt: port-test answers 'No'" bash -c '[[ $(transmission-remote "127.0.0.1:$1" -n "$2" -pt) == *"Port is open: No"* ]]' _ "$PORT" "$AUTH"
+
 	out=$(tr_remote -t 1 -r)
 	check "transmission-remote -t 1 -r succeeds" bash -c '[[ $1 == *success* ]]' _ "$out"
 	out=$(tr_remote -l)
