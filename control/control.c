@@ -42,7 +42,7 @@ static void die(const char *what, const char *why)
 static bool settings_ok(const Meerko__Control__ControlSettings *s)
 {
 	return s->username[0] && s->password[0] && s->rpc_path[0] == '/' && s->max_body > 0 &&
-	       s->n_host_allowlist > 0;
+	       s->n_host_allowlist > 0 && (!s->has_max_connections || s->max_connections <= 1024);
 }
 
 static Meerko__Control__BrokerToControl *read_settings(void)
@@ -68,11 +68,16 @@ static void make_session_id(char out[49])
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
+static unsigned max_connections(const Meerko__Control__ControlSettings *c)
+{
+	return c->has_max_connections && c->max_connections ? c->max_connections
+							    : DEFAULT_MAX_CONNECTIONS;
+}
+
 static struct MHD_Daemon *start_http(struct mk_ctl_server *s)
 {
 	const Meerko__Control__ControlSettings *c = s->settings;
-	unsigned conns = c->has_max_connections && c->max_connections ? c->max_connections
-								      : DEFAULT_MAX_CONNECTIONS;
+	unsigned conns = max_connections(c);
 	unsigned timeout = c->has_connection_timeout_s && c->connection_timeout_s
 				   ? c->connection_timeout_s : DEFAULT_CONNECTION_TIMEOUT_S;
 	return MHD_start_daemon(MHD_USE_EPOLL, 0, NULL, NULL, mk_ctl_handle, s,
@@ -131,7 +136,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	Meerko__Control__BrokerToControl *first = read_settings();
 	server.settings = first->settings;
-	if (mk_ctl_confine_early(why, sizeof why) != 0)
+	if (mk_ctl_confine_early(max_connections(server.settings), why, sizeof why) != 0)
 		die("confinement", why);
 	make_session_id(server.session_id);
 	struct MHD_Daemon *d = start_http(&server);

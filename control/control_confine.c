@@ -17,7 +17,8 @@
  *      RLIMIT_DATA 256 MiB (json-c builds one object per JSON value: a
  *      10 MiB body of "[1,1,...]" must fail an allocation, not eat the
  *      machine; sanitizer builds skip it: their shadow memory exceeds it),
- *      RLIMIT_NOFILE 64 (MHD's connection limit is below it).
+ *      RLIMIT_NOFILE = the connection limit + 16 (stdio, the two given
+ *      descriptors, epoll, MHD's own).
  *   d. Landlock: every filesystem access right the kernel knows is handled
  *      and no rule grants any: no file can be opened, made or removed. ABI
  *      >= 4: no TCP bind or connect either; ABI >= 6: no signals to and no
@@ -42,7 +43,9 @@
 #include "seccomp_control.h"
 
 #define CONTROL_MAX_DATA (256ull << 20)
-#define CONTROL_MAX_FILES 64
+/* Descriptors beyond the connections: stdio, the two given, epoll, and
+ * what libmicrohttpd keeps for itself. */
+#define CONTROL_SPARE_FILES 16
 
 static char landlock_state[96] = "landlock: not tried";
 
@@ -81,14 +84,15 @@ static int limit(int resource, rlim_t v, const char *name, char *why, size_t why
 	return 0;
 }
 
-static int lock_privileges(char *why, size_t whylen)
+static int lock_privileges(unsigned max_connections, char *why, size_t whylen)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return fail(why, whylen, "prctl(PR_SET_NO_NEW_PRIVS)");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return fail(why, whylen, "prctl(PR_SET_DUMPABLE)");
 	if (limit(RLIMIT_CORE, 0, "setrlimit(RLIMIT_CORE)", why, whylen) != 0 ||
-	    limit(RLIMIT_NOFILE, CONTROL_MAX_FILES, "setrlimit(RLIMIT_NOFILE)", why, whylen) != 0)
+	    limit(RLIMIT_NOFILE, max_connections + CONTROL_SPARE_FILES, "setrlimit(RLIMIT_NOFILE)",
+		  why, whylen) != 0)
 		return -1;
 #ifndef MEERKO_SANITIZE
 	if (limit(RLIMIT_DATA, CONTROL_MAX_DATA, "setrlimit(RLIMIT_DATA)", why, whylen) != 0)
@@ -147,9 +151,9 @@ static int apply_landlock(char *why, size_t whylen)
 	return 0;
 }
 
-int mk_ctl_confine_early(char *why, size_t whylen)
+int mk_ctl_confine_early(unsigned max_connections, char *why, size_t whylen)
 {
-	if (drop_capabilities(why, whylen) != 0 || lock_privileges(why, whylen) != 0)
+	if (drop_capabilities(why, whylen) != 0 || lock_privileges(max_connections, why, whylen) != 0)
 		return -1;
 	return apply_landlock(why, whylen);
 }

@@ -7,8 +7,9 @@
 #include <stddef.h>
 
 /* Steps a-d of control_confine.c: fds, capabilities, no_new_privs,
- * non-dumpable, limits, Landlock. 0, or -1 with why. */
-int mk_ctl_confine_early(char *why, size_t whylen);
+ * non-dumpable, limits (RLIMIT_NOFILE from max_connections), Landlock.
+ * 0, or -1 with why. */
+int mk_ctl_confine_early(unsigned max_connections, char *why, size_t whylen);
 
 /* Step e: the seccomp table (policy/seccomp_control.c). Last. */
 int mk_ctl_confine_seccomp(char *why, size_t whylen);
