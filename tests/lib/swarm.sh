@@ -38,6 +38,8 @@
 #   swarm_capture.sh     tcpdump on lo and what the leak checks read from it
 #   swarm_config.sh      swarm_meerko_config: a meerko.ini for this swarm
 #   swarm_sanitizer.sh   the sanitizer-report scan run by the EXIT trap
+#   swarm_meerko.sh      Meerko under test: require the binary (and
+#                        python3-libtorrent), the usual dirs, one bounded run
 #
 # swarm_init: refuses non-loopback addresses, resolves the ports (a port set
 # in the environment must be free or swarm_init fails; a busy default port
@@ -67,6 +69,8 @@ _SWARM_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_SWARM_LIB_DIR/swarm_config.sh"
 # shellcheck source=swarm_sanitizer.sh
 . "$_SWARM_LIB_DIR/swarm_sanitizer.sh"
+# shellcheck source=swarm_meerko.sh
+. "$_SWARM_LIB_DIR/swarm_meerko.sh"
 
 swarm_init() {
 	local ip
