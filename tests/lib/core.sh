@@ -9,8 +9,8 @@
 #
 # Contract:
 #   - Processes: only what swarm_spawn / swarm_run started is signalled, by
-#     pid (with its descendants, found in /proc); swarm_cleanup stops them
-#     newest first. Call swarm_spawn directly, never inside $(...): a pid
+#     pid (with its descendants, found in /proc), and only while that pid is
+#     still this shell's child; swarm_cleanup stops them newest first. Call swarm_spawn directly, never inside $(...): a pid
 #     registered in a subshell is lost to the cleanup.
 #   - Waits: every loop is bounded in count and in time.
 #   - Temp dir: swarm_core_init makes one dir, ${TMPDIR:-/tmp}/meerko-swarm.XXXXXXXX
@@ -40,7 +40,10 @@
 #   swarm_spawn NAME CMD...        start CMD in the background, stdout+stderr to
 #                                  $SWARM_LOGS/NAME.log, pid registered for
 #                                  cleanup and put in $SWARM_LAST_PID
-#   swarm_stop PID...              TERM, bounded wait, KILL (children too)
+#   swarm_stop PID...              TERM, bounded wait, KILL (children too); a
+#                                  registered pid only while it is still this
+#                                  shell's child (an exited one's number may
+#                                  belong to another process by now)
 #   swarm_run NAME TIMEOUT CMD...  run CMD in the background under `timeout`,
 #                                  stdout to $SWARM_LOGS/NAME.out, stderr to
 #                                  NAME.err, wait for it (signals still reach
@@ -170,6 +173,31 @@ _swarm_alive() {
 	[[ ${st:0:1} != Z && ${st:0:1} != X ]]
 }
 
+# A registered pid whose process has exited and been reaped (bash reaps
+# background jobs by itself) is a free number: on a busy machine with a small
+# pid_max (32768) another user's process gets it within minutes - another
+# test's shell, its ctest, a compiler. Signalling that number, and what runs
+# below it, stopped other runs on the machine (their traps then removed their
+# own temp dirs mid-run). So a registered pid is signalled only while it is
+# still this shell's child.
+_swarm_still_our_child() { # PID
+	local st
+	{ read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
+	st=${st##*) } # "STATE PPID ..."
+	[[ ${st:0:1} != Z && ${st:0:1} != X ]] || return 1
+	st=${st#* }
+	st=${st%% *}
+	[[ $st == "$$" || $st == "$BASHPID" ]]
+}
+
+_swarm_registered() { # PID
+	local q
+	for q in "${_SWARM_PIDS[@]}"; do
+		[[ $q == "$1" ]] && return 0
+	done
+	return 1
+}
+
 # descendants of a pid, by parent id from /proc (bounded depth)
 _swarm_descendants() {
 	local level=("$1") next depth=0 p f s
@@ -199,6 +227,9 @@ swarm_stop() {
 	local p all=() kids i deadline
 	for p in "$@"; do
 		[[ $p =~ ^[0-9]+$ ]] || continue
+		if _swarm_registered "$p" && ! _swarm_still_our_child "$p"; then
+			continue # exited: the number may be another process's by now
+		fi
 		all+=("$p")
 		mapfile -t kids < <(_swarm_descendants "$p")
 		all+=("${kids[@]}")
