@@ -1,19 +1,21 @@
 /*
- * supervise_int.h - state shared by supervise.c (engine, signals, relay) and
- * torrents.c (what happens to each torrent). Internal to those two files.
+ * supervise_int.h - state of one engine run, shared by supervise.c (loop,
+ * signals, relay, deadlines), engine_surface.c (the engine's messages),
+ * engine_ctl.c (what is sent to the engine), torrents.c (what happens to
+ * each torrent) and exit_guard.c. Internal to those files.
  */
 #ifndef MEERKO_BROKER_SUPERVISE_INT_H
 #define MEERKO_BROKER_SUPERVISE_INT_H
 
 #include <stdint.h>
+#include "engine_ctl.h"
 #include "engine_msg.h"
 #include "engine_stderr.h"
+#include "engine_surface.h"
 #include "ipc.h"
 #include "progress.h"
 #include "stall.h"
 #include "supervise.h"
-
-enum phase { PH_STARTING, PH_RUNNING, PH_STOPPING, PH_DONE };
 
 struct sup {
 	struct mk_job *job;
@@ -22,7 +24,8 @@ struct sup {
 	struct mk_progress prog;
 	struct mk_estderr estderr;  /* the engine's stderr lines (engine_stderr.h) */
 	int estderr_eof;            /* its pipe is at end of file */
-	enum phase phase;
+	enum mk_phase phase;
+	struct mk_engine_seen seen; /* once-only messages this engine has sent */
 	int exit_code;              /* decided when stopping starts */
 	char error[512];            /* printed once at the end, if set */
 	int64_t phase_start_ms, last_msg_ms;
@@ -44,13 +47,6 @@ struct sup {
 	struct mk_stall stall[MK_MAX_TORRENTS]; /* no data since (stall.h) */
 };
 
-void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int mk_sup_send(struct sup *s, Meerko__BrokerToEngine *m);
-void mk_sup_send_ref(struct sup *s, int which, uint32_t id);
-void mk_sup_start_stopping(struct sup *s, int code);
-void mk_sup_warn(struct sup *s, const char *what, const char *text);
-
 /* torrents.c */
 void mk_tor_add_all(struct sup *s);                     /* on Ready */
 void mk_tor_on_event(struct sup *s, const Meerko__Event *ev);
@@ -59,7 +55,6 @@ void mk_tor_after_status(struct sup *s);                /* verdicts; stop when a
 void mk_tor_check_deadlines(struct sup *s, int64_t now); /* metadata timeouts */
 void mk_tor_check_stalls(struct sup *s, int64_t now);   /* stall notices and stall_timeout */
 void mk_tor_proxy_back(struct sup *s, int64_t now);     /* restart metadata clocks */
-void mk_tor_send_all(struct sup *s, int which);         /* pause/resume/save every live torrent */
 void mk_tor_finish(struct sup *s);                      /* copy results into the job */
 
 /* exit_guard.c (exit_guard.h) */

@@ -153,13 +153,6 @@ void mk_tor_add_all(struct sup *s)
 	mk_tor_after_status(s); /* nothing left to add: settled already */
 }
 
-void mk_tor_send_all(struct sup *s, int which)
-{
-	for (size_t i = 0; i < s->set.n; i++)
-		if (!s->set.t[i].failed && !s->set.t[i].listed)
-			mk_sup_send_ref(s, which, s->set.t[i].id);
-}
-
 static void on_add_failed(struct sup *s, uint32_t id, const char *clean)
 {
 	if (id >= 1 && id <= s->job->n_torrents && s->resume_sent[id - 1] == 1) {
@@ -368,7 +361,7 @@ void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl)
 		v->listed = true;
 		jt->listed = 1;
 		/* Listed: it has nothing more to say to anyone while the others
-		 * are still being fetched (and stays paused: mk_tor_send_all). */
+		 * are still being fetched (and stays paused: mk_sup_send_all). */
 		mk_sup_send_ref(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE, id);
 	} else if (allow_file_sizes(s, fl, want, err, sizeof err) != 0 ||
 		   mk_files_priorities(fl, want, &sp, err, sizeof err) != 0) {

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "done.h"
 #include "engine_msg.h"
+#include "engine_surface.h"
 #include "files.h"
 #include "filespec.h"
 #include "jsonout.h"
@@ -205,7 +206,13 @@ static void file_list_validation(void **st)
 	assert_int_equal(mk_engine_msg_check(&set, &m, why, sizeof why), -1);
 	fl.torrent_id = 1;
 	assert_int_equal(mk_engine_msg_check(&set, &m, why, sizeof why), 0);
-	assert_int_equal(mk_engine_msg_check(&set, &m, why, sizeof why), -1); /* only once */
+	/* only once per torrent: the table's rule (engine_surface.c), not the check's */
+	const struct mk_engine_rule *r = mk_engine_rule_of(MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST);
+	struct mk_engine_seen seen;
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(mk_engine_permit(r, PH_RUNNING, &seen, &m, why, sizeof why), 0);
+	mk_engine_seen_note(r, &seen, &m);
+	assert_int_equal(mk_engine_permit(r, PH_RUNNING, &seen, &m, why, sizeof why), -1);
 }
 
 static int set_ratio(const char *v, int *out)
