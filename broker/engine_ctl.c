@@ -54,8 +54,8 @@ void mk_sup_send_ref(struct sup *s, int which, uint32_t id)
 void mk_sup_send_all(struct sup *s, int which)
 {
 	for (size_t i = 0; i < s->set.n; i++)
-		if (!s->set.t[i].failed && !s->set.t[i].listed)
-			mk_sup_send_ref(s, which, s->set.t[i].id);
+		if (!s->set.t[i]->failed && !s->set.t[i]->listed)
+			mk_sup_send_ref(s, which, s->set.t[i]->id);
 }
 
 void mk_sup_start_stopping(struct sup *s, int code)

@@ -19,8 +19,8 @@
 struct mk_torrent_view *mk_torrent_find(struct mk_torrent_set *s, uint32_t id)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].id == id)
-			return &s->t[i];
+		if (s->t[i]->id == id)
+			return s->t[i];
 	return NULL;
 }
 

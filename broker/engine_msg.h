@@ -21,7 +21,8 @@
 #define MK_MAX_TRACKER_PEERS (1u << 20) /* peers in one tracker reply: libtorrent reads at most a few MiB */
 #define MK_MAX_TRACKER_ERROR 512     /* bytes of the last tracker error's text */
 
-/* What the broker knows about a torrent: only validated, sanitised values. */
+/* What the engine last said about a torrent: only validated, sanitised
+ * values (and the broker's verdicts on them that progress shows). */
 struct mk_torrent_view {
 	uint32_t id;
 	bool have_status;
@@ -47,8 +48,10 @@ struct mk_torrent_view {
 	bool listed;                     /* --list: its files were printed */
 };
 
+/* The torrents added to the engine running now, in the order they were
+ * added: each view is the `said` part of its torrent's record (torrent.h). */
 struct mk_torrent_set {
-	struct mk_torrent_view t[MK_MAX_TORRENTS];
+	struct mk_torrent_view *t[MK_MAX_TORRENTS];
 	size_t n;
 };
 

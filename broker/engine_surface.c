@@ -22,6 +22,7 @@
 #include "sandbox_verify.h"
 #include "state.h"
 #include "supervise_int.h"
+#include "torrents.h"
 
 /* ---- Handlers: each runs only on a message its row permitted and its
  * check passed. */
@@ -80,7 +81,7 @@ static void on_event(struct sup *s, const Meerko__EngineToBroker *m)
 static void on_resume(struct sup *s, const Meerko__EngineToBroker *m)
 {
 	/* the id names a torrent we added (the check), so index id - 1 exists */
-	struct mk_job_torrent *jt = &s->job->torrents[m->resume->torrent_id - 1];
+	struct mk_torrent_kept *jt = &s->job->torrents[m->resume->torrent_id - 1].kept;
 	char why[128];
 	int r = jt->state ? mk_state_save_resume(jt->state, m->resume->data.data, m->resume->data.len,
 						 why, sizeof why) : 0;

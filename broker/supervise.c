@@ -31,6 +31,7 @@
 #include "jsonout.h"
 #include "progress.h"
 #include "supervise_int.h"
+#include "torrents.h"
 
 #define MK_READY_MS 30000
 #define MK_SILENCE_MS 30000
@@ -325,7 +326,7 @@ static void say_done(const struct sup *s)
 	const struct mk_job *job = s->job;
 	size_t failed = 0;
 	for (size_t i = 0; i < job->n_torrents; i++) {
-		const struct mk_job_torrent *jt = &job->torrents[i];
+		const struct mk_torrent_kept *jt = &job->torrents[i].kept;
 		failed += jt->failed != 0;
 		if (jt->complete && !job->json)
 			printf("done: %s saved in %s (%llu bytes downloaded this run)\n", jt->name,
@@ -343,8 +344,8 @@ static void unsaved_state_is_an_error(struct sup *s)
 {
 	size_t unsaved = 0, incomplete = 0;
 	for (size_t i = 0; i < s->job->n_torrents; i++) {
-		unsaved += s->job->torrents[i].resume_unsaved != 0;
-		incomplete += !s->job->torrents[i].complete;
+		unsaved += s->job->torrents[i].kept.resume_unsaved != 0;
+		incomplete += !s->job->torrents[i].kept.complete;
 	}
 	if (unsaved && incomplete)
 		mk_sup_set_error(s, MK_EXIT_DISK, "the state of %zu torrent%s could not be saved: the next "
@@ -373,6 +374,7 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 		waitpid(eng->pid, NULL, 0);
 		return MK_EXIT_INTERNAL;
 	}
+	mk_tor_engine_started(&s);
 	send_configure(&s);
 	loop(&s);
 	close(eng->fd);
