@@ -157,7 +157,7 @@ static int first_run_hint(const struct mk_cli *cli, const struct mk_config *cfg,
 /* The torrents of a run: static, as mk_state holds two PATH_MAX buffers each. */
 static struct mk_input inputs[MK_CLI_MAX_INPUTS];
 static struct mk_state states[MK_CLI_MAX_INPUTS];
-static struct mk_job_torrent torrents[MK_CLI_MAX_INPUTS];
+static struct mk_torrent torrents[MK_CLI_MAX_INPUTS];
 
 /* --list of local .torrent files only: it needs nobody, so it runs without
  * the proxy (no probe), without a relay, and with an engine that makes no
@@ -186,7 +186,7 @@ static int load_inputs(const struct mk_cli *cli, char *err, size_t errlen)
 	for (size_t i = 0; i < cli->n_inputs; i++) {
 		if (mk_input_load(&inputs[i], cli->inputs[i], err, errlen) != 0)
 			return -1;
-		torrents[i].input = &inputs[i];
+		torrents[i].kept.input = &inputs[i];
 	}
 	return mk_inputs_check(inputs, cli->n_inputs, err, errlen);
 }
@@ -220,7 +220,7 @@ static int open_states(size_t n, const struct mk_config *cfg, const char *save, 
 			fprintf(stderr, "meerko-secure: warning: %s: resume data will not be kept\n", err);
 			continue;
 		}
-		torrents[i].state = &states[i];
+		torrents[i].kept.state = &states[i];
 		if (lock_state(&states[i], in->arg, save, err, errlen) != 0)
 			return -1;
 	}
@@ -236,11 +236,11 @@ static void judge_resume(struct mk_job *job)
 		/* no resume data: libtorrent hashes every piece it finds on disk */
 		fprintf(stderr, "meerko-secure: --verify: hashing every piece on disk first\n");
 		for (size_t i = 0; i < job->n_torrents; i++)
-			job->torrents[i].trust_resume = 0;
+			job->torrents[i].kept.trust_resume = 0;
 		return;
 	}
 	for (size_t i = 0; i < job->n_torrents; i++) {
-		struct mk_job_torrent *t = &job->torrents[i];
+		struct mk_torrent_kept *t = &job->torrents[i].kept;
 		t->trust_resume = t->state && mk_state_was_clean(t->state);
 		unclean += t->state && !t->trust_resume;
 		if (t->state && !t->trust_resume)
@@ -254,10 +254,10 @@ static void judge_resume(struct mk_job *job)
 static void mark_states(const struct mk_job *job, int running)
 {
 	for (size_t i = 0; i < job->n_torrents; i++) {
-		const struct mk_state *st = job->torrents[i].state;
+		const struct mk_state *st = job->torrents[i].kept.state;
 		if (st && running)
 			mk_state_mark_running(st); /* an engine now writes the files */
-		else if (st && !job->torrents[i].resume_unsaved)
+		else if (st && !job->torrents[i].kept.resume_unsaved)
 			mk_state_end_clean(st); /* its state is saved: a clean stop */
 	}
 }
@@ -401,9 +401,9 @@ static int may_restart(const struct mk_config *cfg, int64_t *times, int *n)
 static void distrust_saved_state(struct mk_job *job)
 {
 	for (size_t i = 0; i < job->n_torrents; i++) {
-		job->torrents[i].trust_resume = 0;
-		if (job->torrents[i].state)
-			mk_state_forget_pieces(job->torrents[i].state);
+		job->torrents[i].kept.trust_resume = 0;
+		if (job->torrents[i].kept.state)
+			mk_state_forget_pieces(job->torrents[i].kept.state);
 	}
 }
 
@@ -519,8 +519,8 @@ static int run_all(const struct mk_cli *cli)
 		mk_jsonout_exit(stdout, mk_now_ms() - job.start_ms, code, torrents, job.n_torrents);
 	for (size_t i = 0; i < cli->n_inputs; i++) {
 		mk_input_free(&inputs[i]);
-		mk_disk_files_free(&torrents[i].disk);
-		if (torrents[i].state) /* opened (and maybe locked) by open_states */
+		mk_disk_files_free(&torrents[i].kept.disk);
+		if (torrents[i].kept.state) /* opened (and maybe locked) by open_states */
 			mk_state_unlock(&states[i]);
 	}
 	return code;

@@ -24,28 +24,11 @@
 #include "proxy.h"
 #include "spawn.h"
 #include "state.h"
-
-/* One input of the run; what the broker keeps about it across engine restarts. */
-struct mk_job_torrent {
-	const struct mk_input *input;
-	const struct mk_state *state;   /* where its resume data is saved, or NULL */
-	int trust_resume;               /* load saved resume data (its last stop was clean) */
-	int failed;                     /* in/out: exit code of its failure, 0 = none */
-	int complete;                   /* out: downloaded and verified, seeding goal reached */
-	int listed;                     /* out: --list printed its files (it is not added again) */
-	uint64_t downloaded;            /* out: payload bytes fetched this run */
-	struct mk_disk_files disk;      /* its wanted files, checked before done (disk_check.h) */
-	int rechecks;                   /* forced rechecks after a failed disk check (bounded) */
-	bool recheck_pending;           /* one was asked for; the engine has not begun it yet */
-	int64_t recheck_sent_ms;
-	int resume_unsaved;             /* out: its last resume data could not be written: its
-	                                 * stop is not clean (the marker stays, a rerun verifies) */
-	char name[256];                 /* out: last name the engine gave (sanitised) */
-};
+#include "torrent.h"
 
 struct mk_job {
 	const struct mk_config *cfg;
-	struct mk_job_torrent *torrents;
+	struct mk_torrent *torrents;    /* index = id - 1 (torrent.h) */
 	size_t n_torrents;              /* 1..MK_MAX_TORRENTS */
 	int first_failure;              /* in/out: exit code of the first torrent that failed */
 	int json;                       /* --json: JSON lines on stdout, no human progress */

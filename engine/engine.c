@@ -467,6 +467,9 @@ int main(int argc, char **argv)
 	int fl = fcntl(e.fd, F_GETFL);
 	if (fl < 0 || fcntl(e.fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		mk_engine_die("cannot make the broker socket non-blocking");
+#ifdef MEERKO_ESCAPE_TEST
+	mk_escape_before_ready(opts.n_write_dirs ? opts.write_dirs[0] : NULL);
+#endif
 	send_ready(&e);
 	if (offline) {
 		mk_engine_run_offline(e.fd, e.status_interval_ms);
