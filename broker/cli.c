@@ -3,11 +3,14 @@
  *
  * Contract: see cli.h. Pure parsing: values are checked when applied, by the
  * same code that checks meerko.ini (config.c), so the two cannot disagree.
- * The proxy password is deliberately not a flag (it would show in ps);
- * it comes from meerko.ini or $MEERKO_PROXY_PASSWORD.
+ * An option that sets one config key is that key's flag column in config.c;
+ * cli_opts[] below holds only the rest, and getopt's tables and the usage
+ * are generated from both. The proxy password is deliberately not a flag
+ * (it would show in ps); it comes from meerko.ini or $MEERKO_PROXY_PASSWORD.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,80 +20,106 @@
 #include "filespec.h"
 #include "sanitize.h"
 
-enum { OPT_PROXY = 256, OPT_PROXY_USER, OPT_NO_PROXY, OPT_PROGRESS, OPT_MAX_DOWN,
-       OPT_MAX_UP, OPT_SANDBOX, OPT_SANDBOX_CHECK, OPT_JSON = 400, OPT_METADATA_TIMEOUT };
-/* --list, --files, --sequential, limits and seeding (numbered apart). */
-enum { OPT_LIST = 300, OPT_FILES, OPT_SEQUENTIAL, OPT_MAX_CONN, OPT_SEED_RATIO, OPT_SEED_TIME,
-       OPT_MAX_CONN_TORRENT };
-enum { OPT_STALL_TIMEOUT = 500 }; /* stall.h */
-enum { OPT_VERIFY = 520 };        /* hash every piece, trust no saved state */
-
-static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "proxy", required_argument, NULL, OPT_PROXY },
-	{ "proxy-user", required_argument, NULL, OPT_PROXY_USER },
-	{ "no-proxy", no_argument, NULL, OPT_NO_PROXY },
-	{ "progress", required_argument, NULL, OPT_PROGRESS },
-	{ "max-down", required_argument, NULL, OPT_MAX_DOWN },
-	{ "max-up", required_argument, NULL, OPT_MAX_UP },
-	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
-	{ "sandbox-check", no_argument, NULL, OPT_SANDBOX_CHECK },
-	{ "list", no_argument, NULL, OPT_LIST },
-	{ "files", required_argument, NULL, OPT_FILES },
-	{ "sequential", no_argument, NULL, OPT_SEQUENTIAL },
-	{ "verify", no_argument, NULL, OPT_VERIFY },
-	{ "max-connections", required_argument, NULL, OPT_MAX_CONN },
-	{ "max-connections-per-torrent", required_argument, NULL, OPT_MAX_CONN_TORRENT },
-	{ "seed-ratio", required_argument, NULL, OPT_SEED_RATIO },
-	{ "seed-time", required_argument, NULL, OPT_SEED_TIME },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "metadata-timeout", required_argument, NULL, OPT_METADATA_TIMEOUT },
-	{ "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+/* One of cli.c's own options: its flag and the struct mk_cli field it sets
+ * (const char * for an option with a value, bool for a switch; checked at
+ * compile time like config.c's rows). */
+struct cli_opt {
+	struct mk_config_flag flag;
+	size_t offset;
 };
+
+#define CLI_MEMBER(m) (((struct mk_cli *)0)->m)
+#define OPT(name, letter, metavar, m, help) \
+	{ { name, letter, metavar, help }, _Generic(CLI_MEMBER(m), const char *: offsetof(struct mk_cli, m)) }
+#define OPT_SWITCH(name, letter, m, help) \
+	{ { name, letter, NULL, help }, _Generic(CLI_MEMBER(m), bool: offsetof(struct mk_cli, m)) }
+/* The config keys' flags (config.c's flag column), in key-table order. */
+#define CONFIG_KEY_FLAGS { { NULL, 0, NULL, NULL }, 0 }
+
+/* The options that are not config keys, in usage order. */
+static const struct cli_opt cli_opts[] = {
+	OPT("config", 'c', "FILE", config_path,
+	    "configuration file (default: $XDG_CONFIG_HOME/meerko/meerko.ini,\n"
+	    "then /etc/meerko/meerko.ini)"),
+	OPT("proxy", 0, "IP:PORT", proxy, "SOCKS5 proxy, e.g. 127.0.0.1:1080 or socks5://[::1]:1080\n"
+	    "(socks5h:// too: names are always resolved by the proxy)"),
+	OPT_SWITCH("no-proxy", 0, no_proxy, "connect directly (refused unless [proxy] required = false)"),
+	CONFIG_KEY_FLAGS,
+	OPT_SWITCH("list", 0, list, "print each torrent's files (index, size, path) and exit;\n"
+		   "a magnet's metadata is fetched, no payload"),
+	OPT("files", 0, "SPEC", files, "download only these files: indexes, ranges, globs,\n"
+	    "comma-separated, e.g. 0,2-4,'*.iso' (see --list);\n"
+	    "one torrent only (refused with several inputs)"),
+	OPT_SWITCH("sandbox-check", 0, sandbox_check, "report each sandbox layer and exit"),
+	OPT_SWITCH("json", 0, json, "JSON lines on stdout (status ticks and events, see\n"
+		   "docs/json.md) instead of human progress"),
+	OPT_SWITCH("help", 'h', help, "this help"),
+	OPT_SWITCH("version", 'V', version, "version"),
+};
+
+#define N_CLI_OPTS (sizeof cli_opts / sizeof cli_opts[0])
+#define MAX_OPTIONS (N_CLI_OPTS + MK_CONFIG_MAX_KEYS)
+#define OPT_VAL_BASE 256 /* getopt value of option row i without a letter: base + i */
+
+/* One accepted option: its flag, and what it sets. */
+struct opt_row {
+	const struct mk_config_flag *flag;
+	const struct cli_opt *own; /* NULL: a config key's flag */
+	size_t key;                /* that key's index (config_keys.h) */
+};
+
+/* Every option, in usage order; returns how many (at most MAX_OPTIONS). */
+static size_t option_rows(struct opt_row rows[MAX_OPTIONS])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < N_CLI_OPTS; i++) {
+		if (cli_opts[i].flag.name) {
+			rows[n++] = (struct opt_row){ &cli_opts[i].flag, &cli_opts[i], 0 };
+			continue;
+		}
+		for (size_t k = 0; k < mk_config_key_count(); k++)
+			if (mk_config_key_flag(k))
+				rows[n++] = (struct opt_row){ mk_config_key_flag(k), NULL, k };
+	}
+	return n;
+}
+
+size_t mk_cli_options(const struct mk_config_flag **out, size_t cap)
+{
+	struct opt_row rows[MAX_OPTIONS];
+	size_t n = option_rows(rows);
+	for (size_t i = 0; i < n && i < cap; i++)
+		out[i] = rows[i].flag;
+	return n;
+}
+
+/* "  -o, --output DIR       save directory ...": the help text from column
+ * 25 (or two spaces after a longer option), continuation lines indented. */
+static void usage_line(FILE *out, const struct mk_config_flag *f)
+{
+	char left[96];
+	snprintf(left, sizeof left, "  %s%c%s--%s%s%s", f->letter ? "-" : " ", f->letter ? f->letter : ' ',
+		 f->letter ? ", " : "  ", f->name, f->metavar ? " " : "", f->metavar ? f->metavar : "");
+	fprintf(out, "%-23s  ", left);
+	for (const char *p = f->help; *p; p++) {
+		if (*p == '\n')
+			fputs("\n                         ", out);
+		else
+			fputc(*p, out);
+	}
+	fputc('\n', out);
+}
 
 void mk_cli_usage(FILE *out)
 {
+	struct opt_row rows[MAX_OPTIONS];
+	size_t n = option_rows(rows);
 	fputs("usage: meerko-secure [options] FILE.torrent|MAGNET...\n"
 	      "Download torrents (up to 16 at once) with every byte through a SOCKS5 proxy,\n"
-	      "from a sandbox.\n\n"
-	      "  -c, --config FILE      configuration file (default: $XDG_CONFIG_HOME/meerko/meerko.ini,\n"
-	      "                         then /etc/meerko/meerko.ini)\n"
-	      "  -o, --output DIR       save directory (default: [download] save_dir, else .)\n"
-	      "      --proxy IP:PORT    SOCKS5 proxy, e.g. 127.0.0.1:1080 or socks5://[::1]:1080\n"
-	      "                         (socks5h:// too: names are always resolved by the proxy)\n"
-	      "      --proxy-user USER  proxy username; the password is read from meerko.ini\n"
-	      "                         or $MEERKO_PROXY_PASSWORD, never from the command line\n"
-	      "      --no-proxy         connect directly (refused unless [proxy] required = false)\n"
-	      "      --progress MODE    auto | tty | plain | none\n"
-	      "      --max-down KIB     download limit in KiB/s (0 = unlimited)\n"
-	      "      --max-up KIB       upload limit in KiB/s (0 = unlimited)\n"
-	      "      --max-connections N  peer connections in all (0 = libtorrent's 200)\n"
-	      "      --max-connections-per-torrent N  ... per torrent (0 = no own limit)\n"
-	      "      --list             print each torrent's files (index, size, path) and exit;\n"
-	      "                         a magnet's metadata is fetched, no payload\n"
-	      "      --files SPEC       download only these files: indexes, ranges, globs,\n"
-	      "                         comma-separated, e.g. 0,2-4,'*.iso' (see --list);\n"
-	      "                         one torrent only (refused with several inputs)\n"
-	      "      --sequential       download pieces in order\n"
-	      "      --verify           hash every piece on disk before downloading or calling it done\n"
-	      "                         (saved state is not trusted; catches files changed at the same size)\n"
-	      "      --seed-ratio R     after the download, seed until uploaded/size >= R\n"
-	      "      --seed-time MIN    ... or for MIN minutes, whichever first (default: no seeding)\n"
-	      "      --sandbox MODE     required | off\n"
-	      "      --sandbox-check    report each sandbox layer and exit\n"
-	      "      --json             JSON lines on stdout (status ticks and events, see\n"
-	      "                         docs/json.md) instead of human progress\n"
-	      "      --metadata-timeout SEC  give up on a magnet whose metadata has not\n"
-	      "                         arrived after SEC seconds (default 120, 0 = never)\n"
-	      "      --stall-timeout SEC  give up on a torrent that got no data for SEC\n"
-	      "                         seconds (exit 11; default 0 = never; it is explained\n"
-	      "                         after [ui] stall_notice = 60 s either way)\n"
-	      "  -h, --help             this help\n"
-	      "  -V, --version          version\n\n"
+	      "from a sandbox.\n\n", out);
+	for (size_t i = 0; i < n; i++)
+		usage_line(out, rows[i].flag);
+	fputs("\n"
 	      "Exit codes: 0 done, 1 internal error, 2 usage/config (also --files not fitting\n"
 	      "the torrent), 3 bad torrent or magnet,\n"
 	      "4 proxy unreachable/refused, 5 disk or save dir, 6 sandbox unavailable,\n"
@@ -109,33 +138,80 @@ void mk_cli_usage(FILE *out)
 	      "  port = 9050\n", out);
 }
 
-static int set_opt(struct mk_cli *cli, int opt, const char *arg)
+/* getopt_long's tables from the rows: a letter is its own value, a long
+ * option without one gets OPT_VAL_BASE + its row. "+:": stop at the first
+ * input, and report a missing value as ':' (not as an unknown option). */
+static void getopt_tables(const struct opt_row *rows, size_t n, struct option *longs, char *shorts)
 {
-	switch (opt) {
-	case 'c': cli->config_path = arg; break;
-	case 'o': cli->output_dir = arg; break;
-	case OPT_PROXY: cli->proxy = arg; break;
-	case OPT_PROXY_USER: cli->proxy_user = arg; break;
-	case OPT_NO_PROXY: cli->no_proxy = true; break;
-	case OPT_PROGRESS: cli->progress = arg; break;
-	case OPT_MAX_DOWN: cli->max_down = arg; break;
-	case OPT_MAX_UP: cli->max_up = arg; break;
-	case OPT_SANDBOX: cli->sandbox = arg; break;
-	case OPT_SANDBOX_CHECK: cli->sandbox_check = true; break;
-	case OPT_LIST: cli->list = true; break;
-	case OPT_FILES: cli->files = arg; break;
-	case OPT_SEQUENTIAL: cli->sequential = true; break;
-	case OPT_VERIFY: cli->verify = true; break;
-	case OPT_MAX_CONN: cli->max_connections = arg; break;
-	case OPT_MAX_CONN_TORRENT: cli->max_conn_torrent = arg; break;
-	case OPT_SEED_RATIO: cli->seed_ratio = arg; break;
-	case OPT_SEED_TIME: cli->seed_time = arg; break;
-	case OPT_JSON: cli->json = true; break;
-	case OPT_METADATA_TIMEOUT: cli->metadata_timeout = arg; break;
-	case OPT_STALL_TIMEOUT: cli->stall_timeout = arg; break;
-	case 'h': cli->help = true; break;
-	case 'V': cli->version = true; break;
-	default: return -1;
+	size_t s = 0;
+	shorts[s++] = '+';
+	shorts[s++] = ':';
+	for (size_t i = 0; i < n; i++) {
+		const struct mk_config_flag *f = rows[i].flag;
+		int has_arg = f->metavar ? required_argument : no_argument;
+		longs[i] = (struct option){ f->name, has_arg, NULL, f->letter ? f->letter : OPT_VAL_BASE + (int)i };
+		if (f->letter) {
+			shorts[s++] = f->letter;
+			if (has_arg == required_argument)
+				shorts[s++] = ':';
+		}
+	}
+	longs[n] = (struct option){ NULL, 0, NULL, 0 };
+	shorts[s] = '\0';
+}
+
+/* The row getopt's value opt stands for, or NULL. */
+static const struct opt_row *row_of(const struct opt_row *rows, size_t n, int opt)
+{
+	if (opt >= OPT_VAL_BASE)
+		return (size_t)(opt - OPT_VAL_BASE) < n ? &rows[opt - OPT_VAL_BASE] : NULL;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].flag->letter && rows[i].flag->letter == opt)
+			return &rows[i];
+	return NULL;
+}
+
+static void set_opt(struct mk_cli *cli, const struct opt_row *r, const char *arg)
+{
+	if (!r->own)
+		cli->key_value[r->key] = r->flag->metavar ? arg : "true";
+	else if (r->flag->metavar)
+		*(const char **)((char *)cli + r->own->offset) = arg;
+	else
+		*(bool *)((char *)cli + r->own->offset) = true;
+}
+
+/* "--max-down: needs a value (see --help)"; in a cluster like "-Xh" optind
+ * still points past the previous argument: name the short option itself. */
+static void option_error(int opt, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	if (optopt > 0x20 && optopt < 0x7f && strncmp(bad, "--", 2) != 0)
+		bad = shortopt;
+	char shown[128];
+	mk_sanitize(bad, strlen(bad), shown, sizeof shown);
+	snprintf(err, errlen, "%s: %s (see --help)", shown,
+		 opt == ':' ? "needs a value" : "unknown option or missing value");
+}
+
+static int parse_options(struct mk_cli *cli, int argc, char **argv, char *err, size_t errlen)
+{
+	struct opt_row rows[MAX_OPTIONS];
+	struct option longs[MAX_OPTIONS + 1];
+	char shorts[3 + 2 * MAX_OPTIONS];
+	size_t n = option_rows(rows);
+	getopt_tables(rows, n, longs, shorts);
+	opterr = 0;
+	optind = 0; /* glibc: 0 (not 1) also drops the position it kept inside the last argv */
+	int opt;
+	while ((opt = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		const struct opt_row *r = opt == '?' || opt == ':' ? NULL : row_of(rows, n, opt);
+		if (!r) {
+			option_error(opt, argc, argv, err, errlen);
+			return -1;
+		}
+		set_opt(cli, r, optarg);
 	}
 	return 0;
 }
@@ -143,24 +219,8 @@ static int set_opt(struct mk_cli *cli, int opt, const char *arg)
 int mk_cli_parse(struct mk_cli *cli, int argc, char **argv, char *err, size_t errlen)
 {
 	memset(cli, 0, sizeof *cli);
-	opterr = 0;
-	optind = 0; /* glibc: 0 (not 1) also drops the position it kept inside the last argv */
-	int opt;
-	while ((opt = getopt_long(argc, argv, "+c:o:hV", long_opts, NULL)) != -1) {
-		if (opt == '?' || opt == ':' || set_opt(cli, opt, optarg) != 0) {
-			/* In a cluster like "-Xh", optind still points past the previous
-			 * argument: name the short option itself then. */
-			const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
-			char shortopt[3] = { '-', (char)optopt, '\0' };
-			if (optopt > 0x20 && optopt < 0x7f && strncmp(bad, "--", 2) != 0)
-				bad = shortopt;
-			char shown[128];
-			mk_sanitize(bad, strlen(bad), shown, sizeof shown);
-			snprintf(err, errlen, "%s: %s (see --help)", shown,
-				 optopt && strchr("co", optopt) ? "needs a value" : "unknown option or missing value");
-			return -1;
-		}
-	}
+	if (parse_options(cli, argc, argv, err, errlen) != 0)
+		return -1;
 	for (int i = optind; i < argc; i++) {
 		if (cli->n_inputs == MK_CLI_MAX_INPUTS) {
 			snprintf(err, errlen, "too many torrents (at most %d)", MK_CLI_MAX_INPUTS);
@@ -251,13 +311,8 @@ static int proxy_host_is_ip(const char *host, const char *arg, char *err, size_t
 	return 0;
 }
 
-static int apply(struct mk_config *c, const char *sec, const char *key, const char *val,
-		 const char *flag, char *err, size_t errlen)
-{
-	return val ? mk_config_set(c, sec, key, val, flag, err, errlen) : 0;
-}
-
-int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
+/* --proxy: [proxy] type, host and port from one IP:PORT; --no-proxy: type none. */
+static int apply_proxy(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
 {
 	if (cli->proxy) {
 		char host[MK_CFG_STR], port[16];
@@ -270,32 +325,28 @@ int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_
 	}
 	if (cli->no_proxy && mk_config_set(c, "proxy", "type", "none", "--no-proxy", err, errlen) != 0)
 		return -1;
-	const char *pw = mk_secret_proxy_env(); /* taken out of the environment by main */
-	if (apply(c, "proxy", "username", cli->proxy_user, "--proxy-user", err, errlen) ||
-	    apply(c, "proxy", "password", pw && *pw ? pw : NULL, "$MEERKO_PROXY_PASSWORD", err, errlen) ||
-	    apply(c, "download", "save_dir", cli->output_dir, "--output", err, errlen) ||
-	    apply(c, "download", "max_down", cli->max_down, "--max-down", err, errlen) ||
-	    apply(c, "download", "max_up", cli->max_up, "--max-up", err, errlen) ||
-	    apply(c, "ui", "progress", cli->progress, "--progress", err, errlen) ||
-	    apply(c, "sandbox", "mode", cli->sandbox, "--sandbox", err, errlen) ||
-	    apply(c, "download", "metadata_timeout", cli->metadata_timeout, "--metadata-timeout", err, errlen) ||
-	    apply(c, "download", "stall_timeout", cli->stall_timeout, "--stall-timeout", err, errlen))
-		return -1;
-	return mk_cli_apply_files(cli, c, err, errlen);
+	return 0;
 }
 
-/* --list, --files, --sequential, --max-connections*, --seed-*. */
-int mk_cli_apply_files(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
+/* Each config key's flag that was given, as "--NAME: [section] key: ..." on error. */
+static int apply_key_flags(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
+{
+	for (size_t k = 0; k < mk_config_key_count(); k++) {
+		const char *sec, *name;
+		char where[64];
+		if (!cli->key_value[k] || mk_config_key_at(k, &sec, &name) != 0)
+			continue;
+		snprintf(where, sizeof where, "--%s", mk_config_key_flag(k)->name);
+		if (mk_config_set(c, sec, name, cli->key_value[k], where, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --list and --files: run options, never keys. */
+static int apply_run_options(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
 {
 	struct mk_filespec fs;
-	if (apply(c, "download", "sequential", cli->sequential ? "true" : NULL, "--sequential", err, errlen) ||
-	    apply(c, "download", "verify", cli->verify ? "true" : NULL, "--verify", err, errlen) ||
-	    apply(c, "download", "max_connections", cli->max_connections, "--max-connections", err, errlen) ||
-	    apply(c, "download", "max_connections_per_torrent", cli->max_conn_torrent,
-		  "--max-connections-per-torrent", err, errlen) ||
-	    apply(c, "seed", "ratio", cli->seed_ratio, "--seed-ratio", err, errlen) ||
-	    apply(c, "seed", "time", cli->seed_time, "--seed-time", err, errlen))
-		return -1;
 	c->list_only = cli->list;
 	if (cli->list)
 		c->progress = MK_PROGRESS_NONE; /* stdout is the list alone */
@@ -306,4 +357,14 @@ int mk_cli_apply_files(const struct mk_cli *cli, struct mk_config *c, char *err,
 		return -1;
 	snprintf(c->files_spec, sizeof c->files_spec, "%s", cli->files);
 	return 0;
+}
+
+int mk_cli_apply(const struct mk_cli *cli, struct mk_config *c, char *err, size_t errlen)
+{
+	const char *pw = mk_secret_proxy_env(); /* taken out of the environment by main */
+	if (apply_proxy(cli, c, err, errlen) != 0 || apply_key_flags(cli, c, err, errlen) != 0)
+		return -1;
+	if (pw && *pw && mk_config_set(c, "proxy", "password", pw, "$MEERKO_PROXY_PASSWORD", err, errlen) != 0)
+		return -1;
+	return apply_run_options(cli, c, err, errlen);
 }

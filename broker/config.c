@@ -7,6 +7,9 @@
  *  - Every settable key is one row of key_table[] below: (section, key) ->
  *    value parser + struct field. The field's type is checked at compile time
  *    against the parser (FIELD()), so a row cannot write the wrong type.
+ *    Its flag column, if any, makes the key a command-line option as well
+ *    (cli.c generates getopt's table and the usage from it): a new option
+ *    that sets a key is that one row.
  *  - A value is written only after it fully validated; on error the config
  *    is unchanged and err holds one line, e.g.
  *    "meerko.ini:12: [proxy] port: 'abc' is not a port number (1-65535)".
@@ -96,6 +99,7 @@ struct mk_key {
 	long min, max;                     /* integers only */
 	const char *what;                  /* integers: "a port number" */
 	const struct mk_enum_name *names;  /* enums only, NULL-terminated */
+	struct mk_config_flag flag;        /* the command-line option, if any (cli.c) */
 };
 
 static int parse_bool(const struct mk_key *k, const char *v, void *field,
@@ -412,20 +416,36 @@ static const struct mk_enum_name on_change_modes[] = {
 /* offset and size of member m, which must have type t (char arrays: char *):
  * _Generic has no default branch, so a mismatch does not compile. */
 #define MEMBER(m) (((struct mk_config *)0)->m)
-#define FIELD(m, t) _Generic(MEMBER(m), t: offsetof(struct mk_config, m)), sizeof(MEMBER(m))
+#define FIELD(m, t) .offset = _Generic(MEMBER(m), t: offsetof(struct mk_config, m)), \
+		    .size = sizeof(MEMBER(m))
 
-#define K_BOOL(s, n, m) { s, n, parse_bool, FIELD(m, bool), 0, 0, NULL, NULL }
-#define K_INT(s, n, m, lo, hi, what) { s, n, parse_int, FIELD(m, int), lo, hi, what, NULL }
-#define K_PORT(s, n, m) { s, n, parse_port, FIELD(m, uint16_t), 1, 65535, "a port number", NULL }
-#define K_ENUM(s, n, m, t, names) { s, n, parse_enum, FIELD(m, t), 0, 0, NULL, names }
-#define K_RATIO(s, n, m, hi) { s, n, parse_ratio, FIELD(m, int), 0, hi, "a ratio", NULL }
-#define K_TEXT(s, n, m, fn) { s, n, fn, FIELD(m, char *), 0, 0, NULL, NULL }
+/* Each row: K_TYPE(section, key, field, [type's own columns,] [flag column]).
+ * The flag column, FLAG() or SWITCH(), makes the key a command-line option
+ * too: "--NAME VALUE" sets exactly what "key = VALUE" sets, checked by the
+ * same parser (cli.c builds getopt's table and the usage lines from it). */
+#define K_BOOL(s, n, m, ...) { .section = s, .name = n, .parse = parse_bool, FIELD(m, bool), __VA_ARGS__ }
+#define K_INT(s, n, m, lo, hi, w, ...) { .section = s, .name = n, .parse = parse_int, FIELD(m, int), \
+		.min = lo, .max = hi, .what = w, __VA_ARGS__ }
+#define K_PORT(s, n, m, ...) { .section = s, .name = n, .parse = parse_port, FIELD(m, uint16_t), \
+		.min = 1, .max = 65535, .what = "a port number", __VA_ARGS__ }
+#define K_ENUM(s, n, m, t, e, ...) { .section = s, .name = n, .parse = parse_enum, FIELD(m, t), \
+		.names = e, __VA_ARGS__ }
+#define K_RATIO(s, n, m, hi, ...) { .section = s, .name = n, .parse = parse_ratio, FIELD(m, int), \
+		.max = hi, .what = "a ratio", __VA_ARGS__ }
+#define K_TEXT(s, n, m, fn, ...) { .section = s, .name = n, .parse = fn, FIELD(m, char *), __VA_ARGS__ }
+/* --NAME METAVAR (short -LETTER, 0 = none), and its usage text. */
+#define FLAG(name, letter, metavar, help) .flag = { name, letter, metavar, help }
+/* --NAME without a value: sets a boolean key to true. */
+#define SWITCH(name, help) .flag = { name, 0, NULL, help }
 
 static const struct mk_key key_table[] = {
 	K_ENUM("proxy", "type", proxy_type, mk_cfg_proxy_type, proxy_types),
 	K_TEXT("proxy", "host", proxy_host, parse_host),
 	K_PORT("proxy", "port", proxy_port),
-	K_TEXT("proxy", "username", proxy_user, parse_string),
+	K_TEXT("proxy", "username", proxy_user, parse_string,
+	       FLAG("proxy-user", 0, "USER", "proxy username; the password is read from meerko.ini\n"
+		    "or $MEERKO_PROXY_PASSWORD, never from the command line")),
+	/* never a flag: it would show in ps (main.c takes $MEERKO_PROXY_PASSWORD) */
 	K_TEXT("proxy", "password", proxy_password, parse_string),
 	K_TEXT("proxy", "password_file", proxy_password_file, parse_path),
 	K_BOOL("proxy", "required", proxy_required),
@@ -438,22 +458,38 @@ static const struct mk_key key_table[] = {
 	K_BOOL("privacy", "pex", pex),
 	K_BOOL("privacy", "utp", utp),
 	K_TEXT("privacy", "dht_bootstrap", dht_bootstrap, parse_bootstrap),
-	K_TEXT("download", "save_dir", save_dir, parse_path),
-	K_INT("download", "max_down", max_down_kib, 0, 10000000, "a rate in KiB/s"),
-	K_INT("download", "max_up", max_up_kib, 0, 10000000, "a rate in KiB/s"),
-	K_INT("download", "metadata_timeout", metadata_timeout_s, 0, 86400, "a number of seconds"),
-	K_INT("download", "stall_timeout", stall_timeout_s, 0, 604800, "a number of seconds"),
-	K_BOOL("download", "sequential", sequential),
-	K_BOOL("download", "verify", verify),
-	K_INT("download", "max_connections", max_connections, 0, 65535, "a number of connections"),
+	K_TEXT("download", "save_dir", save_dir, parse_path,
+	       FLAG("output", 'o', "DIR", "save directory (default: [download] save_dir, else .)")),
+	K_INT("download", "max_down", max_down_kib, 0, 10000000, "a rate in KiB/s",
+	      FLAG("max-down", 0, "KIB", "download limit in KiB/s (0 = unlimited)")),
+	K_INT("download", "max_up", max_up_kib, 0, 10000000, "a rate in KiB/s",
+	      FLAG("max-up", 0, "KIB", "upload limit in KiB/s (0 = unlimited)")),
+	K_INT("download", "max_connections", max_connections, 0, 65535, "a number of connections",
+	      FLAG("max-connections", 0, "N", "peer connections in all (0 = libtorrent's 200)")),
 	K_INT("download", "max_connections_per_torrent", max_connections_torrent, 0, 65535,
-	      "a number of connections"),
-	K_RATIO("seed", "ratio", seed_ratio_milli, 1000000),
-	K_INT("seed", "time", seed_time_min, 0, 5256000, "a number of minutes"),
-	K_ENUM("ui", "progress", progress, mk_progress_mode, progress_modes),
+	      "a number of connections",
+	      FLAG("max-connections-per-torrent", 0, "N", "... per torrent (0 = no own limit)")),
+	K_BOOL("download", "sequential", sequential, SWITCH("sequential", "download pieces in order")),
+	K_BOOL("download", "verify", verify,
+	       SWITCH("verify", "hash every piece on disk before downloading or calling it done\n"
+		      "(saved state is not trusted; catches files changed at the same size)")),
+	K_INT("download", "metadata_timeout", metadata_timeout_s, 0, 86400, "a number of seconds",
+	      FLAG("metadata-timeout", 0, "SEC", "give up on a magnet whose metadata has not\n"
+		   "arrived after SEC seconds (default 120, 0 = never)")),
+	K_INT("download", "stall_timeout", stall_timeout_s, 0, 604800, "a number of seconds",
+	      FLAG("stall-timeout", 0, "SEC", "give up on a torrent that got no data for SEC\n"
+		   "seconds (exit 11; default 0 = never; it is explained\n"
+		   "after [ui] stall_notice = 60 s either way)")),
+	K_RATIO("seed", "ratio", seed_ratio_milli, 1000000,
+		FLAG("seed-ratio", 0, "R", "after the download, seed until uploaded/size >= R")),
+	K_INT("seed", "time", seed_time_min, 0, 5256000, "a number of minutes",
+	      FLAG("seed-time", 0, "MIN", "... or for MIN minutes, whichever first (default: no seeding)")),
+	K_ENUM("ui", "progress", progress, mk_progress_mode, progress_modes,
+	       FLAG("progress", 0, "MODE", "auto | tty | plain | none")),
 	K_INT("ui", "stall_notice", stall_notice_s, 0, 86400, "a number of seconds"),
 	K_INT("ui", "plain_interval", plain_interval_s, 1, 3600, "a number of seconds"),
-	K_ENUM("sandbox", "mode", sandbox, mk_sandbox_mode, sandbox_modes),
+	K_ENUM("sandbox", "mode", sandbox, mk_sandbox_mode, sandbox_modes,
+	       FLAG("sandbox", 0, "MODE", "required | off")),
 	K_INT("sandbox", "engine_memory_mb", engine_memory_mb, 256, 1048576, "a size in MiB"),
 	K_ENUM("killswitch", "on_proxy_loss", on_proxy_loss, mk_on_proxy_loss, on_loss_modes),
 	K_INT("killswitch", "max_outage", max_outage_s, 1, 604800, "a number of seconds"),
@@ -467,6 +503,7 @@ static const struct mk_key key_table[] = {
 };
 
 #define KEY_COUNT (sizeof key_table / sizeof key_table[0])
+_Static_assert(KEY_COUNT <= MK_CONFIG_MAX_KEYS, "raise MK_CONFIG_MAX_KEYS (config_keys.h)");
 
 size_t mk_config_key_count(void)
 {
@@ -480,6 +517,11 @@ int mk_config_key_at(size_t i, const char **section, const char **name)
 	*section = key_table[i].section;
 	*name = key_table[i].name;
 	return 0;
+}
+
+const struct mk_config_flag *mk_config_key_flag(size_t i)
+{
+	return i < KEY_COUNT && key_table[i].flag.name ? &key_table[i].flag : NULL;
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,11 +1,14 @@
 /*
  * engine_msg.c - validation of engine -> broker messages.
  *
- * Contract: mk_engine_msg_check() looks at every field the broker will use:
- * ids must name a torrent the broker added, enums must be in range, numbers
- * within physical bounds, text bounded in length. Nothing is stored unless
- * the whole message passes. Text is sanitised before it is stored, so what
- * the progress line prints can never carry a terminal escape.
+ * Contract: one check per message kind (mk_engine_check_of), the "check"
+ * column of the engine->broker table (engine_surface.c, which adds when each
+ * message is allowed at all). A check looks at every field the broker will
+ * use: ids must name a torrent the broker added to this engine, enums must
+ * be in range, numbers within physical bounds, text bounded in length.
+ * Nothing is stored unless the whole message passes. Text is sanitised
+ * before it is stored, so what the progress line prints can never carry a
+ * terminal escape.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +19,8 @@
 struct mk_torrent_view *mk_torrent_find(struct mk_torrent_set *s, uint32_t id)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].id == id)
-			return &s->t[i];
+		if (s->t[i]->id == id)
+			return s->t[i];
 	return NULL;
 }
 
@@ -107,14 +110,14 @@ static int check_event(struct mk_torrent_set *s, const Meerko__Event *ev, char *
 	return check_text(ev->message, MK_MAX_TEXT, "event text too long", why, whylen);
 }
 
-/* One FileList per torrent that asked for it; every path a non-empty,
- * bounded string (printed only through mk_sanitize), sizes bounded so their
- * sum cannot overflow. */
+/* A FileList for a torrent that asked for one (once: the table's rule);
+ * every path a non-empty, bounded string (printed only through mk_sanitize),
+ * sizes bounded so their sum cannot overflow. */
 static int check_file_list(struct mk_torrent_set *s, const Meerko__FileList *fl,
 			   char *why, size_t whylen)
 {
 	struct mk_torrent_view *v = mk_torrent_find(s, fl->torrent_id);
-	if (!v || !v->want_files || v->got_file_list)
+	if (!v || !v->want_files)
 		return bad(why, whylen, "file list nobody asked for", fl->torrent_id);
 	if (fl->n_files > MK_MAX_FILES)
 		return bad(why, whylen, "too many files", fl->n_files);
@@ -126,7 +129,6 @@ static int check_file_list(struct mk_torrent_set *s, const Meerko__FileList *fl,
 		if (f->size > MK_MAX_FILE_SIZE)
 			return bad(why, whylen, "impossible file size", f->size);
 	}
-	v->got_file_list = true;
 	return 0;
 }
 
@@ -150,29 +152,79 @@ static int check_exit_report(struct mk_torrent_set *s, const Meerko__ExitReport 
 	return 0;
 }
 
+/* The checks with the common signature (the table's "check" column). */
+int mk_engine_check_ready(struct mk_torrent_set *s, const Meerko__EngineToBroker *m, char *why, size_t whylen)
+{
+	(void)s;
+	return check_text(m->ready->libtorrent_version, 64, "version text too long", why, whylen);
+}
+
+int mk_engine_check_status(struct mk_torrent_set *s, const Meerko__EngineToBroker *m, char *why, size_t whylen)
+{
+	return check_status(s, m->status, why, whylen);
+}
+
+int mk_engine_check_event(struct mk_torrent_set *s, const Meerko__EngineToBroker *m, char *why, size_t whylen)
+{
+	return check_event(s, m->event, why, whylen);
+}
+
+/* Resume data of a torrent added to this engine (the set holds only those),
+ * bounded in size; its content is judged by resume_check.c before it is
+ * written. */
+int mk_engine_check_resume(struct mk_torrent_set *s, const Meerko__EngineToBroker *m, char *why, size_t whylen)
+{
+	if (!mk_torrent_find(s, m->resume->torrent_id))
+		return bad(why, whylen, "resume data for an unknown torrent", m->resume->torrent_id);
+	if (m->resume->data.len == 0 || m->resume->data.len > MK_MAX_RESUME)
+		return bad(why, whylen, "resume data size", m->resume->data.len);
+	return 0;
+}
+
+int mk_engine_check_shutdown_done(struct mk_torrent_set *s, const Meerko__EngineToBroker *m, char *why,
+				   size_t whylen)
+{
+	(void)s, (void)m, (void)why, (void)whylen;
+	return 0; /* no field is read */
+}
+
+int mk_engine_check_file_list(struct mk_torrent_set *s, const Meerko__EngineToBroker *m, char *why, size_t whylen)
+{
+	return check_file_list(s, m->file_list, why, whylen);
+}
+
+int mk_engine_check_exit_report(struct mk_torrent_set *s, const Meerko__EngineToBroker *m, char *why,
+				 size_t whylen)
+{
+	return check_exit_report(s, m->exit_report, why, whylen);
+}
+
+static const struct {
+	Meerko__EngineToBroker__MsgCase msg;
+	mk_engine_check *check;
+} checks[] = {
+	{ MEERKO__ENGINE_TO_BROKER__MSG_READY, mk_engine_check_ready },
+	{ MEERKO__ENGINE_TO_BROKER__MSG_STATUS, mk_engine_check_status },
+	{ MEERKO__ENGINE_TO_BROKER__MSG_EVENT, mk_engine_check_event },
+	{ MEERKO__ENGINE_TO_BROKER__MSG_RESUME, mk_engine_check_resume },
+	{ MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE, mk_engine_check_shutdown_done },
+	{ MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST, mk_engine_check_file_list },
+	{ MEERKO__ENGINE_TO_BROKER__MSG_EXIT_REPORT, mk_engine_check_exit_report },
+};
+
+mk_engine_check *mk_engine_check_of(int msg_case)
+{
+	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+		if ((int)checks[i].msg == msg_case)
+			return checks[i].check;
+	return NULL;
+}
+
 int mk_engine_msg_check(struct mk_torrent_set *s, const Meerko__EngineToBroker *m,
 			char *why, size_t whylen)
 {
-	switch (m->msg_case) {
-	case MEERKO__ENGINE_TO_BROKER__MSG_READY:
-		return check_text(m->ready->libtorrent_version, 64, "version text too long", why, whylen);
-	case MEERKO__ENGINE_TO_BROKER__MSG_STATUS:
-		return check_status(s, m->status, why, whylen);
-	case MEERKO__ENGINE_TO_BROKER__MSG_EVENT:
-		return check_event(s, m->event, why, whylen);
-	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME:
-		if (!mk_torrent_find(s, m->resume->torrent_id))
-			return bad(why, whylen, "resume data for an unknown torrent", m->resume->torrent_id);
-		if (m->resume->data.len == 0 || m->resume->data.len > MK_MAX_RESUME)
-			return bad(why, whylen, "resume data size", m->resume->data.len);
-		return 0;
-	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
-		return 0;
-	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST:
-		return check_file_list(s, m->file_list, why, whylen);
-	case MEERKO__ENGINE_TO_BROKER__MSG_EXIT_REPORT:
-		return check_exit_report(s, m->exit_report, why, whylen);
-	default:
+	mk_engine_check *check = mk_engine_check_of(m->msg_case);
+	if (!check)
 		return bad(why, whylen, "unknown message", (unsigned long long)m->msg_case);
-	}
+	return check(s, m, why, whylen);
 }

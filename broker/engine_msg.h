@@ -21,7 +21,8 @@
 #define MK_MAX_TRACKER_PEERS (1u << 20) /* peers in one tracker reply: libtorrent reads at most a few MiB */
 #define MK_MAX_TRACKER_ERROR 512     /* bytes of the last tracker error's text */
 
-/* What the broker knows about a torrent: only validated, sanitised values. */
+/* What the engine last said about a torrent: only validated, sanitised
+ * values (and the broker's verdicts on them that progress shows). */
 struct mk_torrent_view {
 	uint32_t id;
 	bool have_status;
@@ -38,7 +39,6 @@ struct mk_torrent_view {
 	char tracker_error[256];         /* the last one, sanitised; "" = none */
 	/* --list / --files (set by the broker before the add) */
 	bool want_files;                 /* asked the engine for a FileList */
-	bool got_file_list;              /* it came (only one is accepted) */
 	bool files_selected;             /* engine applied our priorities */
 	/* seeding goal (done.c) */
 	bool complete_seen;
@@ -48,16 +48,31 @@ struct mk_torrent_view {
 	bool listed;                     /* --list: its files were printed */
 };
 
+/* The torrents added to the engine running now, in the order they were
+ * added: each view is the `said` part of its torrent's record (torrent.h). */
 struct mk_torrent_set {
-	struct mk_torrent_view t[MK_MAX_TORRENTS];
+	struct mk_torrent_view *t[MK_MAX_TORRENTS];
 	size_t n;
 };
 
 struct mk_torrent_view *mk_torrent_find(struct mk_torrent_set *s, uint32_t id);
 
-/* Validates m as a whole. On success applies Status to the set and returns 0;
- * otherwise returns -1 with a one-line reason. Events/Resume/Ready are only
- * checked here; their meaning is handled by the caller. */
+/* One message kind's check: 0, or -1 with a one-line reason in why. A
+ * Status that passes is applied to the set; nothing else is stored here. */
+typedef int mk_engine_check(struct mk_torrent_set *s, const Meerko__EngineToBroker *m, char *why,
+			    size_t whylen);
+
+/* Each kind's check (its row in engine_surface.c names it). */
+mk_engine_check mk_engine_check_ready, mk_engine_check_status, mk_engine_check_event, mk_engine_check_resume,
+	mk_engine_check_shutdown_done, mk_engine_check_file_list, mk_engine_check_exit_report;
+
+/* The check of a message kind (MEERKO__ENGINE_TO_BROKER__MSG_*), NULL for an
+ * unknown one. The engine->broker table (engine_surface.c) names the same
+ * function in its row (a unit test holds them equal). */
+mk_engine_check *mk_engine_check_of(int msg_case);
+
+/* The check of m's kind alone, without the table's phase and once rules
+ * (the fuzzer, the sandbox check): -1 with a reason for an unknown kind. */
 int mk_engine_msg_check(struct mk_torrent_set *s, const Meerko__EngineToBroker *m,
 			char *why, size_t whylen);
 

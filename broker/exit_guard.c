@@ -71,7 +71,7 @@ static void pause_all(struct sup *s, int64_t now)
 	g->probing = false;
 	g->probe_at_ms = now + g->probe_every_ms;
 	if (s->phase == PH_RUNNING)
-		mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
+		mk_sup_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
 }
 
 static void on_wrong(struct sup *s, enum mk_exit_verdict v, int64_t now)
@@ -175,7 +175,7 @@ void mk_exitg_tick(struct sup *s, int64_t now)
 	mk_exit_watch_forget(&g->w); /* only what the swarm says from now on counts */
 	g->probing = true;
 	g->probe_at_ms = now + MK_EXIT_PROBE_WINDOW_MS;
-	mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME);
+	mk_sup_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME);
 }
 
 bool mk_exitg_holds(struct sup *s)
@@ -192,7 +192,7 @@ void mk_exitg_engine_started(struct sup *s)
 	if (g->paused) {
 		g->probing = false;
 		g->probe_at_ms = now + g->probe_every_ms;
-		mk_tor_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
+		mk_sup_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
 	}
 }
 

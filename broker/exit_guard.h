@@ -21,8 +21,10 @@
 #define MEERKO_BROKER_EXIT_GUARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "exit_watch.h"
+#include "ipc.h"
 
 #define MK_EXIT_PROBE_FIRST_MS 60000
 #define MK_EXIT_PROBE_MAX_MS 600000
@@ -41,5 +43,13 @@ struct mk_exit_guard {
 	bool have_view;
 	struct mk_exit_view view;       /* what the swarm sees, for the note */
 };
+
+/* Called by supervise.c and engine_surface.c on the run's state (supervise_int.h). */
+struct sup;
+void mk_exitg_on_report(struct sup *s, const Meerko__ExitReport *r);
+void mk_exitg_tick(struct sup *s, int64_t now);         /* probes while paused for the exit */
+bool mk_exitg_holds(struct sup *s);                     /* torrents must stay paused */
+void mk_exitg_engine_started(struct sup *s);            /* on Ready, after the adds */
+void mk_exitg_note(struct sup *s, char *buf, size_t len); /* "exit 203.0.113.7 (2 peers)" */
 
 #endif

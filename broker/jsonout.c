@@ -20,7 +20,7 @@ static void torrent(struct mk_json *j, const struct mk_job *job, const struct mk
 	mk_json_obj_open(j, NULL);
 	mk_json_u64(j, "id", t->id);
 	if (t->id >= 1 && t->id <= job->n_torrents)
-		mk_json_str(j, "input", job->torrents[t->id - 1].input->arg);
+		mk_json_str(j, "input", job->torrents[t->id - 1].kept.input->arg);
 	mk_json_str(j, "name", t->name);
 	mk_json_str(j, "state", mk_progress_view_word(t)); /* "seeding" only towards a [seed] goal */
 	mk_json_u64(j, "progress_ppm", t->progress_ppm);
@@ -49,7 +49,7 @@ void mk_jsonout_status(FILE *out, const struct mk_job *job, const struct mk_torr
 	header(&j, out, "status", elapsed_ms);
 	mk_json_arr_open(&j, "torrents");
 	for (size_t i = 0; i < set->n; i++)
-		torrent(&j, job, &set->t[i]);
+		torrent(&j, job, set->t[i]);
 	mk_json_arr_close(&j);
 	mk_json_obj_open(&j, "total");
 	mk_json_u64(&j, "torrents", job->n_torrents);
@@ -95,7 +95,7 @@ void mk_jsonout_stall(FILE *out, int64_t elapsed_ms, const struct mk_job *job,
 	mk_json_str(&j, "event", "stalled");
 	mk_json_u64(&j, "id", v->id);
 	if (v->id >= 1 && v->id <= job->n_torrents)
-		mk_json_str(&j, "input", job->torrents[v->id - 1].input->arg);
+		mk_json_str(&j, "input", job->torrents[v->id - 1].kept.input->arg);
 	if (v->name[0])
 		mk_json_str(&j, "name", v->name);
 	mk_json_str(&j, "message", text);
@@ -115,7 +115,7 @@ void mk_jsonout_stall(FILE *out, int64_t elapsed_ms, const struct mk_job *job,
 	mk_json_end(&j);
 }
 
-void mk_jsonout_exit(FILE *out, int64_t elapsed_ms, int code, const struct mk_job_torrent *t, size_t n)
+void mk_jsonout_exit(FILE *out, int64_t elapsed_ms, int code, const struct mk_torrent *t, size_t n)
 {
 	struct mk_json j;
 	header(&j, out, "exit", elapsed_ms);
@@ -124,13 +124,13 @@ void mk_jsonout_exit(FILE *out, int64_t elapsed_ms, int code, const struct mk_jo
 	for (size_t i = 0; i < n; i++) {
 		mk_json_obj_open(&j, NULL);
 		mk_json_u64(&j, "id", i + 1);
-		mk_json_str(&j, "input", t[i].input->arg);
-		mk_json_str(&j, "name", t[i].name);
-		mk_json_str(&j, "result", t[i].failed ? "failed" : t[i].complete ? "complete"
-				      : t[i].listed ? "listed" : "incomplete");
-		if (t[i].failed)
-			mk_json_i64(&j, "code", t[i].failed);
-		mk_json_u64(&j, "downloaded_bytes", t[i].downloaded);
+		mk_json_str(&j, "input", t[i].kept.input->arg);
+		mk_json_str(&j, "name", t[i].kept.name);
+		mk_json_str(&j, "result", t[i].kept.failed ? "failed" : t[i].kept.complete ? "complete"
+				      : t[i].kept.listed ? "listed" : "incomplete");
+		if (t[i].kept.failed)
+			mk_json_i64(&j, "code", t[i].kept.failed);
+		mk_json_u64(&j, "downloaded_bytes", t[i].kept.downloaded);
 		mk_json_obj_close(&j);
 	}
 	mk_json_arr_close(&j);

@@ -32,6 +32,6 @@ void mk_jsonout_files(FILE *out, int64_t elapsed_ms, uint32_t id, const char *in
 void mk_jsonout_stall(FILE *out, int64_t elapsed_ms, const struct mk_job *job,
 		      const struct mk_torrent_view *v, int64_t stalled_s, bool giving_up, const char *text);
 /* {"type":"exit","code":N,"torrents":[...]}: the last line of a run. */
-void mk_jsonout_exit(FILE *out, int64_t elapsed_ms, int code, const struct mk_job_torrent *t, size_t n);
+void mk_jsonout_exit(FILE *out, int64_t elapsed_ms, int code, const struct mk_torrent *t, size_t n);
 
 #endif

@@ -41,6 +41,7 @@
 #include "state.h"
 #include "socks5.h"
 #include "spawn.h"
+#include "proxy.h"
 #include "supervise.h"
 #include "userns_diag.h"
 
@@ -106,10 +107,11 @@ static int signals_fd(void)
 
 static int check_proxy(const struct mk_config *cfg, char *err, size_t errlen)
 {
-	if (cfg->proxy_type == MK_CFG_PROXY_NONE)
+	struct mk_proxy p;
+	mk_proxy_from_config(&p, cfg);
+	if (p.type == MEERKO__PROXY_TYPE__PROXY_NONE)
 		return 0;
-	int r = mk_socks5_probe(cfg->proxy_host, cfg->proxy_port, cfg->proxy_user,
-				cfg->proxy_password, MK_PROBE_TIMEOUT_MS, err, errlen);
+	int r = mk_socks5_probe(p.host, p.port, p.user, p.password, MK_PROBE_TIMEOUT_MS, err, errlen);
 	return r == MK_SOCKS_OK ? 0 : -1;
 }
 
@@ -121,10 +123,12 @@ static bool check_proxy_udp(struct mk_config *cfg)
 {
 	char err[512];
 	uint8_t rep = 0;
-	if (cfg->proxy_type == MK_CFG_PROXY_NONE)
+	struct mk_proxy p;
+	mk_proxy_from_config(&p, cfg);
+	if (p.type == MEERKO__PROXY_TYPE__PROXY_NONE)
 		return false; /* no relay then: the sandbox needs a proxy */
-	if (mk_socks5_probe_udp(cfg->proxy_host, cfg->proxy_port, cfg->proxy_user,
-				cfg->proxy_password, MK_PROBE_TIMEOUT_MS, &rep, err, sizeof err) == MK_SOCKS_OK)
+	if (mk_socks5_probe_udp(p.host, p.port, p.user, p.password, MK_PROBE_TIMEOUT_MS, &rep, err,
+				sizeof err) == MK_SOCKS_OK)
 		return true;
 	if (cfg->dht || cfg->utp)
 		fprintf(stderr, "meerko-secure: note: the proxy does not support UDP ASSOCIATE: "
@@ -153,7 +157,7 @@ static int first_run_hint(const struct mk_cli *cli, const struct mk_config *cfg,
 /* The torrents of a run: static, as mk_state holds two PATH_MAX buffers each. */
 static struct mk_input inputs[MK_CLI_MAX_INPUTS];
 static struct mk_state states[MK_CLI_MAX_INPUTS];
-static struct mk_job_torrent torrents[MK_CLI_MAX_INPUTS];
+static struct mk_torrent torrents[MK_CLI_MAX_INPUTS];
 
 /* --list of local .torrent files only: it needs nobody, so it runs without
  * the proxy (no probe), without a relay, and with an engine that makes no
@@ -182,7 +186,7 @@ static int load_inputs(const struct mk_cli *cli, char *err, size_t errlen)
 	for (size_t i = 0; i < cli->n_inputs; i++) {
 		if (mk_input_load(&inputs[i], cli->inputs[i], err, errlen) != 0)
 			return -1;
-		torrents[i].input = &inputs[i];
+		torrents[i].kept.input = &inputs[i];
 	}
 	return mk_inputs_check(inputs, cli->n_inputs, err, errlen);
 }
@@ -216,7 +220,7 @@ static int open_states(size_t n, const struct mk_config *cfg, const char *save, 
 			fprintf(stderr, "meerko-secure: warning: %s: resume data will not be kept\n", err);
 			continue;
 		}
-		torrents[i].state = &states[i];
+		torrents[i].kept.state = &states[i];
 		if (lock_state(&states[i], in->arg, save, err, errlen) != 0)
 			return -1;
 	}
@@ -232,11 +236,11 @@ static void judge_resume(struct mk_job *job)
 		/* no resume data: libtorrent hashes every piece it finds on disk */
 		fprintf(stderr, "meerko-secure: --verify: hashing every piece on disk first\n");
 		for (size_t i = 0; i < job->n_torrents; i++)
-			job->torrents[i].trust_resume = 0;
+			job->torrents[i].kept.trust_resume = 0;
 		return;
 	}
 	for (size_t i = 0; i < job->n_torrents; i++) {
-		struct mk_job_torrent *t = &job->torrents[i];
+		struct mk_torrent_kept *t = &job->torrents[i].kept;
 		t->trust_resume = t->state && mk_state_was_clean(t->state);
 		unclean += t->state && !t->trust_resume;
 		if (t->state && !t->trust_resume)
@@ -250,10 +254,10 @@ static void judge_resume(struct mk_job *job)
 static void mark_states(const struct mk_job *job, int running)
 {
 	for (size_t i = 0; i < job->n_torrents; i++) {
-		const struct mk_state *st = job->torrents[i].state;
+		const struct mk_state *st = job->torrents[i].kept.state;
 		if (st && running)
 			mk_state_mark_running(st); /* an engine now writes the files */
-		else if (st && !job->torrents[i].resume_unsaved)
+		else if (st && !job->torrents[i].kept.resume_unsaved)
 			mk_state_end_clean(st); /* its state is saved: a clean stop */
 	}
 }
@@ -270,9 +274,11 @@ struct run_state {
 static int start_relay(struct run_state *rs, const struct mk_config *cfg, const struct mk_sandbox *sb,
 		       char *err, size_t errlen)
 {
+	struct mk_proxy proxy; /* the relay dials the proxy as configured, and authenticates */
+	mk_proxy_from_config(&proxy, cfg);
 	struct mk_relay_upstream up = {
-		.ip = cfg->proxy_host, .port = cfg->proxy_port, .user = cfg->proxy_user,
-		.password = cfg->proxy_password, .drop_uid = sb->relay_uid, .drop_gid = sb->relay_gid,
+		.ip = proxy.host, .port = proxy.port, .user = proxy.user,
+		.password = proxy.password, .drop_uid = sb->relay_uid, .drop_gid = sb->relay_gid,
 		.udp = rs->proxy_udp, .allow_private = cfg->allow_private_dest,
 	};
 	struct mk_relay_fds fds = { rs->eng.relay_listen_fd, rs->eng.relay_udp_fd };
@@ -344,18 +350,8 @@ static void job_proxy(struct mk_job *job, const struct mk_config *cfg, const str
 	job->engine_save_path = sb->enabled ? MK_SANDBOX_DATA_DIR : job->save_path;
 	job->sandboxed = sb->enabled;
 	job->userns = sb->enabled && sb->userns;
-	if (sb->enabled) {
-		/* The engine sees only the relay, and never the password. */
-		job->engine_proxy_host = MK_RELAY_INSIDE_IP;
-		job->engine_proxy_port = sb->relay_port;
-		job->proxy_type = 1;
-	} else if (cfg->proxy_type != MK_CFG_PROXY_NONE) {
-		job->engine_proxy_host = cfg->proxy_host;
-		job->engine_proxy_port = cfg->proxy_port;
-		job->proxy_type = cfg->proxy_user[0] ? 2 : 1;
-		job->engine_proxy_user = cfg->proxy_user;
-		job->engine_proxy_password = cfg->proxy_password;
-	}
+	/* Sandboxed, the engine sees only the relay, and never the password. */
+	mk_proxy_for_engine(&job->engine_proxy, cfg, sb->enabled ? MK_RELAY_INSIDE_IP : NULL, sb->relay_port);
 }
 
 static void stop_relay(struct run_state *rs)
@@ -407,9 +403,9 @@ static int may_restart(const struct mk_config *cfg, int64_t *times, int *n)
 static void distrust_saved_state(struct mk_job *job)
 {
 	for (size_t i = 0; i < job->n_torrents; i++) {
-		job->torrents[i].trust_resume = 0;
-		if (job->torrents[i].state)
-			mk_state_forget_pieces(job->torrents[i].state);
+		job->torrents[i].kept.trust_resume = 0;
+		if (job->torrents[i].kept.state)
+			mk_state_forget_pieces(job->torrents[i].kept.state);
 	}
 }
 
@@ -542,8 +538,8 @@ static int run_all(const struct mk_cli *cli)
 		mk_jsonout_exit(stdout, mk_now_ms() - job.start_ms, code, torrents, job.n_torrents);
 	for (size_t i = 0; i < cli->n_inputs; i++) {
 		mk_input_free(&inputs[i]);
-		mk_disk_files_free(&torrents[i].disk);
-		if (torrents[i].state) /* opened (and maybe locked) by open_states */
+		mk_disk_files_free(&torrents[i].kept.disk);
+		if (torrents[i].kept.state) /* opened (and maybe locked) by open_states */
 			mk_state_unlock(&states[i]);
 	}
 	return code;

@@ -194,7 +194,7 @@ void mk_progress_total(const struct mk_torrent_set *set, struct mk_progress_tota
 {
 	memset(t, 0, sizeof *t);
 	for (size_t i = 0; i < set->n; i++) {
-		const struct mk_torrent_view *v = &set->t[i];
+		const struct mk_torrent_view *v = set->t[i];
 		t->complete += v->complete;
 		t->failed += v->failed;
 		t->seeding += v->seeding;
@@ -263,8 +263,8 @@ static void feed_rates(struct mk_progress *p, const struct mk_torrent_set *set, 
 {
 	struct mk_progress_total t;
 	for (size_t i = 0; i < set->n && i < MK_MAX_TORRENTS; i++)
-		if (set->t[i].have_status)
-			mk_eta_feed(&p->row[i].eta, set->t[i].down_rate, now_ms);
+		if (set->t[i]->have_status)
+			mk_eta_feed(&p->row[i].eta, set->t[i]->down_rate, now_ms);
 	mk_progress_total(set, &t);
 	mk_eta_feed(&p->row[MK_MAX_TORRENTS].eta, t.down_rate, now_ms);
 }
@@ -275,7 +275,7 @@ static bool plain_word_changed(struct mk_progress *p, const struct mk_torrent_se
 {
 	bool changed = false;
 	for (size_t i = 0; i < set->n && i < MK_MAX_TORRENTS; i++) {
-		const char *w = set->t[i].have_status ? mk_progress_view_word(&set->t[i]) : NULL;
+		const char *w = set->t[i]->have_status ? mk_progress_view_word(set->t[i]) : NULL;
 		const char *old = p->row[i].word;
 		changed |= (w == NULL) != (old == NULL) || (w && strcmp(w, old) != 0);
 		p->row[i].word = w;
@@ -293,7 +293,7 @@ static void plain_block(struct mk_progress *p, const struct mk_torrent_set *set)
 {
 	char line[LINE_MAX_BYTES];
 	for (size_t i = 0; i < set->n; i++) {
-		const struct mk_torrent_view *v = &set->t[i];
+		const struct mk_torrent_view *v = set->t[i];
 		int k = set->n > 1 ? snprintf(line, sizeof line, "[%" PRIu32 "] ", v->id) : 0;
 		const char *note = set->n > 1 ? (v->failed ? "failed" : "") : p->status_note;
 		plain_line(v, mk_eta_rate(&p->row[i].eta), note, line + k, sizeof line - (size_t)k);
@@ -316,7 +316,7 @@ static void tty_block(struct mk_progress *p, const struct mk_torrent_set *set, i
 	fputs("\r\033[J", p->out);
 	size_t n = set->n > MK_MAX_TORRENTS ? MK_MAX_TORRENTS : set->n;
 	for (size_t i = 0; i < n; i++) {
-		const struct mk_torrent_view *v = &set->t[i];
+		const struct mk_torrent_view *v = set->t[i];
 		prefix[0] = '\0';
 		if (n > 1)
 			snprintf(prefix, sizeof prefix, "[%" PRIu32 "] ", v->id);
@@ -344,7 +344,7 @@ void mk_progress_update_set(struct mk_progress *p, const struct mk_torrent_set *
 	if (p->start_ms < 0)
 		p->start_ms = now_ms;
 	feed_rates(p, set, now_ms);
-	if (set->n == 1 && !set->t[0].have_status)
+	if (set->n == 1 && !set->t[0]->have_status)
 		return;
 	if (!p->tty && !plain_due(p, set, now_ms))
 		return;

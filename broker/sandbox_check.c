@@ -20,6 +20,7 @@
 #include "engine_stderr.h"
 #include "exitcodes.h"
 #include "ipc.h"
+#include "proxy.h"
 #include "rlimits.h"
 #include "relay.h"
 #include "sandbox.h"
@@ -37,9 +38,9 @@ static Meerko__EngineToBroker *ask_ready(int fd)
 {
 	Meerko__Configure cf = MEERKO__CONFIGURE__INIT;
 	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
-	cf.proxy_type = MEERKO__PROXY_TYPE__PROXY_SOCKS5;
-	cf.proxy_host = (char *)MK_RELAY_INSIDE_IP;
-	cf.proxy_port = MK_RELAY_INSIDE_PORT;
+	struct mk_proxy relay;
+	mk_proxy_for_engine(&relay, NULL, MK_RELAY_INSIDE_IP, MK_RELAY_INSIDE_PORT);
+	mk_proxy_to_configure(&relay, &cf);
 	cf.anonymous_mode = true;
 	cf.status_interval_ms = 1000;
 	cf.listen_interfaces = (char *)"127.0.0.1:0";

@@ -6,15 +6,15 @@
  * error or a signal send Shutdown(save_resume) -> wait ShutdownDone and the
  * engine's exit -> return an exit code. What happens to each torrent is in
  * torrents.c; --json lines are written by jsonout.c.
- * Every engine message is validated (engine_msg.c) before anything uses it;
- * a violation kills the engine. Deadlines: Ready within MK_READY_MS, a
+ * Every engine message goes through the engine->broker table
+ * (engine_surface.c: phase, once, check, handler); a violation kills the
+ * engine. Deadlines: Ready within MK_READY_MS, a
  * message at least every MK_SILENCE_MS, shutdown within MK_SHUTDOWN_MS.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,25 +30,16 @@
 #include "ipc.h"
 #include "jsonout.h"
 #include "progress.h"
-#include "sandbox_verify.h"
 #include "sanitize.h"
 #include "supervise_int.h"
+#include "torrents.h"
 
 #define MK_READY_MS 30000
 #define MK_SILENCE_MS 30000
 #define MK_SHUTDOWN_MS 30000
 #define MK_STATUS_INTERVAL_MS 500
-#define MK_MAX_WARNINGS 5
 #define MK_LIBTORRENT_CONNECTIONS 200 /* libtorrent's connections_limit default */
 #define MK_RELAY_SPARE_CONNS 16       /* relay connections kept for trackers */
-
-static int send(struct sup *s, Meerko__BrokerToEngine *m)
-{
-	if (mk_ipc_send_b2e(s->eng->fd, m) == MK_FRAME_OK)
-		return 0;
-	mk_sup_set_error(s, MK_EXIT_ENGINE, "engine stopped unexpectedly (write failed)");
-	return -1;
-}
 
 /* Peer connections libtorrent may open: the configured number (0 =
  * libtorrent's 200), but never so many that normal use reaches the relay's
@@ -67,11 +58,7 @@ static void send_configure(struct sup *s)
 	const struct mk_config *c = j->cfg;
 	Meerko__Configure cf = MEERKO__CONFIGURE__INIT;
 	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
-	cf.proxy_type = (Meerko__ProxyType)j->proxy_type;
-	cf.proxy_host = (char *)(j->engine_proxy_host ? j->engine_proxy_host : "");
-	cf.proxy_port = j->engine_proxy_port;
-	cf.proxy_user = (char *)(j->engine_proxy_user ? j->engine_proxy_user : "");
-	cf.proxy_password = (char *)(j->engine_proxy_password ? j->engine_proxy_password : "");
+	mk_proxy_to_configure(&j->engine_proxy, &cf);
 	cf.anonymous_mode = c->anonymous_mode;
 	cf.dht = c->dht;
 	cf.lsd = c->lsd;
@@ -88,134 +75,7 @@ static void send_configure(struct sup *s)
 	cf.offline = j->offline;
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_CONFIGURE;
 	m.configure = &cf;
-	send(s, &m);
-}
-
-static void send_ref(struct sup *s, int which, uint32_t id)
-{
-	Meerko__TorrentRef r = MEERKO__TORRENT_REF__INIT;
-	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
-	r.id = id;
-	m.msg_case = which;
-	if (which == MEERKO__BROKER_TO_ENGINE__MSG_PAUSE)
-		m.pause = &r;
-	else if (which == MEERKO__BROKER_TO_ENGINE__MSG_RESUME)
-		m.resume = &r;
-	else if (which == MEERKO__BROKER_TO_ENGINE__MSG_FORCE_RECHECK)
-		m.force_recheck = &r;
-	else
-		m.save_resume = &r;
-	send(s, &m);
-}
-
-static void send_all(struct sup *s, int which)
-{
-	mk_tor_send_all(s, which); /* every torrent that has not failed */
-}
-
-static void start_stopping(struct sup *s, int code)
-{
-	if (s->phase >= PH_STOPPING)
-		return;
-	if (!s->error[0])
-		s->exit_code = code;
-	s->phase = PH_STOPPING;
-	s->phase_start_ms = mk_now_ms();
-	Meerko__Shutdown sd = MEERKO__SHUTDOWN__INIT;
-	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
-	sd.save_resume = true;
-	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_SHUTDOWN;
-	m.shutdown = &sd;
-	send(s, &m);
-}
-
-static void warn(struct sup *s, const char *what, const char *text)
-{
-	char clean[MK_MAX_TEXT];
-	if (s->warnings++ >= MK_MAX_WARNINGS)
-		return;
-	mk_sanitize(text, strlen(text), clean, sizeof clean);
-	mk_progress_break(&s->prog);
-	fprintf(stderr, "meerko-secure: warning: %s: %s\n", what, clean);
-}
-
-static void kill_engine(struct sup *s);
-
-/* Sandbox on: refuses (exit 6) an engine that is not in every namespace of
- * its own (sandbox_verify.c), before it is given a single torrent. */
-static int namespaces_missing(struct sup *s, const Meerko__Ready *r)
-{
-	char why[160];
-	if (mk_sandbox_verify_required(r, s->job->userns, why, sizeof why) == 0)
-		return 0;
-	mk_sup_set_error(s, MK_EXIT_SANDBOX, "%s", why);
-	kill_engine(s);
-	return 1;
-}
-
-static void on_message(struct sup *s, const Meerko__EngineToBroker *m)
-{
-	switch (m->msg_case) {
-	case MEERKO__ENGINE_TO_BROKER__MSG_READY:
-		if (s->phase != PH_STARTING)
-			break;
-		if (s->job->sandboxed && namespaces_missing(s, m->ready))
-			break;
-		s->phase = PH_RUNNING;
-		mk_tor_add_all(s);
-		mk_exitg_engine_started(s); /* paused for a wrong exit: stays paused */
-		if (s->outage_start_ms) { /* restarted during an outage: stay paused */
-			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
-			s->paused_for_outage = 1;
-		}
-		break;
-	case MEERKO__ENGINE_TO_BROKER__MSG_STATUS:
-		if (s->outage_start_ms)
-			snprintf(s->prog.status_note, sizeof s->prog.status_note, "proxy down - paused %llds",
-				 (long long)((mk_now_ms() - s->outage_start_ms) / 1000));
-		else
-			mk_exitg_note(s, s->prog.status_note, sizeof s->prog.status_note);
-		mk_tor_after_status(s);
-		if (s->phase == PH_STOPPING && !s->final_drawn++)
-			s->prog.last_plain_ms = -1; /* piped output also shows how it ended */
-		if (s->job->json)
-			mk_jsonout_status(stdout, s->job, &s->set, mk_now_ms() - s->job->start_ms, s->prog.status_note);
-		else
-			mk_progress_update_set(&s->prog, &s->set, mk_now_ms());
-		break;
-	case MEERKO__ENGINE_TO_BROKER__MSG_EVENT:
-		mk_tor_on_event(s, m->event);
-		break;
-	case MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE:
-		s->got_shutdown_done = 1;
-		break;
-	case MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST:
-		if (s->phase == PH_RUNNING)
-			mk_tor_on_file_list(s, m->file_list);
-		break;
-	case MEERKO__ENGINE_TO_BROKER__MSG_EXIT_REPORT:
-		mk_exitg_on_report(s, m->exit_report);
-		break;
-	case MEERKO__ENGINE_TO_BROKER__MSG_RESUME: {
-		/* the id names a torrent we added (engine_msg.c), so index id - 1 exists */
-		struct mk_job_torrent *jt = &s->job->torrents[m->resume->torrent_id - 1];
-		char why[128];
-		int r = jt->state ? mk_state_save_resume(jt->state, m->resume->data.data, m->resume->data.len,
-							 why, sizeof why) : 0;
-		if (r != 0)
-			warn(s, why, jt->state->file); /* refused (resume_check.c) or not written */
-		jt->resume_unsaved = r == -2;
-		break;
-	}
-	default:
-		break;
-	}
-}
-
-static void kill_engine(struct sup *s)
-{
-	if (s->eng->pid > 0)
-		kill(s->eng->pid, SIGKILL);
+	mk_sup_send(s, &m);
 }
 
 /* Reads and handles every complete frame. Returns -1 when the engine is gone. */
@@ -238,14 +98,13 @@ static int read_engine(struct sup *s, mk_frame_reader *r)
 		free(buf);
 		if (!m)
 			snprintf(why, sizeof why, "protocol violation: %s", ui.refused);
-		if (!m || mk_engine_msg_check(&s->set, m, why, sizeof why) != 0) {
+		if (!m || mk_engine_dispatch(s, m, why, sizeof why) != 0) {
 			mk_sup_set_error(s, MK_EXIT_ENGINE, "engine %s; stopped it", why);
 			mk_ipc_free_e2b(m);
-			kill_engine(s);
+			mk_sup_kill_engine(s);
 			return -1;
 		}
 		s->last_msg_ms = mk_now_ms();
-		on_message(s, m);
 		mk_ipc_free_e2b(m);
 	}
 }
@@ -264,14 +123,14 @@ static void on_signal(struct sup *s)
 		/* SIGHUP reloads nothing (a changed config must not silently
 		 * change privacy settings mid-download): it saves resume data now. */
 		if (s->phase == PH_RUNNING)
-			send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
+			mk_sup_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
 		return;
 	}
 	int code = si.ssi_signo == SIGINT ? MK_EXIT_SIGINT : MK_EXIT_SIGTERM;
 	if (si.ssi_signo == SIGINT && ++s->sigints >= 2) {
 		/* Second Ctrl-C: the user wants out now. */
 		mk_sup_set_error(s, MK_EXIT_SIGINT, "interrupted twice: stopped at once");
-		kill_engine(s);
+		mk_sup_kill_engine(s);
 		return;
 	}
 	s->user_stop = 1;
@@ -282,7 +141,7 @@ static void on_signal(struct sup *s)
 		si.ssi_signo == SIGINT ? "interrupted" : "terminated");
 	if (!s->error[0])
 		s->exit_code = code;
-	start_stopping(s, code);
+	mk_sup_start_stopping(s, code);
 }
 
 /* Kill switch. The namespace already guarantees nothing leaves but through
@@ -301,11 +160,11 @@ static void proxy_down(struct sup *s, const char *why)
 		mk_jsonout_event(stdout, s->outage_start_ms - s->job->start_ms, "proxy_down", 0, NULL, NULL, why, 0);
 	if (s->job->cfg->on_proxy_loss == MK_ON_LOSS_EXIT) {
 		mk_sup_set_error(s, MK_EXIT_OUTAGE, "proxy lost and [killswitch] on_proxy_loss = exit: state saved");
-		start_stopping(s, MK_EXIT_OUTAGE);
+		mk_sup_start_stopping(s, MK_EXIT_OUTAGE);
 		return;
 	}
 	if (s->phase == PH_RUNNING) {
-		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
+		mk_sup_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE);
 		s->paused_for_outage = 1;
 	}
 }
@@ -325,7 +184,7 @@ static void proxy_up(struct sup *s)
 	mk_tor_proxy_back(s, now);
 	s->prog.status_note[0] = '\0';
 	if (s->paused_for_outage && s->phase == PH_RUNNING && !mk_exitg_holds(s))
-		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME); /* not while the exit is wrong */
+		mk_sup_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_RESUME); /* not while the exit is wrong */
 	s->paused_for_outage = 0;
 }
 
@@ -368,7 +227,7 @@ static void on_relay_status(struct sup *s)
 		 * restarts both within the restart limits. */
 		s->relay_gone = 1;
 		s->relay_died = s->phase < PH_STOPPING;
-		start_stopping(s, MK_EXIT_ENGINE);
+		mk_sup_start_stopping(s, MK_EXIT_ENGINE);
 		return;
 	}
 	if (n < 0)
@@ -393,24 +252,24 @@ static void check_deadlines(struct sup *s)
 	    now - s->outage_start_ms > s->job->cfg->max_outage_s * 1000LL) {
 		mk_sup_set_error(s, MK_EXIT_OUTAGE, "proxy down for more than %d s ([killswitch] max_outage): "
 			  "state saved, rerun to continue", s->job->cfg->max_outage_s);
-		start_stopping(s, MK_EXIT_OUTAGE);
+		mk_sup_start_stopping(s, MK_EXIT_OUTAGE);
 	}
 	mk_tor_check_deadlines(s, now);
 	mk_tor_check_stalls(s, now);
 	mk_exitg_tick(s, now);
 	if (s->phase == PH_RUNNING && now >= s->next_resume_ms) {
-		send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
+		mk_sup_send_all(s, MEERKO__BROKER_TO_ENGINE__MSG_SAVE_RESUME);
 		s->next_resume_ms = now + s->job->cfg->resume_interval_s * 1000LL;
 	}
 	if (s->phase == PH_STARTING && now - s->phase_start_ms > MK_READY_MS) {
 		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine did not start within %d s", MK_READY_MS / 1000);
-		kill_engine(s);
+		mk_sup_kill_engine(s);
 	} else if (s->phase == PH_RUNNING && now - s->last_msg_ms > MK_SILENCE_MS) {
 		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine stopped responding for %d s; stopped it", MK_SILENCE_MS / 1000);
-		kill_engine(s);
+		mk_sup_kill_engine(s);
 	} else if (s->phase == PH_STOPPING && now - s->phase_start_ms > MK_SHUTDOWN_MS) {
 		mk_sup_set_error(s, MK_EXIT_ENGINE, "engine did not shut down within %d s; killed it", MK_SHUTDOWN_MS / 1000);
-		kill_engine(s);
+		mk_sup_kill_engine(s);
 	}
 }
 
@@ -480,7 +339,7 @@ static void say_done(const struct sup *s)
 	const struct mk_job *job = s->job;
 	size_t failed = 0;
 	for (size_t i = 0; i < job->n_torrents; i++) {
-		const struct mk_job_torrent *jt = &job->torrents[i];
+		const struct mk_torrent_kept *jt = &job->torrents[i].kept;
 		failed += jt->failed != 0;
 		if (jt->complete && !job->json)
 			printf("done: %s saved in %s (%llu bytes downloaded this run)\n", jt->name,
@@ -498,30 +357,13 @@ static void unsaved_state_is_an_error(struct sup *s)
 {
 	size_t unsaved = 0, incomplete = 0;
 	for (size_t i = 0; i < s->job->n_torrents; i++) {
-		unsaved += s->job->torrents[i].resume_unsaved != 0;
-		incomplete += !s->job->torrents[i].complete;
+		unsaved += s->job->torrents[i].kept.resume_unsaved != 0;
+		incomplete += !s->job->torrents[i].kept.complete;
 	}
 	if (unsaved && incomplete)
 		mk_sup_set_error(s, MK_EXIT_DISK, "the state of %zu torrent%s could not be saved: the next "
 				 "run verifies what is on disk", unsaved, unsaved == 1 ? "" : "s");
 }
-
-/* For torrents.c (supervise_int.h). */
-void mk_sup_set_error(struct sup *s, int code, const char *fmt, ...)
-{
-	if (s->error[0])
-		return; /* the first error is the one that matters */
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(s->error, sizeof s->error, fmt, ap);
-	va_end(ap);
-	s->exit_code = code;
-}
-
-int mk_sup_send(struct sup *s, Meerko__BrokerToEngine *m) { return send(s, m); }
-void mk_sup_send_ref(struct sup *s, int which, uint32_t id) { send_ref(s, which, id); }
-void mk_sup_start_stopping(struct sup *s, int code) { start_stopping(s, code); }
-void mk_sup_warn(struct sup *s, const char *what, const char *text) { warn(s, what, text); }
 
 int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 {
@@ -545,6 +387,7 @@ int mk_supervise(struct mk_job *job, struct mk_engine_proc *eng)
 		waitpid(eng->pid, NULL, 0);
 		return MK_EXIT_INTERNAL;
 	}
+	mk_tor_engine_started(&s);
 	send_configure(&s);
 	loop(&s);
 	close(eng->fd);

@@ -21,30 +21,14 @@
 #include "disk_check.h"
 #include "exit_guard.h"
 #include "input.h"
+#include "proxy.h"
 #include "spawn.h"
 #include "state.h"
-
-/* One input of the run; what the broker keeps about it across engine restarts. */
-struct mk_job_torrent {
-	const struct mk_input *input;
-	const struct mk_state *state;   /* where its resume data is saved, or NULL */
-	int trust_resume;               /* load saved resume data (its last stop was clean) */
-	int failed;                     /* in/out: exit code of its failure, 0 = none */
-	int complete;                   /* out: downloaded and verified, seeding goal reached */
-	int listed;                     /* out: --list printed its files (it is not added again) */
-	uint64_t downloaded;            /* out: payload bytes fetched this run */
-	struct mk_disk_files disk;      /* its wanted files, checked before done (disk_check.h) */
-	int rechecks;                   /* forced rechecks after a failed disk check (bounded) */
-	bool recheck_pending;           /* one was asked for; the engine has not begun it yet */
-	int64_t recheck_sent_ms;
-	int resume_unsaved;             /* out: its last resume data could not be written: its
-	                                 * stop is not clean (the marker stays, a rerun verifies) */
-	char name[256];                 /* out: last name the engine gave (sanitised) */
-};
+#include "torrent.h"
 
 struct mk_job {
 	const struct mk_config *cfg;
-	struct mk_job_torrent *torrents;
+	struct mk_torrent *torrents;    /* index = id - 1 (torrent.h) */
 	size_t n_torrents;              /* 1..MK_MAX_TORRENTS */
 	int first_failure;              /* in/out: exit code of the first torrent that failed */
 	int json;                       /* --json: JSON lines on stdout, no human progress */
@@ -54,11 +38,8 @@ struct mk_job {
 	bool sandboxed;                 /* the engine must report namespaces of its own */
 	bool userns;                    /* ... a user namespace among them */
 	bool offline;                   /* --list of .torrent files only: no session, no relay, no proxy */
-	const char *engine_proxy_host;  /* what the engine dials (proxy or relay) */
-	uint16_t engine_proxy_port;
-	int proxy_type;                 /* Meerko__ProxyType */
-	const char *engine_proxy_user;
-	const char *engine_proxy_password;
+	struct mk_proxy engine_proxy;   /* what the engine dials: the relay, without
+	                                 * credentials (sandboxed), or the proxy (proxy.h) */
 	int sigfd;                      /* signalfd for SIGINT/SIGTERM */
 	int relay_status_fd;            /* relay's "UP"/"DOWN why"/"TOOMANY cap" lines, or -1 */
 	int relay_conn_cap;             /* the relay's connection cap (relay.h), 0 = no relay */

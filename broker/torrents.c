@@ -1,5 +1,6 @@
 /*
- * torrents.c - what happens to each torrent of a run (see supervise.h).
+ * torrents.c - what happens to each torrent of a run (torrents.h; its record:
+ * torrent.h).
  *
  * Contract: ids are job index + 1, and only torrents that have not failed
  * (nor been listed) are added, so the engine can name nothing else
@@ -32,11 +33,12 @@
 #include "sanitize.h"
 #include "clock.h"
 #include "supervise_int.h"
+#include "torrents.h"
 
 #define MK_MAX_JSON_TRACKER_EVENTS 100
 #define MK_MAX_RECHECKS 2 /* forced rechecks of one torrent before it fails */
 
-static struct mk_job_torrent *jt_of(struct sup *s, uint32_t id)
+static struct mk_torrent *jt_of(struct sup *s, uint32_t id)
 {
 	return id >= 1 && id <= s->job->n_torrents ? &s->job->torrents[id - 1] : NULL;
 }
@@ -51,18 +53,18 @@ static int torrent_done(const struct sup *s, struct mk_torrent_view *t)
 	return mk_torrent_done(t, &goal, mk_now_ms());
 }
 
-static void shown_input(const struct mk_job_torrent *jt, char *buf, size_t len)
+static void shown_input(const struct mk_torrent *jt, char *buf, size_t len)
 {
-	mk_sanitize(jt->input->arg, strlen(jt->input->arg), buf, len);
+	mk_sanitize(jt->kept.input->arg, strlen(jt->kept.input->arg), buf, len);
 }
 
 static void json_event(struct sup *s, const char *event, uint32_t id, const char *msg, int code)
 {
 	if (!s->job->json)
 		return;
-	struct mk_job_torrent *jt = jt_of(s, id);
+	struct mk_torrent *jt = jt_of(s, id);
 	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
-	mk_jsonout_event(stdout, mk_now_ms() - s->job->start_ms, event, id, jt ? jt->input->arg : NULL,
+	mk_jsonout_event(stdout, mk_now_ms() - s->job->start_ms, event, id, jt ? jt->kept.input->arg : NULL,
 			 v && v->name[0] ? v->name : NULL, msg, code);
 }
 
@@ -72,15 +74,15 @@ static void fail_torrent(struct sup *s, uint32_t id, int code, const char *fmt, 
 
 static void fail_torrent(struct sup *s, uint32_t id, int code, const char *fmt, ...)
 {
-	struct mk_job_torrent *jt = jt_of(s, id);
+	struct mk_torrent *jt = jt_of(s, id);
 	char what[768], arg[256];
-	if (!jt || jt->failed)
+	if (!jt || jt->kept.failed)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	jt->failed = code;
+	jt->kept.failed = code;
 	if (!s->job->first_failure)
 		s->job->first_failure = code;
 	if (s->phase == PH_STOPPING && s->exit_code == 0 && !s->error[0])
@@ -112,11 +114,11 @@ static void progress_label(const struct mk_input *in, char *label, size_t len)
 
 static void send_add(struct sup *s, uint32_t id)
 {
-	struct mk_job_torrent *jt = jt_of(s, id);
-	const struct mk_input *in = jt->input;
+	struct mk_torrent *jt = jt_of(s, id);
+	const struct mk_input *in = jt->kept.input;
 	Meerko__AddTorrent a = MEERKO__ADD_TORRENT__INIT;
 	Meerko__BrokerToEngine m = MEERKO__BROKER_TO_ENGINE__INIT;
-	int *sent = &s->resume_sent[id - 1];
+	int *sent = &jt->timers.resume_sent;
 	a.id = id;
 	if (in->magnet)
 		a.magnet_uri = (char *)in->magnet;
@@ -124,21 +126,20 @@ static void send_add(struct sup *s, uint32_t id)
 	a.torrent_data.len = in->bytes ? in->len : 0;
 	a.save_path = (char *)s->job->engine_save_path;
 	size_t rlen = 0;
-	uint8_t *resume = *sent < 0 || !jt->state || !jt->trust_resume ? NULL
-			  : mk_state_load_resume(jt->state, &rlen);
+	uint8_t *resume = *sent < 0 || !jt->kept.state || !jt->kept.trust_resume ? NULL
+			  : mk_state_load_resume(jt->kept.state, &rlen);
 	a.resume_data.data = resume;
 	a.resume_data.len = resume ? rlen : 0;
 	*sent = resume != NULL;
 	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
-	if (!v) {
-		v = &s->set.t[s->set.n++];
-		memset(v, 0, sizeof *v);
-		v->id = id;
+	if (!v) { /* added to this engine: what it says about it is now heard */
+		v = &jt->said;
+		s->set.t[s->set.n++] = v;
 	}
 	progress_label(in, v->label, sizeof v->label);
 	mk_files_prepare_add(&a, s->job->cfg, v); /* list_only, select_files, sequential, max_connections */
-	s->meta_wait_ms[id - 1] = in->magnet ? mk_now_ms() : 0;
-	jt->recheck_pending = false; /* a new engine: a recheck asked of the last one is gone */
+	jt->timers.meta_wait_ms = in->magnet ? mk_now_ms() : 0;
+	jt->timers.recheck_pending = false; /* a new engine: a recheck asked of the last one is gone */
 	m.msg_case = MEERKO__BROKER_TO_ENGINE__MSG_ADD;
 	m.add = &a;
 	mk_sup_send(s, &m);
@@ -148,25 +149,19 @@ static void send_add(struct sup *s, uint32_t id)
 void mk_tor_add_all(struct sup *s)
 {
 	for (size_t i = 0; i < s->job->n_torrents && i < MK_MAX_TORRENTS; i++)
-		if (!s->job->torrents[i].failed && !s->job->torrents[i].listed)
+		if (!s->job->torrents[i].kept.failed && !s->job->torrents[i].kept.listed)
 			send_add(s, (uint32_t)(i + 1)); /* listed before an engine restart: not again */
 	mk_tor_after_status(s); /* nothing left to add: settled already */
 }
 
-void mk_tor_send_all(struct sup *s, int which)
-{
-	for (size_t i = 0; i < s->set.n; i++)
-		if (!s->set.t[i].failed && !s->set.t[i].listed)
-			mk_sup_send_ref(s, which, s->set.t[i].id);
-}
-
 static void on_add_failed(struct sup *s, uint32_t id, const char *clean)
 {
-	if (id >= 1 && id <= s->job->n_torrents && s->resume_sent[id - 1] == 1) {
+	struct mk_torrent *jt = jt_of(s, id);
+	if (jt && jt->timers.resume_sent == 1) {
 		/* Saved state unusable (other torrent, corrupt): start afresh;
 		 * libtorrent still rechecks what is on disk. */
 		mk_sup_warn(s, "saved resume data not usable, checking files instead", clean);
-		s->resume_sent[id - 1] = -1;
+		jt->timers.resume_sent = -1;
 		send_add(s, id);
 		return;
 	}
@@ -239,8 +234,8 @@ void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
 		json_event(s, "added", id, NULL, 0);
 		break;
 	case MEERKO__EVENT_TYPE__EVENT_METADATA_RECEIVED:
-		if (id >= 1 && id <= s->job->n_torrents)
-			s->meta_wait_ms[id - 1] = 0;
+		if (jt_of(s, id))
+			jt_of(s, id)->timers.meta_wait_ms = 0;
 		json_event(s, "metadata", id, NULL, 0);
 		break;
 	default:
@@ -254,26 +249,26 @@ void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
  * never "done" (disk_check.h). */
 static bool files_on_disk(struct sup *s, struct mk_torrent_view *v)
 {
-	struct mk_job_torrent *jt = jt_of(s, v->id);
+	struct mk_torrent *jt = jt_of(s, v->id);
 	int64_t now = mk_now_ms();
 	char why[700];
-	if (jt->recheck_pending && now - jt->recheck_sent_ms < 60000)
+	if (jt->timers.recheck_pending && now - jt->timers.recheck_sent_ms < 60000)
 		return false; /* until the engine shows the recheck began (or a minute passed) */
-	jt->recheck_pending = false;
+	jt->timers.recheck_pending = false;
 	/* holes after a full recheck: the hashes said the data is right */
-	if (mk_disk_files_check(&jt->disk, s->job->save_path, jt->rechecks > 0, why, sizeof why) == 0)
+	if (mk_disk_files_check(&jt->kept.disk, s->job->save_path, jt->kept.rechecks > 0, why, sizeof why) == 0)
 		return true;
 	if (save_dir_gone(s)) {
 		fail_torrent(s, v->id, MK_EXIT_DISK, "the save dir %s was deleted", s->job->save_path);
 		return false;
 	}
-	if (jt->rechecks >= MK_MAX_RECHECKS) {
-		fail_torrent(s, v->id, MK_EXIT_DISK, "%s, still after %d rechecks", why, jt->rechecks);
+	if (jt->kept.rechecks >= MK_MAX_RECHECKS) {
+		fail_torrent(s, v->id, MK_EXIT_DISK, "%s, still after %d rechecks", why, jt->kept.rechecks);
 		return false;
 	}
-	jt->rechecks++;
-	jt->recheck_pending = true;
-	jt->recheck_sent_ms = now;
+	jt->kept.rechecks++;
+	jt->timers.recheck_pending = true;
+	jt->timers.recheck_sent_ms = now;
 	mk_sup_warn(s, why, "hashing every piece again");
 	json_event(s, "recheck", v->id, why, 0);
 	mk_sup_send_ref(s, MEERKO__BROKER_TO_ENGINE__MSG_FORCE_RECHECK, v->id);
@@ -284,12 +279,12 @@ void mk_tor_after_status(struct sup *s)
 {
 	size_t settled = 0;
 	for (size_t i = 0; i < s->set.n; i++) {
-		struct mk_torrent_view *v = &s->set.t[i];
-		struct mk_job_torrent *jt = jt_of(s, v->id);
+		struct mk_torrent_view *v = s->set.t[i];
+		struct mk_torrent *jt = jt_of(s, v->id);
 		if (v->wanted > 0)
-			s->meta_wait_ms[v->id - 1] = 0; /* sizes known: it has metadata */
-		if (jt->recheck_pending && (v->state == MEERKO__TORRENT_STATE__STATE_CHECKING || !mk_torrent_complete(v)))
-			jt->recheck_pending = false; /* the recheck began */
+			jt->timers.meta_wait_ms = 0; /* sizes known: it has metadata */
+		if (jt->timers.recheck_pending && (v->state == MEERKO__TORRENT_STATE__STATE_CHECKING || !mk_torrent_complete(v)))
+			jt->timers.recheck_pending = false; /* the recheck began */
 		/* checked on disk once, when it first looks complete: not again on
 		 * every status while it seeds towards its goal */
 		bool whole = !v->complete && !v->failed && mk_torrent_complete(v) && (v->seeding || files_on_disk(s, v));
@@ -301,11 +296,11 @@ void mk_tor_after_status(struct sup *s)
 			v->seeding = true; /* downloaded; the [seed] goal keeps it going */
 			json_event(s, "seeding", v->id, NULL, 0);
 		}
-		jt->complete = v->complete;
+		jt->kept.complete = v->complete;
 	}
 	for (size_t i = 0; i < s->job->n_torrents; i++) {
-		const struct mk_job_torrent *jt = &s->job->torrents[i];
-		settled += jt->failed || jt->complete || jt->listed;
+		const struct mk_torrent_kept *k = &s->job->torrents[i].kept;
+		settled += k->failed || k->complete || k->listed;
 	}
 	if (s->phase == PH_RUNNING && settled == s->job->n_torrents)
 		mk_sup_start_stopping(s, s->job->first_failure ? s->job->first_failure : MK_EXIT_OK);
@@ -315,17 +310,17 @@ void mk_tor_after_status(struct sup *s)
  * torrents), or one "files" line with --json. */
 static void print_files(struct sup *s, uint32_t id, const Meerko__FileList *fl, const bool *want)
 {
-	struct mk_job_torrent *jt = jt_of(s, id);
+	struct mk_torrent *jt = jt_of(s, id);
 	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
 	size_t before = 0;
 	if (s->job->json) {
-		mk_jsonout_files(stdout, mk_now_ms() - s->job->start_ms, id, jt->input->arg,
+		mk_jsonout_files(stdout, mk_now_ms() - s->job->start_ms, id, jt->kept.input->arg,
 				 v && v->name[0] ? v->name : NULL, fl, want);
 		return;
 	}
 	mk_progress_break(&s->prog);
 	for (size_t i = 0; i < s->job->n_torrents; i++)
-		before += s->job->torrents[i].listed != 0;
+		before += s->job->torrents[i].kept.listed != 0;
 	if (s->job->n_torrents > 1) {
 		char arg[512];
 		shown_input(jt, arg, sizeof arg);
@@ -351,7 +346,7 @@ static int allow_file_sizes(struct sup *s, const Meerko__FileList *fl, const boo
 void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl)
 {
 	uint32_t id = fl->torrent_id; /* one we asked a list for (engine_msg.c) */
-	struct mk_job_torrent *jt = jt_of(s, id);
+	struct mk_torrent *jt = jt_of(s, id);
 	struct mk_torrent_view *v = mk_torrent_find(&s->set, id);
 	const struct mk_config *c = s->job->cfg;
 	Meerko__SetFilePriorities sp;
@@ -360,20 +355,20 @@ void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl)
 	bool *want = NULL;
 	if (!jt || !v || v->failed)
 		return;
-	s->meta_wait_ms[id - 1] = 0; /* a file list means the metadata is there */
+	jt->timers.meta_wait_ms = 0; /* a file list means the metadata is there */
 	if (mk_files_select(c, fl, &want, err, sizeof err) != 0) {
 		fail_torrent(s, id, MK_EXIT_USAGE, "%s", err);
 	} else if (c->list_only) {
 		print_files(s, id, fl, want);
 		v->listed = true;
-		jt->listed = 1;
+		jt->kept.listed = 1;
 		/* Listed: it has nothing more to say to anyone while the others
-		 * are still being fetched (and stays paused: mk_tor_send_all). */
+		 * are still being fetched (and stays paused: mk_sup_send_all). */
 		mk_sup_send_ref(s, MEERKO__BROKER_TO_ENGINE__MSG_PAUSE, id);
 	} else if (allow_file_sizes(s, fl, want, err, sizeof err) != 0 ||
 		   mk_files_priorities(fl, want, &sp, err, sizeof err) != 0) {
 		fail_torrent(s, id, MK_EXIT_INTERNAL, "%s", err);
-	} else if (mk_disk_files_keep(&jt->disk, fl, want) != 0) {
+	} else if (mk_disk_files_keep(&jt->kept.disk, fl, want) != 0) {
 		mk_files_free_reply(&sp);
 		fail_torrent(s, id, MK_EXIT_INTERNAL, "out of memory");
 	} else {
@@ -387,10 +382,10 @@ void mk_tor_on_file_list(struct sup *s, const Meerko__FileList *fl)
 }
 
 /* "NAME (HASH)", or whichever of the two is known. name is sanitised. */
-static void magnet_label(const struct mk_job_torrent *jt, const char *name, char *buf, size_t len)
+static void magnet_label(const struct mk_torrent *jt, const char *name, char *buf, size_t len)
 {
 	char hex[41];
-	int has_hash = mk_magnet_btih(jt->input->magnet, hex) == 1;
+	int has_hash = mk_magnet_btih(jt->kept.input->magnet, hex) == 1;
 	if (name[0] && has_hash && strcmp(name, hex) != 0)
 		snprintf(buf, len, "%s (%s)", name, hex);
 	else
@@ -403,12 +398,13 @@ void mk_tor_check_deadlines(struct sup *s, int64_t now)
 	if (limit <= 0 || s->outage_start_ms || s->phase != PH_RUNNING)
 		return; /* 0 = wait forever; an outage is not the swarm's silence */
 	for (size_t i = 0; i < s->set.n; i++) {
-		uint32_t id = s->set.t[i].id;
-		int64_t since = s->meta_wait_ms[id - 1];
-		if (since && !s->set.t[i].failed && now - since > limit * 1000LL) {
+		struct mk_torrent_view *v = s->set.t[i];
+		struct mk_torrent *jt = jt_of(s, v->id);
+		if (jt->timers.meta_wait_ms && !v->failed && now - jt->timers.meta_wait_ms > limit * 1000LL) {
 			char who[320];
-			s->meta_wait_ms[id - 1] = 0;
-			magnet_label(jt_of(s, id), s->set.t[i].name, who, sizeof who);
+			uint32_t id = v->id;
+			jt->timers.meta_wait_ms = 0;
+			magnet_label(jt, v->name, who, sizeof who);
 			fail_torrent(s, id, MK_EXIT_METADATA, "no metadata for %s after %d s: no peer or tracker "
 				     "answered through the proxy", who, limit);
 		}
@@ -421,7 +417,7 @@ void mk_tor_check_deadlines(struct sup *s, int64_t now)
 static void on_stall(struct sup *s, struct mk_torrent_view *v, enum mk_stall_verdict verdict, int64_t now)
 {
 	char text[MK_STALL_TEXT], arg[256];
-	int64_t secs = mk_stall_seconds(&s->stall[v->id - 1], now);
+	int64_t secs = mk_stall_seconds(&jt_of(s, v->id)->timers.stall, now);
 	bool giving_up = verdict == MK_STALL_TIMEOUT;
 	mk_stall_describe(v, secs, text, sizeof text);
 	if (s->job->json)
@@ -444,9 +440,9 @@ void mk_tor_check_stalls(struct sup *s, int64_t now)
 		return;
 	bool gave_up = false;
 	for (size_t i = 0; i < s->set.n; i++) {
-		struct mk_torrent_view *v = &s->set.t[i];
+		struct mk_torrent_view *v = s->set.t[i];
 		bool watching = !s->outage_start_ms && mk_stall_applies(v); /* an outage is not the swarm's silence */
-		enum mk_stall_verdict verdict = mk_stall_tick(&s->stall[v->id - 1], v, watching, &cfg, now);
+		enum mk_stall_verdict verdict = mk_stall_tick(&jt_of(s, v->id)->timers.stall, v, watching, &cfg, now);
 		if (verdict != MK_STALL_MOVING)
 			on_stall(s, v, verdict, now);
 		gave_up |= verdict == MK_STALL_TIMEOUT;
@@ -457,18 +453,30 @@ void mk_tor_check_stalls(struct sup *s, int64_t now)
 
 void mk_tor_proxy_back(struct sup *s, int64_t now)
 {
-	for (size_t i = 0; i < s->set.n; i++)
-		if (s->meta_wait_ms[s->set.t[i].id - 1])
-			s->meta_wait_ms[s->set.t[i].id - 1] = now;
+	for (size_t i = 0; i < s->set.n; i++) {
+		struct mk_torrent_timers *tm = &jt_of(s, s->set.t[i]->id)->timers;
+		if (tm->meta_wait_ms)
+			tm->meta_wait_ms = now;
+	}
+}
+
+void mk_tor_engine_started(struct sup *s)
+{
+	for (size_t i = 0; i < s->job->n_torrents && i < MK_MAX_TORRENTS; i++) {
+		struct mk_torrent *t = &s->job->torrents[i];
+		memset(&t->said, 0, sizeof t->said);
+		memset(&t->timers, 0, sizeof t->timers);
+		t->said.id = (uint32_t)(i + 1);
+	}
 }
 
 void mk_tor_finish(struct sup *s)
 {
 	for (size_t i = 0; i < s->set.n; i++) {
-		struct mk_torrent_view *v = &s->set.t[i];
-		struct mk_job_torrent *jt = jt_of(s, v->id);
-		jt->downloaded += v->downloaded;
+		struct mk_torrent_view *v = s->set.t[i];
+		struct mk_torrent *jt = jt_of(s, v->id);
+		jt->kept.downloaded += v->downloaded;
 		if (v->name[0])
-			snprintf(jt->name, sizeof jt->name, "%s", v->name);
+			snprintf(jt->kept.name, sizeof jt->kept.name, "%s", v->name);
 	}
 }

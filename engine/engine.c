@@ -56,14 +56,25 @@ struct engine {
 	unsigned resume_pending;
 };
 
+/* The wire's proxy type as the shim's; an unknown one is fatal, never "none"
+ * (which would connect directly). */
+static mk_proxy_type shim_proxy_type(Meerko__ProxyType t)
+{
+	switch (t) {
+	case MEERKO__PROXY_TYPE__PROXY_NONE: return MK_PROXY_NONE;
+	case MEERKO__PROXY_TYPE__PROXY_SOCKS5: return MK_PROXY_SOCKS5;
+	case MEERKO__PROXY_TYPE__PROXY_SOCKS5_PW: return MK_PROXY_SOCKS5_PW;
+	default: break;
+	}
+	mk_engine_die("Configure: unknown proxy type");
+}
+
 static mk_session *make_session(const Meerko__Configure *c)
 {
 	mk_settings s;
 	char err[512];
 	memset(&s, 0, sizeof s);
-	s.proxy_type = c->proxy_type == MEERKO__PROXY_TYPE__PROXY_SOCKS5_PW ? MK_PROXY_SOCKS5_PW
-		     : c->proxy_type == MEERKO__PROXY_TYPE__PROXY_SOCKS5   ? MK_PROXY_SOCKS5
-									     : MK_PROXY_NONE;
+	s.proxy_type = shim_proxy_type(c->proxy_type);
 	s.proxy_host = c->proxy_host;
 	s.proxy_port = (uint16_t)c->proxy_port;
 	s.proxy_user = c->proxy_user;
@@ -456,6 +467,9 @@ int main(int argc, char **argv)
 	int fl = fcntl(e.fd, F_GETFL);
 	if (fl < 0 || fcntl(e.fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		mk_engine_die("cannot make the broker socket non-blocking");
+#ifdef MEERKO_ESCAPE_TEST
+	mk_escape_before_ready(opts.n_write_dirs ? opts.write_dirs[0] : NULL);
+#endif
 	send_ready(&e);
 	if (offline) {
 		mk_engine_run_offline(e.fd, e.status_interval_ms);

@@ -96,6 +96,16 @@
  *                  verified) as ResumeData of torrent 1, then crashes
  *                  (abort). The broker must store only what resume_check.c
  *                  keeps and, after the crash, no piece claims.
+ *   out-of-turn:KIND  not an escape: a message the engine->broker table
+ *                  (broker/engine_surface.c) does not permit now: KIND
+ *                  "ready" (a second Ready), "shutdown-done" (ShutdownDone
+ *                  before any Shutdown), "file-list-twice" (two FileLists
+ *                  for torrent 1, run with --files). The broker must stop
+ *                  the engine with "unpermitted"; alive 10 s later it
+ *                  reports SUCCEEDED.
+ *   (marker)       a file .meerko-escape-resume-before-ready in the save dir
+ *                  makes the engine send ResumeData of torrent 1 before its
+ *                  Ready (mk_escape_before_ready): the broker must stop it.
  *   sanitizer      not an escape: a use after free in the confined engine,
  *                  to prove a sanitizer build reports it (symbolized) and
  *                  dies by SIGABRT rather than by a forbidden call made by
@@ -913,6 +923,71 @@ static void try_resume_poison(const char *path, char *out, size_t outlen)
 	abort();
 }
 
+static void send_or_say(Meerko__EngineToBroker *m, const char *what)
+{
+	mk_frame_status st = mk_ipc_send_e2b(MK_ENGINE_FD, m);
+	fprintf(stderr, "escape out-of-turn: sent %s (%s)\n", what, mk_frame_strerror(st));
+}
+
+static void send_file_list(uint32_t id)
+{
+	Meerko__FileEntry f = MEERKO__FILE_ENTRY__INIT, *fp[1] = { &f };
+	Meerko__FileList fl = MEERKO__FILE_LIST__INIT;
+	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
+	f.path = (char *)"escape/escape.bin";
+	f.size = 1;
+	fl.torrent_id = id;
+	fl.n_files = 1;
+	fl.files = fp;
+	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST;
+	m.file_list = &fl;
+	send_or_say(&m, "a FileList");
+}
+
+static void try_out_of_turn(const char *label, const char *kind, char *out, size_t outlen)
+{
+	Meerko__Ready r = MEERKO__READY__INIT;
+	Meerko__ShutdownDone d = MEERKO__SHUTDOWN_DONE__INIT;
+	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
+	if (kind && strcmp(kind, "ready") == 0) {
+		r.libtorrent_version = (char *)"escape";
+		m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_READY;
+		m.ready = &r;
+		send_or_say(&m, "a second Ready");
+	} else if (kind && strcmp(kind, "shutdown-done") == 0) {
+		m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_SHUTDOWN_DONE;
+		m.shutdown_done = &d;
+		send_or_say(&m, "ShutdownDone, unasked");
+	} else if (kind && strcmp(kind, "file-list-twice") == 0) {
+		send_file_list(1);
+		send_file_list(1);
+	} else {
+		snprintf(out, outlen, "escape %s: unknown kind", label);
+		return;
+	}
+	struct pollfd p = { .fd = MK_ENGINE_FD, .events = 0 };
+	poll(&p, 1, 10000); /* the broker kills us here */
+	snprintf(out, outlen, "escape %s: SUCCEEDED (the broker took it and kept the engine)", label);
+}
+
+void mk_escape_before_ready(const char *write_dir)
+{
+	char marker[4096];
+	uint8_t data[] = "de";
+	struct stat st; /* stat, not access: faccessat is not on the allowlist */
+	snprintf(marker, sizeof marker, "%s/.meerko-escape-resume-before-ready", write_dir ? write_dir : "");
+	if (!write_dir || stat(marker, &st) != 0)
+		return;
+	Meerko__ResumeData rd = MEERKO__RESUME_DATA__INIT;
+	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
+	rd.torrent_id = 1;
+	rd.data.data = data;
+	rd.data.len = 2;
+	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_RESUME;
+	m.resume = &rd;
+	send_or_say(&m, "ResumeData of torrent 1 before Ready");
+}
+
 static int hexval(char c)
 {
 	return c >= '0' && c <= '9' ? c - '0'
@@ -1008,6 +1083,8 @@ void mk_escape_attempt(const char *spec, char *out, size_t outlen)
 		try_ipc_bomb(arg, out, outlen);
 	else if (strcmp(name, "resume-poison") == 0)
 		try_resume_poison(arg, out, outlen);
+	else if (strcmp(name, "out-of-turn") == 0)
+		try_out_of_turn(label, arg, out, outlen);
 	else
 		snprintf(out, outlen, "escape %s: unknown attempt", label);
 }

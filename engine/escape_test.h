@@ -14,4 +14,9 @@ void mk_escape_attempt(const char *name, char *out, size_t outlen);
 /* The save dir of the torrent that asked (attempts that need a file). */
 void mk_escape_set_save_path(const char *path);
 
+/* Before the engine's Ready: with the marker file
+ * WRITE_DIR/.meerko-escape-resume-before-ready, sends ResumeData of torrent
+ * 1 (which the broker has not added yet). */
+void mk_escape_before_ready(const char *write_dir);
+
 #endif

@@ -12,6 +12,8 @@ PACKAGES=(
 	build-essential cmake pkg-config
 	libtorrent-rasterbar-dev libseccomp-dev libcap-ng-dev
 	libprotobuf-c-dev protobuf-c-compiler libinih-dev libpcap-dev
+	# meerko-control: HTTP and JSON of the Transmission RPC (control/)
+	libmicrohttpd-dev libjson-c-dev
 	# unit tests and fuzzing
 	libcmocka-dev clang libclang-rt-14-dev
 	# the real local swarm (tests/lib/swarm.sh, scripts/demo.sh)

@@ -14,7 +14,8 @@
  *
  * Oracle, beyond ASan/UBSan: errors are non-empty; on success the parsed
  * struct is coherent (1..MK_CLI_MAX_INPUTS inputs unless -h/-V/--sandbox-check,
- * never both --proxy and --no-proxy) and every pointer in it points into argv.
+ * never both --proxy and --no-proxy), every pointer in it points into argv
+ * (a switch's value is "true"), and only keys with a flag column got a value.
  */
 #include <stdbool.h>
 #include <getopt.h>
@@ -24,6 +25,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "config_keys.h"
 
 #define MAX_ARGS 64
 #define MAX_VECS 4
@@ -61,13 +63,18 @@ static void one_vector(int argc, char **argv)
 	if (cli.n_inputs > MK_CLI_MAX_INPUTS || (cli.proxy && cli.no_proxy && cli.n_inputs >= 1 &&
 	    !cli.help && !cli.version && !cli.sandbox_check))
 		abort();
-	const char *ptrs[] = { cli.config_path, cli.output_dir, cli.proxy, cli.proxy_user,
-			       cli.progress, cli.max_down, cli.max_up, cli.sandbox, cli.metadata_timeout,
-			       cli.files, cli.max_connections, cli.max_conn_torrent, cli.seed_ratio,
-			       cli.seed_time, cli.stall_timeout };
+	const char *ptrs[] = { cli.config_path, cli.proxy, cli.files };
 	for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++)
 		if (!in_argv(ptrs[i], argv, argc))
 			abort(); /* a value that is not in this argv: stale getopt state */
+	for (size_t k = 0; k < MK_CONFIG_MAX_KEYS; k++) {
+		const struct mk_config_flag *f = mk_config_key_flag(k);
+		if (cli.key_value[k] && !f)
+			abort(); /* a value for a key that has no flag */
+		if (cli.key_value[k] && (f->metavar ? !in_argv(cli.key_value[k], argv, argc)
+						    : strcmp(cli.key_value[k], "true") != 0))
+			abort();
+	}
 	for (size_t i = 0; i < cli.n_inputs; i++)
 		if (!in_argv(cli.inputs[i], argv, argc))
 			abort();

@@ -28,6 +28,17 @@
 #include "ipc.h"
 #include "sanitize.h"
 
+/* The broker keeps each view in its torrent's record (torrent.h); here a
+ * set gets views of its own, zeroed. */
+static void back_set(struct mk_torrent_set *s)
+{
+	static struct mk_torrent_view views[MK_MAX_TORRENTS];
+	memset(s, 0, sizeof *s);
+	memset(views, 0, sizeof views);
+	for (size_t i = 0; i < MK_MAX_TORRENTS; i++)
+		s->t[i] = &views[i];
+}
+
 static void check_view(const struct mk_torrent_view *v)
 {
 	if (!v->have_status)
@@ -94,10 +105,10 @@ static void use_file_list(const Meerko__FileList *fl)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mk_torrent_set set;
-	memset(&set, 0, sizeof set);
-	set.t[0].id = 1;
-	set.t[0].want_files = true;
-	set.t[1].id = 7;
+	back_set(&set);
+	set.t[0]->id = 1;
+	set.t[0]->want_files = true;
+	set.t[1]->id = 7;
 	set.n = 2;
 
 	size_t off = 0;
@@ -133,8 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mk_ipc_free_e2b(m);
 		const struct mk_seed_goal goal = { 1500, 1 };
 		for (size_t i = 0; i < set.n; i++) {
-			check_view(&set.t[i]);
-			mk_torrent_done(&set.t[i], &goal, frames);
+			check_view(set.t[i]);
+			mk_torrent_done(set.t[i], &goal, frames);
 		}
 	}
 	return 0;

@@ -30,9 +30,8 @@ PY=${MEERKO_TEST_PYTHON:-/usr/bin/python3}
 swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker microsocks mktorrent transmission-show ss timeout sha256sum jq
-"$PY" -c 'import libtorrent' 2>/dev/null || swarm_skip_or_fail "python3-libtorrent is missing ($PY)"
-[[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
-MEERKO_BIN=$(cd "$(dirname "$MEERKO_BIN")" && pwd)/$(basename "$MEERKO_BIN")
+swarm_require_libtorrent "$PY"
+swarm_require_meerko
 
 SEED2_IP=127.0.0.5
 SEED2_PORT=6893
@@ -64,11 +63,8 @@ seed2_ready() {
 swarm_wait_for -t 60 -i 0.2 seed2_ready || { swarm_die "second seeder not ready"; exit 1; }
 
 meerko() { # NAME ARGS...: rc in $rc
-	local name=$1
-	shift
-	rc=0
-	swarm_run "$name" 90 "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$@" || rc=$?
-	swarm_log "$name exited $rc"
+	swarm_meerko "$1" 90 --config "$CONFIG" -o "$OUT" "${@:2}"
+	rc=$SWARM_RC
 }
 
 fresh() {

@@ -66,9 +66,11 @@ rc=0
 help=$("$P/bin/meerko-secure" --help) || rc=$?
 swarm_check "--help exits 0 (rc=$rc)" test "$rc" -eq 0
 swarm_check "--help goes to stdout and starts with usage" grep -q "^usage: meerko-secure" <<<"$help"
-# Every long option the parser knows is in --help and in the man page.
-opts=$(grep -o '{ "[a-z-]*", [a-z_]*argument' "$SRC/broker/cli.c" | sed 's/{ "\([a-z-]*\)".*/\1/')
-swarm_check "found the option table in broker/cli.c" test "$(wc -l <<<"$opts")" -ge 10
+# Every long option the parser knows is in --help and in the man page: cli.c's
+# own rows (OPT, OPT_SWITCH) and the config keys' flag column (FLAG, SWITCH).
+opts=$(grep -oh '\b\(OPT\|OPT_SWITCH\|FLAG\|SWITCH\)("[a-z-]*"' "$SRC/broker/cli.c" "$SRC/broker/config.c" |
+	sed 's/.*("\([a-z-]*\)"/\1/')
+swarm_check "found the option tables in broker/cli.c and broker/config.c" test "$(wc -l <<<"$opts")" -ge 10
 man1=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$P/share/man/man1/meerko-secure.1" 2>/dev/null)
 for o in $opts; do
 	swarm_check "--$o is in --help" grep -q -- "--$o\b" <<<"$help"

@@ -47,16 +47,10 @@ MEERKO_BIN=${MEERKO_BIN:-$BUILD_DIR/bin/meerko-secure}
 swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker microsocks mktorrent transmission-show timeout sha256sum jq /usr/bin/python3
-/usr/bin/python3 -c 'import libtorrent' 2>/dev/null ||
-	swarm_skip_or_fail "python3-libtorrent is not installed (run scripts/deps.sh)"
-[[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
+swarm_require_libtorrent
+swarm_require_meerko
 swarm_init
-
-SEED=$SWARM_DIR/seed
-OUT=$SWARM_DIR/out
-CONFIG=$SWARM_DIR/meerko.ini
-mkdir -p "$OUT" "$SEED"
-chown nobody "$OUT" # the sandboxed engine runs as nobody
+swarm_meerko_dirs # SEED, OUT (owned by nobody, as the sandboxed engine runs), CONFIG
 
 swarm_make_payload "$SEED/alpha" 2 2
 swarm_make_payload "$SEED/beta" 3 3
@@ -72,14 +66,9 @@ swarm_meerko_config "$CONFIG" "[download]" "max_down = 2048" "[ui]" "progress = 
 	"plain_interval = 1" "[sandbox]" "mode = required" "[state]" "dir = $SWARM_DIR/state"
 
 RC=""
-run_meerko() { # LIMIT ARGS...: output in $SWARM_LOGS/meerko.{out,err}, rc in RC
-	local limit=$1
-	shift
-	RC=0
-	STARTED=$(date +%s)
-	swarm_run meerko "$limit" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$@" || RC=$?
-	ELAPSED=$(($(date +%s) - STARTED))
-	swarm_log "meerko exited $RC after ${ELAPSED}s"
+run_meerko() { # LIMIT ARGS...: output in $SWARM_LOGS/meerko.{out,err}, rc in RC, seconds in ELAPSED
+	swarm_meerko meerko "$1" --config "$CONFIG" -o "$OUT" "${@:2}"
+	RC=$SWARM_RC ELAPSED=$SWARM_ELAPSED
 }
 out() { cat "$SWARM_LOGS/meerko.out"; }
 err() { cat "$SWARM_LOGS/meerko.err"; }

@@ -37,8 +37,7 @@ MEERKO_BIN=${MEERKO_BIN:-$BUILD_DIR/bin/meerko-secure}
 swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker microsocks aria2c mktorrent transmission-show ss timeout sha256sum
-[[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
-MEERKO_BIN=$(cd "$(dirname "$MEERKO_BIN")" && pwd)/$(basename "$MEERKO_BIN")
+swarm_require_meerko
 
 swarm_init
 
@@ -77,11 +76,8 @@ sandbox=required
 swarm_meerko_config "$CONFIG" "[ui]" "progress = plain" "plain_interval = 1" "[sandbox]" "mode = $sandbox"
 
 meerko() { # NAME ARGS...: rc in $rc
-	local name=$1
-	shift
-	rc=0
-	swarm_run "$name" 120 "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$@" || rc=$?
-	swarm_log "$name exited $rc"
+	swarm_meerko "$1" 120 --config "$CONFIG" -o "$OUT" "${@:2}"
+	rc=$SWARM_RC
 }
 
 # every name at its exact bytes below OUT/payload, and nothing else there

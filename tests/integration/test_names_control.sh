@@ -33,9 +33,8 @@ PY=${MEERKO_TEST_PYTHON:-/usr/bin/python3}
 swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker microsocks transmission-show ss timeout sha256sum
-"$PY" -c 'import libtorrent' 2>/dev/null || swarm_skip_or_fail "python3-libtorrent is missing ($PY)"
-[[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
-MEERKO_BIN=$(cd "$(dirname "$MEERKO_BIN")" && pwd)/$(basename "$MEERKO_BIN")
+swarm_require_libtorrent "$PY"
+swarm_require_meerko
 
 swarm_init
 
@@ -104,11 +103,8 @@ swarm_start_microsocks
 swarm_start_seeder_lt "$SEED" "$TORRENT"
 
 meerko() { # NAME ARGS...: rc in $rc
-	local name=$1
-	shift
-	rc=0
-	swarm_run "$name" 120 "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$@" || rc=$?
-	swarm_log "$name exited $rc"
+	swarm_meerko "$1" 120 --config "$CONFIG" -o "$OUT" "${@:2}"
+	rc=$SWARM_RC
 }
 
 # every file at its replaced path with its source's SHA-256, nothing else there

@@ -46,14 +46,9 @@ DEAD_TRACKER_PORT=6971 # on EMPTY_TRACKER_IP, where nothing listens
 swarm_isolate "$@"
 swarm_require_root
 swarm_require_cmds opentracker microsocks aria2c mktorrent transmission-show timeout sha256sum jq "$PY"
-[[ -x $MEERKO_BIN ]] || swarm_skip_or_fail "meerko-secure not built: $MEERKO_BIN"
+swarm_require_meerko
 swarm_init
-
-SEED=$SWARM_DIR/seed
-OUT=$SWARM_DIR/out
-CONFIG=$SWARM_DIR/meerko.ini
-mkdir -p "$OUT" "$SEED"
-chown nobody "$OUT" # the sandboxed engine runs as nobody
+swarm_meerko_dirs # SEED, OUT (owned by nobody, as the sandboxed engine runs), CONFIG
 
 swarm_make_payload "$SEED/alpha" 2 2
 swarm_make_payload "$SWARM_DIR/nobody/beta" 1 1 # beta's data exists nowhere the swarm can see
@@ -73,14 +68,9 @@ config() { # extra LINES...
 }
 
 RC=""
-run_meerko() { # LIMIT ARGS...: output in $SWARM_LOGS/meerko.{out,err}, rc in RC
-	local limit=$1
-	shift
-	RC=0
-	STARTED=$(date +%s)
-	swarm_run meerko "$limit" "$MEERKO_BIN" --config "$CONFIG" -o "$OUT" "$@" || RC=$?
-	ELAPSED=$(($(date +%s) - STARTED))
-	swarm_log "meerko exited $RC after ${ELAPSED}s"
+run_meerko() { # LIMIT ARGS...: output in $SWARM_LOGS/meerko.{out,err}, rc in RC, seconds in ELAPSED
+	swarm_meerko meerko "$1" --config "$CONFIG" -o "$OUT" "${@:2}"
+	RC=$SWARM_RC ELAPSED=$SWARM_ELAPSED
 }
 has_line() { # FILE REGEX
 	grep -qE "$2" "$SWARM_LOGS/$1" || { printf '    no line matching /%s/ in %s\n' "$2" "$1"; return 1; }

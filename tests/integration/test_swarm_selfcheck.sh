@@ -7,6 +7,8 @@
 #   - the seeder's log names 127.0.0.2 (so "seeder saw only the proxy" can fail)
 #   - the capture shows 127.0.0.2 at the tracker and the seeder
 #   - the leak assertion fires on this direct client (negative control)
+#   - the cleanup does not signal a process it did not start that holds a
+#     registered pid's number (pid reuse)
 # plus both SOCKS5 proxies (microsocks, dante with and without username auth)
 # relaying a tracker scrape from 127.0.0.3, when curl is installed.
 #
@@ -124,5 +126,24 @@ if ((HAVE_CURL)); then
 	swarm_check "capture: proxied scrapes reached the tracker from 127.0.0.3" \
 		has_ip "$SWARM_PROXY_IP" "$tracker_ips"
 fi
+
+# The cleanup signals only its own. A registered pid whose process exited is
+# a free number; on a busy machine (pid_max 32768) another process soon gets
+# it - another run's shell or ctest - and the cleanup stopped that stranger
+# and all below it (their traps then removed their own temp dirs mid-run).
+# Shown without waiting for a reuse: a child run registers the pid of a
+# process that is not its child, as a reused number is.
+stranger_survives_cleanup() {
+	local stranger alive=0
+	stranger=$(bash -c 'sleep 60 >/dev/null 2>&1 & echo $!')
+	# shellcheck disable=SC2016 # $1, $2 expand in the child
+	SWARM_QUIET=1 bash -c '. "$1"; swarm_init; _SWARM_PIDS+=("$2")' _ "$HERE/../lib/swarm.sh" "$stranger" \
+		>/dev/null 2>&1 || true
+	_swarm_alive "$stranger" && alive=1
+	kill "$stranger" 2>/dev/null || true
+	((alive == 1)) || echo "    the child run's cleanup killed pid $stranger, which it did not start"
+	((alive == 1))
+}
+swarm_check "cleanup leaves alone a process that got a registered pid's number" stranger_survives_cleanup
 
 swarm_summary

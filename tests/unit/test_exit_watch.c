@@ -17,6 +17,17 @@
 
 /* ---- helpers ---- */
 
+/* The broker keeps each view in its torrent's record (torrent.h); here a
+ * set gets views of its own, zeroed. */
+static void back_set(struct mk_torrent_set *s)
+{
+	static struct mk_torrent_view views[MK_MAX_TORRENTS];
+	memset(s, 0, sizeof *s);
+	memset(views, 0, sizeof views);
+	for (size_t i = 0; i < MK_MAX_TORRENTS; i++)
+		s->t[i] = &views[i];
+}
+
 static struct mk_exit_watch w;
 
 static void watch(const char *expected)
@@ -288,9 +299,9 @@ static int check_report(uint32_t id, Meerko__ExitSource src, size_t len, size_t 
 	Meerko__ExitReport r = MEERKO__EXIT_REPORT__INIT;
 	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
 	char why[256];
-	memset(&set, 0, sizeof set);
+	back_set(&set);
 	set.n = 1;
-	set.t[0].id = 1;
+	set.t[0]->id = 1;
 	for (size_t i = 0; i < count; i++) {
 		meerko__exit_seen__init(&es[i]);
 		es[i].torrent_id = id;

@@ -19,10 +19,22 @@
 #include "config.h"
 #include "done.h"
 #include "engine_msg.h"
+#include "engine_surface.h"
 #include "files.h"
 #include "filespec.h"
 #include "jsonout.h"
 #include "progress.h"
+
+/* The broker keeps each view in its torrent's record (torrent.h); here a
+ * set gets views of its own, zeroed. */
+static void back_set(struct mk_torrent_set *s)
+{
+	static struct mk_torrent_view views[MK_MAX_TORRENTS];
+	memset(s, 0, sizeof *s);
+	memset(views, 0, sizeof views);
+	for (size_t i = 0; i < MK_MAX_TORRENTS; i++)
+		s->t[i] = &views[i];
+}
 
 static const char *const PATHS[] = { "t/a.iso", "t/b.txt", "t/sub/c.iso", "t/pad", "t/d.txt" };
 static const bool PAD[] = { false, false, false, true, false };
@@ -179,9 +191,9 @@ static void file_list_validation(void **st)
 {
 	(void)st;
 	struct mk_torrent_set set;
-	memset(&set, 0, sizeof set);
+	back_set(&set);
 	set.n = 1;
-	set.t[0].id = 1;
+	set.t[0]->id = 1;
 	Meerko__FileEntry f = MEERKO__FILE_ENTRY__INIT, *fp = &f;
 	Meerko__FileList fl = MEERKO__FILE_LIST__INIT;
 	Meerko__EngineToBroker m = MEERKO__ENGINE_TO_BROKER__INIT;
@@ -194,7 +206,7 @@ static void file_list_validation(void **st)
 	m.msg_case = MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST;
 	m.file_list = &fl;
 	assert_int_equal(mk_engine_msg_check(&set, &m, why, sizeof why), -1); /* not asked for */
-	set.t[0].want_files = true;
+	set.t[0]->want_files = true;
 	f.size = (1ull << 50) + 1;
 	assert_int_equal(mk_engine_msg_check(&set, &m, why, sizeof why), -1);
 	f.size = 10;
@@ -205,7 +217,13 @@ static void file_list_validation(void **st)
 	assert_int_equal(mk_engine_msg_check(&set, &m, why, sizeof why), -1);
 	fl.torrent_id = 1;
 	assert_int_equal(mk_engine_msg_check(&set, &m, why, sizeof why), 0);
-	assert_int_equal(mk_engine_msg_check(&set, &m, why, sizeof why), -1); /* only once */
+	/* only once per torrent: the table's rule (engine_surface.c), not the check's */
+	const struct mk_engine_rule *r = mk_engine_rule_of(MEERKO__ENGINE_TO_BROKER__MSG_FILE_LIST);
+	struct mk_engine_seen seen;
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(mk_engine_permit(r, PH_RUNNING, &seen, &m, why, sizeof why), 0);
+	mk_engine_seen_note(r, &seen, &m);
+	assert_int_equal(mk_engine_permit(r, PH_RUNNING, &seen, &m, why, sizeof why), -1);
 }
 
 static int set_ratio(const char *v, int *out)
@@ -360,20 +378,20 @@ static void progress_shows_seeding(void **st)
 	(void)st;
 	struct mk_torrent_set set;
 	char buf[512];
-	memset(&set, 0, sizeof set);
+	back_set(&set);
 	set.n = 2;
 	for (int i = 0; i < 2; i++) {
-		struct mk_torrent_view *v = &set.t[i];
+		struct mk_torrent_view *v = set.t[i];
 		v->id = (uint32_t)i + 1;
 		v->have_status = true;
 		v->progress_ppm = 1000000;
 		v->done = v->wanted = 2000;
 		v->state = MEERKO__TORRENT_STATE__STATE_SEEDING;
 	}
-	set.t[0].uploaded = 1000;
-	set.t[0].seeding = true;
-	set.t[1].complete = true;
-	mk_progress_format(&set.t[0], "", buf, sizeof buf);
+	set.t[0]->uploaded = 1000;
+	set.t[0]->seeding = true;
+	set.t[1]->complete = true;
+	mk_progress_format(set.t[0], "", buf, sizeof buf);
 	assert_non_null(strstr(buf, "seeding ratio 0.50"));
 	mk_progress_format_total(&set, NULL, buf, sizeof buf);
 	assert_non_null(strstr(buf, "1/2 complete, 1 seeding"));

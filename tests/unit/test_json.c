@@ -17,6 +17,17 @@
 #include "progress.h"
 
 /* mk_json_string(s[0..n)) as a malloc'd C string */
+/* The broker keeps each view in its torrent's record (torrent.h); here a
+ * set gets views of its own, zeroed. */
+static void back_set(struct mk_torrent_set *s)
+{
+	static struct mk_torrent_view views[MK_MAX_TORRENTS];
+	memset(s, 0, sizeof *s);
+	memset(views, 0, sizeof views);
+	for (size_t i = 0; i < MK_MAX_TORRENTS; i++)
+		s->t[i] = &views[i];
+}
+
 static char *escaped(const char *s, size_t n)
 {
 	char *buf = NULL;
@@ -142,20 +153,20 @@ static void json_unclosed_levels_closed(void **st)
 static struct mk_torrent_set two(void)
 {
 	struct mk_torrent_set s;
-	memset(&s, 0, sizeof s);
+	back_set(&s);
 	s.n = 2;
 	for (int i = 0; i < 2; i++) {
-		s.t[i].id = (uint32_t)i + 1;
-		s.t[i].have_status = true;
-		s.t[i].state = MEERKO__TORRENT_STATE__STATE_DOWNLOADING;
-		s.t[i].peers = 2;
-		s.t[i].down_rate = 1024 * 1024;
+		s.t[i]->id = (uint32_t)i + 1;
+		s.t[i]->have_status = true;
+		s.t[i]->state = MEERKO__TORRENT_STATE__STATE_DOWNLOADING;
+		s.t[i]->peers = 2;
+		s.t[i]->down_rate = 1024 * 1024;
 	}
-	s.t[0].done = 1000;
-	s.t[0].wanted = 1000;
-	s.t[0].complete = true;
-	s.t[1].done = 0;
-	s.t[1].wanted = 3000;
+	s.t[0]->done = 1000;
+	s.t[0]->wanted = 1000;
+	s.t[0]->complete = true;
+	s.t[1]->done = 0;
+	s.t[1]->wanted = 3000;
 	return s;
 }
 
@@ -179,12 +190,12 @@ static void progress_total_line(void **st)
 	(void)st;
 	struct mk_torrent_set s = two();
 	char buf[256];
-	s.t[1].failed = true;
+	s.t[1]->failed = true;
 	mk_progress_format_total(&s, "proxy down - paused 3s", buf, sizeof buf);
 	assert_string_equal(buf, "total  25.0%  down 2.0 MiB/s  up 0 B/s  peers 4  1/2 complete, 1 failed"
 				 "  proxy down - paused 3s");
 	/* nothing known yet: 0%, no division by zero */
-	memset(&s, 0, sizeof s);
+	back_set(&s);
 	s.n = 1;
 	mk_progress_format_total(&s, NULL, buf, sizeof buf);
 	assert_string_equal(buf, "total   0.0%  down 0 B/s  up 0 B/s  peers 0  0/1 complete");
