@@ -7,7 +7,8 @@
  *   - fixed_ports: listen ports that are a client's default, the same on
  *     every install that kept it (port 1 is only noted: libtorrent >= 1.2.5
  *     announces it when it has no listen port, as behind any proxy);
- *   - client_fields: announce parameters only one client family sends;
+ *   - client_fields: announce parameters only one client family sends
+ *     (corrupt= is not one: uTorrent and Vuze send it too);
  *   - neutral_keys / neutral_m: the extension handshake a client needs and
  *     that says nothing of which client it is (BEP 9, 10, 11, 21 keys);
  *     anything else, or a reqq other than 250, names a client family.
@@ -34,7 +35,6 @@ static const struct {
 static const struct {
 	const char *key, *whose;
 } client_fields[] = {
-	{ "corrupt", "libtorrent (report_redundant_bytes)" },
 	{ "redundant", "libtorrent (report_redundant_bytes)" },
 	{ "azudp", "Vuze/Azureus" },
 	{ "azhttp", "Vuze/Azureus" },
