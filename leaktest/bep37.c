@@ -27,7 +27,9 @@ static const struct {
 	unsigned lo, hi;
 	const char *whose;
 } fixed_ports[] = {
-	{ 6881, 6889, "the classic BitTorrent range (aria2c, libtorrent <= 1.1, BitTorrent 3)" },
+	/* a port in it says a client kept its default: aria2c picks one of
+	 * 6881-6999, BitTorrent 3 and old libtorrent took 6881-6889 */
+	{ 6881, 6999, "the classic BitTorrent range, aria2c's default 6881-6999" },
 	{ 51413, 51413, "Transmission's default" },
 	{ 8999, 8999, "qBittorrent's old default" },
 };
@@ -73,8 +75,8 @@ void lt_bep37_port(struct lt_scan *s, const char *where, unsigned port)
 	for (size_t i = 0; i < N_OF(fixed_ports); i++)
 		if (port >= fixed_ports[i].lo && port <= fixed_ports[i].hi)
 			lt_scan_report(s, LT_F_FINGERPRINT, s->anonymous, where,
-				       "announced listen port %u is a fixed default (%s): the same on "
-				       "every install",
+				       "announced listen port %u is a client's default (%s): the same, "
+				       "or from the same small range, on every install that kept it",
 				       port, fixed_ports[i].whose);
 }
 

@@ -5,7 +5,7 @@
  * runs) with the bytes a real client sent: libtorrent 2.0.8 as Meerko ran it
  * before the fix (announce redundant=, extension handshake with
  * complete_ago, lt_donthave, share_mode, ut_holepunch, reqq=2000) and
- * aria2c (port 6881, p, v) must fail; the neutral forms must pass; the same
+ * aria2c (port in 6881-6999, p, v) must fail; the neutral forms must pass; the same
  * peer id, tracker key or DHT node id in two runs must fail, new ones not.
  */
 #include <setjmp.h>
@@ -94,11 +94,11 @@ static void tracker_sees_a_fixed_default_port(void **state)
 	struct lt_scan s;
 	lt_scan_init(&s, 1, 0, 64 * 1024);
 	lt_scan_stream_bytes(&s, "w", (const uint8_t *)req, strlen(req));
-	assert_true(has_finding(&s, LT_F_FINGERPRINT, "listen port 6881 is a fixed default"));
+	assert_true(has_finding(&s, LT_F_FINGERPRINT, "listen port 6881 is a client's default"));
 	assert_int_equal(lt_scan_failures(&s), 1);
 	lt_scan_free(&s);
-	/* 6889 is in the range, 6890 is not, a malformed port is ignored */
-	const char *edge = "GET /a?port=6889 HTTP/1.1\r\n\r\nGET /a?port=6890 HTTP/1.1\r\n\r\n"
+	/* 6999 is in the range, 7000 is not, a malformed port is ignored */
+	const char *edge = "GET /a?port=6999 HTTP/1.1\r\n\r\nGET /a?port=7000 HTTP/1.1\r\n\r\n"
 			   "GET /a?port=68x1 HTTP/1.1\r\n\r\n";
 	lt_scan_init(&s, 1, 0, 64 * 1024);
 	lt_scan_stream_bytes(&s, "w", (const uint8_t *)edge, strlen(edge));
@@ -139,7 +139,7 @@ static void udp_tracker_sees_port_and_key(void **state)
 	struct lt_scan s;
 	lt_scan_init(&s, 1, 1, 64 * 1024);
 	feed_udp_announce(&s, 51413, "abcdefghij0123456789", key);
-	assert_true(has_finding(&s, LT_F_FINGERPRINT, "51413 is a fixed default (Transmission"));
+	assert_true(has_finding(&s, LT_F_FINGERPRINT, "51413 is a client's default (Transmission"));
 	assert_int_equal(lt_scan_failures(&s), 1);
 	feed_udp_announce(&s, 1, "abcdefghij0123456789", key);
 	assert_true(has_finding(&s, LT_F_NOTE, "announced port 1"));
