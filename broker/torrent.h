@@ -46,6 +46,7 @@ struct mk_torrent_timers {
 	struct mk_stall stall;          /* no data since (stall.h) */
 	bool recheck_pending;           /* one was asked for; the engine has not begun it yet */
 	int64_t recheck_sent_ms;
+	int64_t disk_bad_since_ms;      /* the disk check first failed at, 0 = it did not */
 };
 
 struct mk_torrent {

@@ -37,6 +37,11 @@
 
 #define MK_MAX_JSON_TRACKER_EVENTS 100
 #define MK_MAX_RECHECKS 2 /* forced rechecks of one torrent before it fails */
+/* libtorrent calls a piece done once it is hashed, which may be before its
+ * disk thread wrote the last blocks (seen: "has holes", 12 KiB short, on the
+ * status that first said complete): a failed disk check gets this long to
+ * come right before every piece is hashed again. */
+#define MK_DISK_SETTLE_MS 3000
 
 static struct mk_torrent *jt_of(struct sup *s, uint32_t id)
 {
@@ -256,12 +261,19 @@ static bool files_on_disk(struct sup *s, struct mk_torrent_view *v)
 		return false; /* until the engine shows the recheck began (or a minute passed) */
 	jt->timers.recheck_pending = false;
 	/* holes after a full recheck: the hashes said the data is right */
-	if (mk_disk_files_check(&jt->kept.disk, s->job->save_path, jt->kept.rechecks > 0, why, sizeof why) == 0)
+	if (mk_disk_files_check(&jt->kept.disk, s->job->save_path, jt->kept.rechecks > 0, why, sizeof why) == 0) {
+		jt->timers.disk_bad_since_ms = 0;
 		return true;
+	}
 	if (save_dir_gone(s)) {
 		fail_torrent(s, v->id, MK_EXIT_DISK, "the save dir %s was deleted", s->job->save_path);
 		return false;
 	}
+	if (!jt->timers.disk_bad_since_ms)
+		jt->timers.disk_bad_since_ms = now;
+	if (now - jt->timers.disk_bad_since_ms < MK_DISK_SETTLE_MS)
+		return false; /* asked again on the next status */
+	jt->timers.disk_bad_since_ms = 0;
 	if (jt->kept.rechecks >= MK_MAX_RECHECKS) {
 		fail_torrent(s, v->id, MK_EXIT_DISK, "%s, still after %d rechecks", why, jt->kept.rechecks);
 		return false;

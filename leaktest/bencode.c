@@ -78,3 +78,42 @@ int lt_bdict_get(const uint8_t *d, size_t len, const char *key, const uint8_t **
 	}
 	return off < len ? 0 : -1;
 }
+
+int lt_bdict_each(const uint8_t *d, size_t len, lt_bdict_fn fn, void *ctx)
+{
+	if (len < 2 || d[0] != 'd')
+		return -1;
+	size_t off = 1;
+	int n = 0;
+	while (off < len && d[off] != 'e') {
+		size_t slen, h = str_header(d + off, len - off, &slen);
+		if (h == 0)
+			return -1;
+		const uint8_t *k = d + off + h;
+		off += h + slen;
+		size_t vn = skip(d + off, len - off, 1);
+		if (vn == 0)
+			return -1;
+		fn(k, slen, d + off, vn, ctx);
+		n++;
+		off += vn;
+	}
+	return off < len ? n : -1;
+}
+
+int lt_bint(const uint8_t *d, size_t len, long long *out)
+{
+	if (len < 3 || d[0] != 'i')
+		return 0;
+	size_t i = 1;
+	int neg = d[1] == '-';
+	i += (size_t)neg;
+	long long v = 0;
+	size_t start = i;
+	for (; i < len && i < 20 && d[i] >= '0' && d[i] <= '9'; i++)
+		v = v * 10 + (d[i] - '0');
+	if (i == start || i >= len || d[i] != 'e')
+		return 0;
+	*out = neg ? -v : v;
+	return 1;
+}

@@ -22,4 +22,15 @@ size_t lt_bskip(const uint8_t *d, size_t len);
 int lt_bdict_get(const uint8_t *d, size_t len, const char *key, const uint8_t **val,
 		 size_t *vlen);
 
+/* Call fn(key, klen, val, vlen, ctx) for each entry of the dictionary at d,
+ * in order (val/vlen: the whole encoded value). Returns the number of
+ * entries, -1 if d is not a well-formed dictionary (fn may have been
+ * called for the entries before the damage). */
+typedef void (*lt_bdict_fn)(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+			    void *ctx);
+int lt_bdict_each(const uint8_t *d, size_t len, lt_bdict_fn fn, void *ctx);
+
+/* The integer at d ("i-12e"): 1 and *out, or 0 when d is not an integer. */
+int lt_bint(const uint8_t *d, size_t len, long long *out);
+
 #endif

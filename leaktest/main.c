@@ -171,6 +171,32 @@ static int setup(struct lt_run *run, const struct lab_opts *o, char *err, size_t
 	return 0;
 }
 
+/* BEP 37: every identity value the swarm saw in run n (peer ids, tracker
+ * keys, announced ports, DHT node ids) must be new: compared with each
+ * earlier Meerko run of this lab (the negative control is not Meerko). */
+static void compare_runs(struct lt_result *res, size_t n)
+{
+	struct lt_result *r = &res[n];
+	if (!r->have_observer)
+		return;
+	size_t repeated = 0, runs = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (!res[j].have_observer || strcmp(res[j].name, "negative-control") == 0)
+			continue;
+		repeated += lt_ident_compare(&r->observer, &res[j].observer, res[j].name);
+		runs++;
+	}
+	lt_result_note(r,
+		       "identity: %zu peer ids, %zu tracker keys, %zu announced ports, %zu DHT node "
+		       "ids; compared with %zu earlier runs: %zu repeated%s",
+		       lt_ident_count(&r->observer, LT_ID_PEER_ID),
+		       lt_ident_count(&r->observer, LT_ID_TRACKER_KEY),
+		       lt_ident_count(&r->observer, LT_ID_PORT),
+		       lt_ident_count(&r->observer, LT_ID_DHT_NODE), runs, repeated,
+		       r->observer.ids_dropped ? " (table full: some values not compared)" : "");
+	lt_result_decide(r);
+}
+
 static int lab_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -292,6 +318,8 @@ static int lab_main(int argc, char **argv)
 	} else {
 		for (int i = 0; i < o.nchosen && !lt_interrupted; i++) {
 			lt_scenario_run(&run, o.chosen[i], &res[nres]);
+			if (!lt_scenario_is_negative(o.chosen[i]))
+				compare_runs(res, nres);
 			if (!o.quiet)
 				fprintf(stderr, "meerko-leaktest: [%s] %s\n", res[nres].name,
 					lt_verdict_name(res[nres].verdict));

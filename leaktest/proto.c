@@ -122,6 +122,38 @@ static size_t url_decode(const uint8_t *s, size_t len, uint8_t *out, size_t outl
 	return o;
 }
 
+static void announce_port(struct lt_scan *s, const char *where, const uint8_t *v, size_t vl)
+{
+	unsigned port = 0;
+	size_t i = 0;
+	for (; i < vl && i < 6 && isdigit_(v[i]); i++)
+		port = port * 10 + (unsigned)(v[i] - '0');
+	if (i > 0 && i == vl && port <= 65535)
+		lt_bep37_port(s, where, port);
+}
+
+/* BEP 7 key: 8 hex digits over HTTP are the 4 bytes a UDP announce sends
+ * (libtorrent uses the same key for both), so both are kept as bytes. */
+static void tracker_key(struct lt_scan *s, const uint8_t *v, size_t vl)
+{
+	uint8_t b[4];
+	char hx[3] = { 0, 0, 0 };
+	if (vl != 8) {
+		lt_scan_ident(s, LT_ID_TRACKER_KEY, v, vl);
+		return;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		if (!isxdigit(v[2 * i]) || !isxdigit(v[2 * i + 1])) {
+			lt_scan_ident(s, LT_ID_TRACKER_KEY, v, vl);
+			return;
+		}
+		hx[0] = (char)v[2 * i];
+		hx[1] = (char)v[2 * i + 1];
+		b[i] = (uint8_t)strtoul(hx, NULL, 16);
+	}
+	lt_scan_ident(s, LT_ID_TRACKER_KEY, b, 4);
+}
+
 static void scan_query(struct lt_scan *s, const char *where, const uint8_t *q, size_t len)
 {
 	size_t off = 0;
@@ -143,8 +175,14 @@ static void scan_query(struct lt_scan *s, const char *where, const uint8_t *q, s
 					       "tracker announce carries %s=%s", addr_keys[i],
 					       lt_printable(dec, dl, shown, sizeof(shown)));
 		}
+		lt_bep37_query_key(s, where, p, klen);
+		if (klen == 4 && memcmp(p, "port", 4) == 0)
+			announce_port(s, where, dec, dl);
+		if (klen == 3 && memcmp(p, "key", 3) == 0)
+			tracker_key(s, dec, dl);
 		if (klen == 7 && memcmp(p, "peer_id", 7) == 0) {
 			char why[160];
+			lt_scan_ident(s, LT_ID_PEER_ID, dec, dl);
 			if (lt_peer_id_identifying(dec, dl, why, sizeof(why)))
 				lt_scan_report(s, LT_F_PEER_ID, s->anonymous, where,
 					       "tracker announce peer_id %s", why);
@@ -246,6 +284,7 @@ void lt_scan_ext_handshake(struct lt_scan *s, const char *where, const uint8_t *
 		addr_text(v, vl, shown, sizeof(shown));
 		lt_scan_report(s, LT_F_NOTE, 0, where, "extension handshake yourip=%s", shown);
 	}
+	lt_bep37_ext_handshake(s, where, d, len);
 }
 
 int lt_scan_bittorrent(struct lt_scan *s, const char *where, const uint8_t *d, size_t len)
@@ -262,6 +301,7 @@ int lt_scan_bittorrent(struct lt_scan *s, const char *where, const uint8_t *d, s
 		return 1;
 	}
 	char why[160];
+	lt_scan_ident(s, LT_ID_PEER_ID, d + off + 48, 20);
 	if (lt_peer_id_identifying(d + off + 48, 20, why, sizeof(why)))
 		lt_scan_report(s, LT_F_PEER_ID, s->anonymous, where, "handshake peer id %s", why);
 	off += 68;

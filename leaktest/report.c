@@ -277,9 +277,9 @@ static void json_scan(FILE *f, const struct lt_scan *s)
 		"\"dht_messages\":%u,\"failing\":%zu,\"findings\":[",
 		(unsigned long long)s->pkts, s->http_requests, s->bt_handshakes, s->ext_handshakes,
 		s->dht_msgs, lt_scan_failures(s));
-	static const char *const kinds[] = { "needle",     "address-parameter", "peer-id",
-					     "user-agent", "client-version",    "source",
-					     "note" };
+	static const char *const kinds[] = { "needle",      "address-parameter", "peer-id",
+					     "user-agent",  "client-version",    "source",
+					     "fingerprint", "repeated",          "note" };
 	for (size_t i = 0; i < s->nf; i++) {
 		const struct lt_finding *x = &s->f[i];
 		fprintf(f, "%s{\"kind\":\"%s\",\"fails\":%s,\"where\":", i ? "," : "", kinds[x->kind],

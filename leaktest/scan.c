@@ -194,6 +194,7 @@ void lt_scan_datagram(struct lt_scan *s, const char *where, const uint8_t *d, si
 		if (lt_bdict_get(d, len, "y", &v, &vl) == 1 && vl == 1 &&
 		    (v[0] == 'q' || v[0] == 'r' || v[0] == 'e')) {
 			s->dht_msgs++;
+			lt_bep37_dht(s, d, len);
 			if (lt_bdict_get(d, len, "v", &v, &vl) == 1) {
 				char pv[64];
 				lt_printable(v, vl, pv, sizeof(pv));
@@ -202,9 +203,13 @@ void lt_scan_datagram(struct lt_scan *s, const char *where, const uint8_t *d, si
 			}
 		}
 	}
-	/* BEP 15 announce: connection_id(8) action(4)=1 ... peer_id at 36, IP at 84 */
+	/* BEP 15 announce: connection_id(8) action(4)=1 ... peer_id at 36, IP at 84,
+	 * key at 88, port at 96 */
 	if (len >= 98 && d[8] == 0 && d[9] == 0 && d[10] == 0 && d[11] == 1) {
 		char why[96];
+		lt_scan_ident(s, LT_ID_PEER_ID, d + 36, 20);
+		lt_scan_ident(s, LT_ID_TRACKER_KEY, d + 88, 4);
+		lt_bep37_port(s, where, (unsigned)d[96] << 8 | d[97]);
 		if (lt_peer_id_identifying(d + 36, 20, why, sizeof(why)))
 			lt_scan_report(s, LT_F_PEER_ID, s->anonymous, where,
 				       "UDP tracker announce peer id: %s", why);

@@ -20,8 +20,14 @@
  *   - with socks = 1, the SOCKS5 greeting, username/password and CONNECT
  *     request at the start of each stream are skipped (they are for the
  *     proxy, not the swarm), as is the SOCKS5 UDP header.
- * Client identity (peer-id prefix, User-Agent naming a client, v keys)
- * fails only with anonymous = 1; addresses, hostname and user name always
+ *   - BEP 37 hygiene (bep37.c): an announced port that is a client's fixed
+ *     default, announce fields only one client family sends, an extension
+ *     handshake with a listen port (p), a reqq other than 250 or keys
+ *     outside the neutral set; the identity values (peer ids, tracker keys,
+ *     ports, DHT node ids) are recorded so that two runs can be compared
+ *     (lt_ident_compare: a value seen in both is a finding).
+ * Client identity (peer-id prefix, User-Agent naming a client, v keys,
+ * BEP 37 fingerprints) fails only with anonymous = 1; addresses, hostname and user name always
  * fail. Identical findings are merged and counted. Notes (fails = 0) say
  * what was seen without judging (e.g. the User-Agent, an unparsed stream).
  */
@@ -50,7 +56,19 @@ enum lt_fkind {
 	LT_F_USER_AGENT,     /* a User-Agent naming a client */
 	LT_F_CLIENT_VERSION, /* v key in an extension handshake or DHT message */
 	LT_F_SOURCE,         /* the observer got packets from a non-allowed source */
-	LT_F_NOTE,           /* informational */
+	LT_F_FINGERPRINT,    /* BEP 37: a fixed port, a client-specific field or key */
+	LT_F_REPEATED,       /* BEP 37: an identity value also seen in an earlier run */
+	LT_F_NOTE,           /* informational; stays last (report.c names kinds in order) */
+};
+
+/* Identity values a run shows the swarm: each must be new in every run. */
+enum lt_ident_kind { LT_ID_PEER_ID, LT_ID_TRACKER_KEY, LT_ID_PORT, LT_ID_DHT_NODE, LT_ID_KINDS };
+#define LT_IDENT_MAX 64
+
+struct lt_ident {
+	enum lt_ident_kind kind;
+	uint8_t v[20];
+	size_t len;
 };
 
 struct lt_finding {
@@ -71,6 +89,9 @@ struct lt_scan {
 	uint64_t pkts, payload_bytes;
 	unsigned http_requests, bt_handshakes, ext_handshakes, dht_msgs, unparsed_streams;
 	unsigned lost; /* findings not recorded for lack of memory (count as failures) */
+	struct lt_ident ids[LT_IDENT_MAX]; /* distinct identity values seen */
+	size_t n_ids;
+	unsigned ids_dropped; /* values not kept, the table being full (not compared) */
 };
 
 void lt_scan_init(struct lt_scan *s, int anonymous, int socks, size_t stream_limit);
@@ -109,6 +130,25 @@ size_t lt_socks5_request_len(const uint8_t *d, size_t len);
 void lt_scan_http(struct lt_scan *s, const char *where, const uint8_t *d, size_t len);
 int lt_scan_bittorrent(struct lt_scan *s, const char *where, const uint8_t *d, size_t len);
 void lt_scan_ext_handshake(struct lt_scan *s, const char *where, const uint8_t *d, size_t len);
+/* bep37.c: BEP 37 hygiene checks and identity records. */
+/* An announced listen port (HTTP port=, BEP 15 port field). */
+void lt_bep37_port(struct lt_scan *s, const char *where, unsigned port);
+/* An HTTP announce parameter name: one only some client family sends. */
+void lt_bep37_query_key(struct lt_scan *s, const char *where, const uint8_t *k, size_t klen);
+/* p, reqq, keys and m entries outside the neutral set. */
+void lt_bep37_ext_handshake(struct lt_scan *s, const char *where, const uint8_t *d, size_t len);
+/* A DHT message's node id (a.id of a query, r.id of a response). */
+void lt_bep37_dht(struct lt_scan *s, const uint8_t *d, size_t len);
+/* Remember an identity value (merged when already seen). */
+void lt_scan_ident(struct lt_scan *s, enum lt_ident_kind kind, const uint8_t *v, size_t len);
+size_t lt_ident_count(const struct lt_scan *s, enum lt_ident_kind kind);
+const char *lt_ident_kind_name(enum lt_ident_kind kind);
+/* Every identity value of later that earlier (the run named earlier_name)
+ * also holds becomes a failing LT_F_REPEATED finding in later. Returns how
+ * many. */
+size_t lt_ident_compare(struct lt_scan *later, const struct lt_scan *earlier,
+			const char *earlier_name);
+
 /* Printable rendering of bytes (\xNN for the rest); returns out. */
 char *lt_printable(const uint8_t *d, size_t len, char *out, size_t outlen);
 

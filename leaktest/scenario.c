@@ -18,7 +18,7 @@
 
 volatile sig_atomic_t lt_interrupted;
 
-enum kind { K_PLAIN, K_KILL, K_WRONGPW, K_MAGNET, K_DHT, K_UDP, K_NEG };
+enum kind { K_PLAIN, K_KILL, K_WRONGPW, K_MAGNET, K_DHT, K_UDP, K_RERUN, K_NEG };
 
 static const struct {
 	const char *name, *title;
@@ -29,6 +29,7 @@ static const struct {
 	{ "magnet", "magnet link (metadata from the seeder) through the proxy" },
 	{ "dht-lsd-upnp", "config asks for DHT, LSD, UPnP, NAT-PMP, PEX and uTP" },
 	{ "udp-tracker", "magnet whose only tracker is udp://, with DHT and uTP on (SOCKS5 UDP)" },
+	{ "rerun", "udp-tracker again, same state dir: peer ids, tracker key, DHT node id all new" },
 	{ "negative-control", "aria2c downloads straight from the swarm, no proxy: must be caught" },
 };
 
@@ -69,7 +70,8 @@ static int write_config(const struct lt_run *run, int k, const char *path, char 
 	if (k == K_WRONGPW)
 		fprintf(f, "username = %s\npassword = wrong-%s\n", run->sw.proxy_user,
 			run->sw.proxy_pass + 8);
-	const char *on = k == K_DHT ? "true" : "false", *udp = k == K_DHT || k == K_UDP ? "true" : "false";
+	int udp_on = k == K_DHT || k == K_UDP || k == K_RERUN;
+	const char *on = k == K_DHT ? "true" : "false", *udp = udp_on ? "true" : "false";
 	fprintf(f,
 		"[privacy]\nanonymous_mode = true\ndht = %s\nlsd = %s\nupnp = %s\nnatpmp = %s\npex = %s\n"
 		"utp = %s\n",
@@ -253,6 +255,7 @@ static void check_expectations(struct lt_run *run, int k, const char *out, struc
 	case K_MAGNET:
 	case K_DHT:
 	case K_UDP:
+	case K_RERUN:
 		snprintf(res->expect, sizeof(res->expect), "exit 0 and every file identical");
 		if (res->client_exit != 0) {
 			res->expect_ok = 0;
@@ -299,6 +302,14 @@ void lt_scenario_run(struct lt_run *run, int k, struct lt_result *res)
 	snprintf(cpcap, sizeof(cpcap), "%s/client-c0.pcap", sdir);
 	snprintf(spcap, sizeof(spcap), "%s/swarm-s0.pcap", sdir);
 	snprintf(clog, sizeof(clog), "%s/client.log", sdir);
+	char shared_home[300];
+	snprintf(shared_home, sizeof(shared_home), "%s/home-udp", run->dir);
+	if ((k == K_UDP || k == K_RERUN) && mkdir(shared_home, 0700) != 0 && errno != EEXIST) {
+		snprintf(res->error, sizeof(res->error), "cannot make %s: %s", shared_home,
+			 strerror(errno));
+		lt_result_decide(res);
+		return;
+	}
 	const struct passwd *nobody = getpwnam("nobody");
 	if (mkdir(sdir, 0755) != 0 || mkdir(out, 0755) != 0 || !nobody ||
 	    chown(out, nobody->pw_uid, nobody->pw_gid) != 0) {
@@ -349,8 +360,8 @@ void lt_scenario_run(struct lt_run *run, int k, struct lt_result *res)
 		argv[n++] = ini;
 		argv[n++] = (char *)"-o";
 		argv[n++] = out;
-		if (k == K_MAGNET || k == K_UDP) {
-			build_magnet(run, k == K_UDP ? "udp" : "http", magnet, sizeof(magnet));
+		if (k == K_MAGNET || k == K_UDP || k == K_RERUN) {
+			build_magnet(run, k == K_MAGNET ? "http" : "udp", magnet, sizeof(magnet));
 			argv[n++] = magnet;
 		} else {
 			argv[n++] = run->sw.torrent;
@@ -358,8 +369,13 @@ void lt_scenario_run(struct lt_run *run, int k, struct lt_result *res)
 		snprintf(res->client, sizeof(res->client), "meerko-secure (sandbox required)");
 	}
 	argv[n] = NULL;
+	/* udp-tracker and rerun share one HOME, so one state dir (resume data,
+	 * anything Meerko would keep): what the rerun shows must still be new */
 	char home[440];
-	snprintf(home, sizeof(home), "HOME=%s", sdir);
+	if (k == K_UDP || k == K_RERUN)
+		snprintf(home, sizeof(home), "HOME=%s/home-udp", run->dir);
+	else
+		snprintf(home, sizeof(home), "HOME=%s", sdir);
 	char *env[] = { (char *)"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			home, (char *)"LANG=C.UTF-8", NULL };
 

@@ -10,6 +10,11 @@
  *   magnet            magnet link with &tr=             expect exit 0 + same files
  *   dht-lsd-upnp      config turns DHT, LSD, UPnP,      expect exit 0 + same files
  *                     NAT-PMP, PEX and uTP on
+ *   udp-tracker       magnet, udp:// tracker only,      expect exit 0 + same files
+ *                     DHT and uTP on (SOCKS5 UDP)
+ *   rerun             udp-tracker again with the same   expect exit 0 + same files;
+ *                     HOME (state dir)                  main.c: no identity value of
+ *                                                       an earlier run shown again
  *   negative-control  aria2c straight to the swarm,     must be reported as a leak
  *                     no proxy (a detector that never
  *                     fires is a defect)
@@ -44,7 +49,7 @@ struct lt_run {
 
 extern volatile sig_atomic_t lt_interrupted;
 
-#define LT_SCENARIO_COUNT 7
+#define LT_SCENARIO_COUNT 8
 const char *lt_scenario_name(int i);
 const char *lt_scenario_title(int i);
 int lt_scenario_find(const char *name);

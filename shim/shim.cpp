@@ -20,7 +20,14 @@
  *    listen on 127.0.0.1:0 unless told otherwise; no DHT bootstrap host names
  *    (resolved locally even with a proxy, libtorrent #6295); proxy host must be
  *    an IP literal; anonymous mode also empties peer_fingerprint (2.0.8 keeps
- *    "-LT2080-" otherwise); rate limits apply to LAN/loopback peers too.
+ *    "-LT2080-" otherwise), sends no redundant= (libtorrent's own), reqq 250, no
+ *    share_mode, and an extension handshake cut to the neutral set
+ *    (shim_hygiene.cpp); rate limits apply to LAN/loopback peers too.
+ *  - BEP 37: no session state is ever loaded or saved (session_params with
+ *    no dht_state), so the DHT node id is new in every run; peer ids are
+ *    libtorrent's random ones (anonymous mode: per connection). Behind a
+ *    proxy 2.0.8 announces port 1 ("no listen port", make_announce_port),
+ *    as every libtorrent client there does; no setting changes it.
  *    With a proxy, 2.0.8 opens no TCP listener and ignores listen_interfaces:
  *    it binds one UDP socket on 0.0.0.0:<random> (for SOCKS5 UDP ASSOCIATE).
  *  - mk_session_destroy pauses first so trackers get "stopped" (bounded wait,
@@ -254,6 +261,14 @@ lt::settings_pack make_settings(const mk_settings *s)
 		sp.set_str(sp_t::peer_fingerprint, "");
 		sp.set_str(sp_t::user_agent, "");
 		sp.set_str(sp_t::handshake_client_version, "");
+		/* BEP 37 hygiene (measured in the leak lab, leaktest/bep37.c):
+		 * redundant= in announces is libtorrent's alone (corrupt= is common); reqq
+		 * 2000 is its default (250 is BEP 10's value, ~4 MiB a peer may
+		 * queue at us: plenty through a proxy); share_mode is libtorrent's
+		 * own extension. The rest of its handshake: shim_hygiene.cpp. */
+		sp.set_bool(sp_t::report_redundant_bytes, false);
+		sp.set_int(sp_t::max_allowed_in_request_queue, 250);
+		sp.set_bool(sp_t::support_share_mode, false);
 	}
 
 	/* anonymous_mode does not switch these off (libtorrent #2663). */
@@ -736,6 +751,8 @@ mk_session *mk_session_create(const mk_settings *s, char *err, size_t errlen)
 		if (s->pex)
 			ms->ses->add_extension(&lt::create_ut_pex_plugin);
 		mk_shim_add_yourip_plugin(*ms->ses, ms->yourip);
+		if (s->anonymous_mode) /* last: it prunes what the others put in */
+			mk_shim_add_hygiene_plugin(*ms->ses);
 		/* By default LAN/loopback peers are in the unlimited "local" peer class,
 		 * exempt from the rate limits. Behind a proxy that distinction means
 		 * nothing; put every address in the global class so limits hold. */

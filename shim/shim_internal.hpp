@@ -83,5 +83,8 @@ private:
 #include <libtorrent/session.hpp>
 /* Adds the "yourip" peer plugin; before any torrent is added. */
 void mk_shim_add_yourip_plugin(libtorrent::session &ses, std::shared_ptr<mk_yourip_log> log);
+/* Cuts every outgoing extension handshake to the neutral set (BEP 37,
+ * shim_hygiene.cpp); added last, after every other plugin. */
+void mk_shim_add_hygiene_plugin(libtorrent::session &ses);
 
 #endif

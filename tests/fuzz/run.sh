@@ -5,8 +5,8 @@
 #   bash tests/fuzz/run.sh [SECONDS] [TARGET...]
 #
 # SECONDS per target (default 10); TARGET names (engine_msg, frame_reader,
-# socks5, udp, config, cli, input, sanitize, json, resume, control_request) select
-# targets, default all.
+# socks5, udp, config, cli, input, sanitize, json, resume, control_request,
+# leak_scan) select targets, default all.
 # Environment:
 #   FUZZ_BUILD_DIR    build dir (default <repo>/build-fuzz)
 #   FUZZ_KEEP_CORPUS  a dir: the grown corpora are kept there (<dir>/<target>)
@@ -26,7 +26,7 @@ SECONDS_PER=${1:-10}
 shift || true
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 CC=${CC:-clang}
-ALL=(engine_msg frame_reader socks5 udp config cli input sanitize json resume control_request)
+ALL=(engine_msg frame_reader socks5 udp config cli input sanitize json resume control_request leak_scan)
 
 # -max_len per target: the largest input that still means something
 declare -A MAXLEN=(
@@ -41,6 +41,7 @@ declare -A MAXLEN=(
 	[json]=4096          # names and messages, as --json strings
 	[resume]=8192        # resume data: ~1.3 KiB for a small torrent, info dict included
 	[control_request]=8192 # one Transmission RPC request body (meerko-control)
+	[leak_scan]=8192     # an announce, a handshake + extension handshake, a DHT message
 )
 
 # Memory limits per target (libFuzzer -malloc_limit_mb / -rss_limit_mb): a

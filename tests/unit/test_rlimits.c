@@ -88,8 +88,9 @@ static void tasks_as_root_add_headroom_to_the_uids_count(void **st)
 	uint64_t before = mk_limits_count_tasks(getuid());
 	assert_true(before >= 1); /* this test itself */
 	mk_limits_plan(&l, &sb, 256, 100);
-	assert_true(l.tasks >= before + MK_ENGINE_MAX_TASKS + 100);
-	assert_true(l.tasks <= before + MK_ENGINE_MAX_TASKS + 100 + 64); /* others may start meanwhile */
+	/* other root processes may start or end between the two counts */
+	assert_true(l.tasks + 64 >= before + MK_ENGINE_MAX_TASKS + 100);
+	assert_true(l.tasks <= before + MK_ENGINE_MAX_TASKS + 100 + 64);
 }
 
 static void relay_cap_keeps_its_reserve_below_the_descriptor_limit(void **st)
