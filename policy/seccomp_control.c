@@ -27,17 +27,14 @@
  *                                              - the confinement is final
  *   bpf, perf_event_open, userfaultfd, io_uring_*, keyctl, mount & co
  *
- * At merge: the builder below is a small copy of seccomp_allowlist.c's; it
- * should use the shared builder (policy/seccomp_filter.c) once that exists.
+ * Built by the one filter builder (seccomp_filter.c), with the sanitizer
+ * runtimes' rows of ASan builds (seccomp_sanitizer.c) after this table.
  */
 #include <errno.h>
-#include <seccomp.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <unistd.h>
 
 #include "seccomp_control.h"
+#include "seccomp_filter.h"
 #include "seccomp_rows.h"
 
 static const struct mk_sc_rule rules[] = {
@@ -87,131 +84,27 @@ static const struct mk_sc_rule rules[] = {
 	ALLOW(restart_syscall, "the kernel resumes an interrupted poll with it"),
 };
 
-/* ASan+UBSan builds only (never shipped), after the shared sanitizer rows
- * of seccomp_sanitizer.c: calls the runtimes make in this process that the
- * engine's table already allows and so are not among the shared rows. */
-#ifdef MEERKO_SANITIZE
-static const struct mk_sc_rule sanitizer_rules[] = {
-	ALLOW(sigaltstack, "ASan's _exit() path takes down its alternate signal stack"),
-};
-#define N_SANITIZER_RULES (sizeof sanitizer_rules / sizeof sanitizer_rules[0])
-#else
-static const struct mk_sc_rule *const sanitizer_rules = NULL;
-#define N_SANITIZER_RULES 0u
-#endif
-
 const struct mk_sc_rule *mk_seccomp_control_rules(size_t *n)
 {
 	*n = sizeof rules / sizeof rules[0];
 	return rules;
 }
 
-/* As mk_seccomp_enforcing() (seccomp_allowlist.c, not linked here). */
-static bool enforcing(void)
+static struct mk_sc_table control_table(void)
 {
-#ifdef MEERKO_SECCOMP_AUDIT
-	return false;
-#else
-	return true;
-#endif
-}
-
-/* Row i: this table, then the shared sanitizer rows and our own (none
- * outside ASan builds). */
-static const struct mk_sc_rule *row(size_t i)
-{
-	size_t n = sizeof rules / sizeof rules[0], nsan;
-	const struct mk_sc_rule *san = mk_seccomp_sanitizer_rules(&nsan);
-	if (i < n)
-		return &rules[i];
-	if (i < n + nsan)
-		return &san[i - n];
-	return i < n + nsan + N_SANITIZER_RULES ? &sanitizer_rules[i - n - nsan] : NULL;
-}
-
-static bool has_cond(const struct mk_sc_rule *r)
-{
-	for (size_t k = 0; k < MK_SC_MAX_COND; k++)
-		if (r->cond[k].arg >= 0)
-			return true;
-	return false;
-}
-
-/* libseccomp lets a plain row swallow conditional rows for the same call:
- * a call has one plain row or only conditional ones. */
-static int check_table(char *why, size_t whylen)
-{
-	for (size_t i = 0; row(i); i++)
-		for (size_t j = i + 1; row(j); j++)
-			if (strcmp(row(i)->name, row(j)->name) == 0 &&
-			    (!has_cond(row(i)) || !has_cond(row(j)))) {
-				snprintf(why, whylen, "seccomp_control: '%s' has a plain row and "
-					 "another row", row(i)->name);
-				return -1;
-			}
-	return 0;
-}
-
-static int add_rule(scmp_filter_ctx ctx, const struct mk_sc_rule *r, uint64_t self_pid)
-{
-	struct scmp_arg_cmp cmp[MK_SC_MAX_COND];
-	unsigned int ncmp = 0;
-	if (r->nr < 0)
-		return 0; /* not a system call on this architecture */
-	for (size_t k = 0; k < MK_SC_MAX_COND; k++) {
-		const struct mk_sc_arg *c = &r->cond[k];
-		if (c->arg >= 0)
-			cmp[ncmp++] = (struct scmp_arg_cmp){ (unsigned int)c->arg, SCMP_CMP_MASKED_EQ,
-							      c->mask, c->self_pid ? self_pid : c->value };
-	}
-	uint32_t act = r->action == MK_SC_ALLOW ? SCMP_ACT_ALLOW : SCMP_ACT_ERRNO((uint32_t)r->err);
-	return seccomp_rule_add_exact_array(ctx, act, r->nr, ncmp, cmp);
-}
-
-static scmp_filter_ctx build(uint64_t self_pid, char *why, size_t whylen)
-{
-	if (check_table(why, whylen) != 0)
-		return NULL;
-	scmp_filter_ctx ctx = seccomp_init(enforcing() ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_LOG);
-	int rc = ctx ? 0 : -ENOMEM;
-	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
-	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	for (size_t i = 0; rc == 0 && row(i); i++)
-		if ((rc = add_rule(ctx, row(i), self_pid)) != 0)
-			snprintf(why, whylen, "seccomp_control rule for %s: %s", row(i)->name, strerror(-rc));
-	if (rc != 0 && ctx)
-		seccomp_release(ctx);
-	if (rc != 0 && why[0] == '\0')
-		snprintf(why, whylen, "seccomp_control: %s", strerror(-rc));
-	return rc == 0 ? ctx : NULL;
+	struct mk_sc_table t = { .name = "meerko-control", .rows = rules, .n = sizeof rules / sizeof rules[0] };
+	t.extra = mk_seccomp_control_sanitizer_rules(&t.n_extra);
+	return t;
 }
 
 int mk_seccomp_control_install(char *why, size_t whylen)
 {
-	why[0] = '\0';
-	scmp_filter_ctx ctx = build((uint64_t)getpid(), why, whylen);
-	if (!ctx)
-		return -1;
-	int rc = seccomp_load(ctx);
-	if (rc != 0)
-		snprintf(why, whylen, "seccomp_load: %s", strerror(-rc));
-	seccomp_release(ctx);
-	return rc == 0 ? 0 : -1;
+	struct mk_sc_table t = control_table();
+	return mk_sc_filter_install(&t, why, whylen);
 }
 
 int mk_seccomp_control_export_pfc(int fd, char *why, size_t whylen)
 {
-	why[0] = '\0';
-	scmp_filter_ctx ctx = build(MK_SC_PFC_SELF_PID, why, whylen);
-	if (!ctx)
-		return -1;
-	int rc = seccomp_export_pfc(ctx, fd);
-	if (rc != 0)
-		snprintf(why, whylen, "seccomp_export_pfc: %s", strerror(-rc));
-	seccomp_release(ctx);
-	return rc == 0 ? 0 : -1;
+	struct mk_sc_table t = control_table();
+	return mk_sc_filter_export_pfc(&t, fd, why, whylen);
 }

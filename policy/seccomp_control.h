@@ -15,6 +15,9 @@
 /* The table, for tests and reviews (sanitizer rows not included). */
 const struct mk_sc_rule *mk_seccomp_control_rules(size_t *n);
 
+/* The extra rows of ASan builds (seccomp_sanitizer.c); none otherwise. */
+const struct mk_sc_rule *mk_seccomp_control_sanitizer_rules(size_t *n);
+
 /* Builds and loads the filter (TSYNC). 0, or -1 with why. */
 int mk_seccomp_control_install(char *why, size_t whylen);
 

@@ -4,7 +4,8 @@
  * Contract: in a build with MEERKO_SANITIZE (cmake -DMEERKO_SANITIZE=ON,
  * test builds only, never shipped) mk_seccomp_sanitizer_rules() returns the
  * rows below, which mk_seccomp_install() adds after the release table (and
- * mk_seccomp_relay_sanitizer_rules() the relay's, after seccomp_relay.c's);
+ * mk_seccomp_relay_sanitizer_rules() the relay's, after seccomp_relay.c's,
+ * and mk_seccomp_control_sanitizer_rules() meerko-control's);
  * in every other build they return none, so the release filters are
  * exactly the tables. Rows are read as there (seccomp_rows.h).
  *
@@ -20,6 +21,7 @@
 #include <stddef.h>
 
 #include "seccomp_allowlist.h"
+#include "seccomp_control.h"
 #include "seccomp_relay.h"
 #include "seccomp_rows.h"
 
@@ -52,6 +54,21 @@ const struct mk_sc_rule *mk_seccomp_relay_sanitizer_rules(size_t *n)
 	return relay_rules;
 }
 
+/* meerko-control (execs its own sanitized binary, as the engine does). */
+static const struct mk_sc_rule control_rules[] = {
+	ALLOW(sched_yield, "the runtimes' spin locks back off with it (allocator, reports)"),
+	ALLOW_IF(open, ARG_BITS(1, O_PATH, 0),
+		 "the runtimes call open(), not openat(), for /proc/self/maps and to read the "
+		 "binary's debug info for a report; Landlock (no file rights) still refuses it"),
+	ALLOW(sigaltstack, "ASan's _exit() path takes down its alternate signal stack"),
+};
+
+const struct mk_sc_rule *mk_seccomp_control_sanitizer_rules(size_t *n)
+{
+	*n = sizeof control_rules / sizeof control_rules[0];
+	return control_rules;
+}
+
 #else
 
 const struct mk_sc_rule *mk_seccomp_sanitizer_rules(size_t *n)
@@ -61,6 +78,12 @@ const struct mk_sc_rule *mk_seccomp_sanitizer_rules(size_t *n)
 }
 
 const struct mk_sc_rule *mk_seccomp_relay_sanitizer_rules(size_t *n)
+{
+	*n = 0;
+	return NULL;
+}
+
+const struct mk_sc_rule *mk_seccomp_control_sanitizer_rules(size_t *n)
 {
 	*n = 0;
 	return NULL;
