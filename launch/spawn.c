@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -142,6 +143,19 @@ static void format_limits(struct limit_args *a, const struct mk_engine_limits *l
 	snprintf(a->fsize, sizeof a->fsize, "%llu", (unsigned long long)l->fsize);
 }
 
+/* A parent (setarch -R, a debugger) may have turned off address-space
+ * randomisation for its children. libtorrent derives each tracker's `key`
+ * (sent in every announce) from its own heap addresses: without ASLR the
+ * key repeats across runs and links them (BEP 37 audit, leaktest). The
+ * engine always gets a randomised layout; a failure leaves the flag as it
+ * was (the kernel's own randomize_va_space = 0 cannot be overridden). */
+static void address_layout_random(void)
+{
+	int persona = personality(0xffffffff);
+	if (persona != -1 && (persona & ADDR_NO_RANDOMIZE))
+		(void)personality((unsigned long)(persona & ~ADDR_NO_RANDOMIZE));
+}
+
 static void child(const char *path, int fd, int err_fd, const struct mk_sandbox *sb,
 		  struct limit_args *la, int setup_fd)
 {
@@ -164,6 +178,7 @@ static void child(const char *path, int fd, int err_fd, const struct mk_sandbox 
 	if (dup2(fd, MK_ENGINE_FD) < 0) /* dup2 clears CLOEXEC on the copy */
 		_exit(127);
 	syscall(SYS_close_range, MK_ENGINE_FD + 1, ~0U, 0);
+	address_layout_random();
 	if (sb)
 		execve(MK_SANDBOX_ENGINE_PATH, argv_sandbox, envp); /* bound there by sandbox_fs.c */
 	else
