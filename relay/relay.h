@@ -67,12 +67,4 @@ int mk_relay_conn_cap(void);
 pid_t mk_relay_start(const struct mk_relay_fds *fds, const struct mk_relay_upstream *up,
 		     int status_fd, char *err, size_t errlen);
 
-/* A destination the policy refused (relay.c, relay_udp.c): counted, and
- * one sanitised line on stderr for the first of each kind in a run. The
- * proxy's own address is counted only: trackers report this client at the
- * proxy's egress, so libtorrent tries to reach itself there. Thread-safe. */
-enum mk_relay_refusal { MK_RELAY_REFUSED_CONNECT = 0, MK_RELAY_REFUSED_DATAGRAM = 1 };
-void mk_relay_refused(enum mk_relay_refusal kind, uint8_t atyp, const uint8_t *ip,
-		      const char *name, uint16_t port, const char *why);
-
 #endif

@@ -39,7 +39,7 @@
 #include <unistd.h>
 
 #include "dht_scrub.h"
-#include "relay.h"
+#include "refusal.h"
 #include "relay_udp.h"
 
 #define ASSOC_TIMEOUT_MS 10000
