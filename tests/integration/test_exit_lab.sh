@@ -25,12 +25,20 @@
 #                 a seeder reaches H or A (capture in the swarm netns); the
 #                 VPN back, the next probe (60 s) resumes ("again: resumed")
 #                 and the download completes, SHA-256 checked, exit 0.
+#   vpn_down      exit_vpn_down_probe_pauses_again: the same drop, and the
+#                 VPN stays down: the first probe (60 s) reconnects, hears H
+#                 again and pauses again within 15 s ("paused again"); no
+#                 byte from a seeder while paused, before the probe (up to
+#                 55 s after detection) and from 1 s after the second pause
+#                 (the probe itself is logged: it connects from H, a probe
+#                 cannot help it); Ctrl-C then: exit 130, resume data saved,
+#                 the download unfinished.
 #   lying_peer    exit_single_lying_peer_ignored: three seeders; the one at
 #                 10.77.2.5 sees us at B (SNAT to B for it alone), the other
 #                 two at A = expected_exit: no pause, no mismatch line, the
 #                 download completes (SHA-256), exit 0, status shows A.
 #
-# Usage: test_exit_lab.sh BUILD_DIR vpn_drop|lying_peer
+# Usage: test_exit_lab.sh BUILD_DIR vpn_drop|vpn_down|lying_peer
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
 set -euo pipefail
 
@@ -44,8 +52,8 @@ PY=${MEERKO_TEST_PYTHON:-/usr/bin/python3}
 . "$HERE/../lib/swarm.sh"
 
 case $SCENARIO in
-vpn_drop | lying_peer) ;;
-*) echo "usage: $0 BUILD_DIR vpn_drop|lying_peer" >&2; exit 2 ;;
+vpn_drop | vpn_down | lying_peer) ;;
+*) echo "usage: $0 BUILD_DIR vpn_drop|vpn_down|lying_peer" >&2; exit 2 ;;
 esac
 
 swarm_isolate "$@"
@@ -177,7 +185,10 @@ seeders_sent_after() { # EPOCH_S EPOCH_E PCAP: TCP payload bytes seeders sent to
 		END { print n + 0 }'
 }
 
-if [[ $SCENARIO == vpn_drop ]]; then
+# vpn_drop and vpn_down share this: Meerko downloads through the VPN, the VPN
+# drops, Meerko must pause for this machine's own address (sets t_drop,
+# t_detect, PCAP, CAP_PID)
+drop_mid_download() {
 	swarm_meerko_config "$CONFIG" "[killswitch]" "expected_exit = $A" "on_exit_mismatch = pause" \
 		"[download]" "max_down = 512"
 	PCAP=$SWARM_DIR/seeders.pcap
@@ -205,6 +216,11 @@ if [[ $SCENARIO == vpn_drop ]]; then
 	state_paused() { json 'any(.[]; .type == "status" and .torrents[0].state == "paused" and (.note | startswith("paused: exit")))'; }
 	swarm_check "--json: the torrent's state is paused" swarm_wait_for -t 3 -i 0.2 state_paused
 	swarm_check "--json: an exit_mismatch event" json 'any(.[]; .type == "event" and .event == "exit_mismatch")'
+}
+plus1() { awk -v t="$1" 'BEGIN { printf "%.6f", t + 1 }'; }
+
+if [[ $SCENARIO == vpn_drop ]]; then
+	drop_mid_download
 	# the torrents stay paused: watch the seeders for 20 s
 	sleep 20
 	t_restore=$EPOCHREALTIME
@@ -217,11 +233,45 @@ if [[ $SCENARIO == vpn_drop ]]; then
 	swarm_check "download completed, exit 0 (rc=$rc)" test "$rc" -eq 0
 	swarm_check "every file's SHA-256" swarm_sha256_check "$SEED/payload" "$OUT/payload"
 	swarm_stop "$CAP_PID"
-	after=$(seeders_sent_after "$(awk -v t="$t_detect" 'BEGIN { printf "%.6f", t + 1 }')" "$t_restore" "$PCAP")
+	after=$(seeders_sent_after "$(plus1 "$t_detect")" "$t_restore" "$PCAP")
 	before=$(seeders_sent_after 0 "$t_drop" "$PCAP")
 	swarm_log "seeders sent $before bytes before the drop, $after from 1 s after detection to the VPN's return"
 	swarm_check "the capture saw the download before the drop ($before bytes)" test "$before" -gt 100000
 	swarm_check "no byte from a seeder after detection, while paused ($after bytes)" test "$after" -eq 0
+elif [[ $SCENARIO == vpn_down ]]; then
+	drop_mid_download
+	# the VPN stays down: the first probe (60 s after the pause) reconnects,
+	# hears this machine's address again and must pause again at once
+	again_line="meerko-secure: the swarm sees this machine at ${H//./\\.} \(2 peers\), one of its own addresses: torrents paused again"
+	paused_again() { said "$again_line"; }
+	swarm_check "the probe hears $H again: 'paused again'" swarm_wait_for -t 80 -i 0.1 paused_again
+	t_again=$EPOCHREALTIME
+	# by Meerko's own clock: the probe begins 60 s after the first pause
+	# (exit_guard.h), the second pause must follow within 15 s of that
+	pauses_ms=$(grep '^{' "$MK_LOG" | jq -s -r '[.[] | select(.type == "event" and .event == "exit_mismatch") | .elapsed_ms] | "\(.[0] // 0) \(.[1] // 0)"')
+	read -r first_ms again_ms <<<"$pauses_ms"
+	swarm_check "paused again within 15 s of the probe ($first_ms ms, then $again_ms ms)" \
+		test "$first_ms" -gt 0 -a $((again_ms - first_ms)) -ge 60000 -a $((again_ms - first_ms)) -le 75000
+	sleep 8
+	t_int=$EPOCHREALTIME
+	broker=$(pgrep -P "$MK_PID" | head -n 1 || true)
+	swarm_check "still running, paused, when interrupted" test -n "$broker"
+	[[ -z $broker ]] || kill -INT "$broker"
+	meerko_wait
+	swarm_check "Ctrl-C while paused for the exit: exit 130 (rc=$rc)" test "$rc" -eq 130
+	swarm_check "--json: the exit line says 130" json 'any(.[]; .type == "exit" and .code == 130)'
+	swarm_check "resume data was saved" compgen -G "$XDG_STATE_HOME/meerko/*.resume"
+	not_complete() { ! swarm_sha256_check "$SEED/payload" "$OUT/payload" >/dev/null 2>&1; }
+	swarm_check "not downloaded to the end from this machine's address" not_complete
+	swarm_stop "$CAP_PID"
+	# the first probe comes 60 s after the pause, the pause came before t_detect
+	t_probe=$(awk -v t="$t_detect" 'BEGIN { printf "%.6f", t + 55 }')
+	paused1=$(seeders_sent_after "$(plus1 "$t_detect")" "$t_probe" "$PCAP")
+	probe=$(seeders_sent_after "$t_probe" "$(plus1 "$t_again")" "$PCAP")
+	paused2=$(seeders_sent_after "$(plus1 "$t_again")" "$t_int" "$PCAP")
+	swarm_log "seeders sent $paused1 bytes while paused, $probe during the probe, $paused2 after pausing again"
+	swarm_check "no byte from a seeder while paused, up to 55 s after it ($paused1 bytes)" test "$paused1" -eq 0
+	swarm_check "no byte from a seeder after pausing again ($paused2 bytes)" test "$paused2" -eq 0
 else
 	swarm_meerko_config "$CONFIG" "[killswitch]" "expected_exit = $A" "on_exit_mismatch = pause" \
 		"[download]" "max_down = 1024"
