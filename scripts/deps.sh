@@ -19,6 +19,8 @@ PACKAGES=(
 	# the real local swarm (tests/lib/swarm.sh, scripts/demo.sh)
 	opentracker microsocks dante-server aria2 mktorrent transmission-cli
 	tcpdump iproute2 procps util-linux passwd curl coreutils
+	# the exit lab's VPN router: SNAT and flushing it (tests/integration/test_exit_lab.sh)
+	iptables conntrack
 	# the progress display in a real terminal (tests/integration/test_progress.sh)
 	tmux
 	# man page checks (tests/integration/test_install.sh)

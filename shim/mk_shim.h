@@ -176,8 +176,9 @@ int mk_alert_fd(mk_session *s);
 size_t mk_pop_alerts(mk_session *s, mk_alert *out, size_t max);
 void mk_alert_free(mk_alert *a);       /* frees a->data */
 
-/* The address a peer says it sees us at (BEP 10 "yourip"), at most one
- * per torrent, peer address and reported address per session. source_id is
+/* The address a peer says it sees us at (BEP 10 "yourip"), one per peer
+ * connection (a reconnecting peer is heard again, also when it says the
+ * same as before: the broker may have forgotten it). source_id is
  * a keyed hash of the peer's IP (random key per session): equal ids are the
  * same peer. A stranger's word: shim_yourip.cpp. */
 typedef struct {

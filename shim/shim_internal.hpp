@@ -77,7 +77,6 @@ public:
 private:
 	std::mutex m_;
 	std::deque<mk_yourip_seen> queue_;
-	std::unordered_set<uint64_t> seen_;
 	uint64_t const key_;
 };
 #include <libtorrent/session.hpp>

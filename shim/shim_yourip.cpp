@@ -10,10 +10,14 @@
  *  - That hook runs on libtorrent's network thread: it only copies bytes
  *    into mk_yourip_log under its mutex. The caller's thread takes them
  *    (mk_yourip_log::take); nothing else is shared.
- *  - Bounded: one observation per (torrent, peer address, reported address)
- *    per session (a peer that reports a new address is new news), at most
- *    kMaxSeen such keys remembered, at most kMaxQueued waiting; more are
- *    dropped, never blocked on.
+ *  - One observation per peer connection (its first "yourip"; a peer that
+ *    sends the handshake again on the same connection is not heard twice),
+ *    and every new connection is heard again, even when it says what the
+ *    same peer said before: the broker forgets every word when it probes a
+ *    paused run and must hear the swarm anew, and the exit may come back to
+ *    an address seen earlier (VPN down, then up). Bounded: at most
+ *    kMaxQueued waiting (connections are bounded by the connection limits
+ *    and libtorrent's reconnect delay); more are dropped, never blocked on.
  *  - The source id is a keyed 64-bit hash of the peer's IP address (not its
  *    port: one host is one source), with a random key per session, so the
  *    broker can count independent peers without learning who they are.
@@ -35,7 +39,6 @@ namespace lt = libtorrent;
 
 namespace {
 
-constexpr size_t kMaxSeen = 4096;
 constexpr size_t kMaxQueued = 256;
 
 uint64_t random_key()
@@ -78,8 +81,10 @@ public:
 			if (n.type() != lt::bdecode_node::dict_t)
 				return true;
 			lt::string_view const y = n.dict_find_string_value("yourip");
-			if (y.size() == 4 || y.size() == 16)
+			if (!said_ && (y.size() == 4 || y.size() == 16)) {
+				said_ = true;
 				log_->note(h_, peer_, y.data(), y.size());
+			}
 		} catch (...) {
 		}
 		return true; /* never a reason to drop the peer */
@@ -89,6 +94,7 @@ private:
 	std::shared_ptr<mk_yourip_log> log_;
 	lt::torrent_handle h_;
 	lt::address peer_;
+	bool said_ = false;         /* this connection was heard */
 };
 
 class yourip_torrent final : public lt::torrent_plugin {
@@ -117,9 +123,8 @@ void mk_yourip_log::note(lt::torrent_handle const &h, lt::address const &peer, c
 	o.source = source_of(key_, peer);
 	memcpy(o.addr, addr, len);
 	o.len = static_cast<uint8_t>(len);
-	uint64_t k = keyed_hash(o.source ^ std::hash<lt::torrent_handle>()(h), addr, len);
 	std::lock_guard<std::mutex> lock(m_);
-	if (seen_.size() >= kMaxSeen || queue_.size() >= kMaxQueued || !seen_.insert(k).second)
+	if (queue_.size() >= kMaxQueued)
 		return;
 	queue_.push_back(o);
 }

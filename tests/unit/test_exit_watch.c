@@ -288,6 +288,44 @@ static void addresses_that_mean_nothing_as_an_exit(void **st)
 	}
 }
 
+static void an_exit_in_any_of_several_ranges_is_right_and_one_outside_is_named(void **st)
+{
+	(void)st;
+	char seen[96];
+	watch("203.0.113.7, 198.51.100.0/24, 2001:db8::/32");
+	says(1, "198.51.100.20"); /* the second range */
+	says(2, "::ffff:198.51.100.20");
+	assert_int_equal(verdict(seen, sizeof seen), MK_EXITV_RIGHT);
+	assert_string_equal(seen, "198.51.100.20 (2 peers)");
+	says(3, "2001:db8:5::1"); /* the third, IPv6 */
+	says(4, "2001:db8:5::1");
+	assert_int_equal(verdict(NULL, 0), MK_EXITV_RIGHT);
+	says(5, "2001:db9::1"); /* outside every range, while others see a right one */
+	says(6, "2001:db9::1");
+	assert_int_equal(verdict(seen, sizeof seen), MK_EXITV_WRONG);
+	assert_string_equal(seen, "2001:db9::1 (2 peers)");
+}
+
+static void after_a_probe_forgets_the_same_peers_saying_the_old_exit_again_is_right(void **st)
+{
+	(void)st;
+	struct mk_ip own;
+	mk_ip_parse("10.77.1.1", &own);
+	watch("10.77.2.1");
+	mk_exit_watch_set_own(&w, &own, 1);
+	says(1, "10.77.2.1");
+	says(2, "10.77.2.1");
+	assert_int_equal(verdict(NULL, 0), MK_EXITV_RIGHT);
+	says(1, "10.77.1.1"); /* the VPN dropped: they reconnect and see this machine */
+	says(2, "10.77.1.1");
+	assert_int_equal(verdict(NULL, 0), MK_EXITV_OWN);
+	mk_exit_watch_forget(&w); /* the probe */
+	says(1, "10.77.2.1"); /* the VPN is back: the same two peers, what they said first */
+	assert_int_equal(verdict(NULL, 0), MK_EXITV_UNKNOWN);
+	says(2, "10.77.2.1");
+	assert_int_equal(verdict(NULL, 0), MK_EXITV_RIGHT);
+}
+
 /* ---- the engine's ExitReport, checked before anything uses it ---- */
 
 static int check_report(uint32_t id, Meerko__ExitSource src, size_t len, size_t count)
@@ -348,6 +386,8 @@ int main(void)
 		cmocka_unit_test(malformed_words_are_refused_and_the_table_stays_bounded),
 		cmocka_unit_test(a_tracker_and_a_peer_are_two_sources),
 		cmocka_unit_test(addresses_that_mean_nothing_as_an_exit),
+		cmocka_unit_test(an_exit_in_any_of_several_ranges_is_right_and_one_outside_is_named),
+		cmocka_unit_test(after_a_probe_forgets_the_same_peers_saying_the_old_exit_again_is_right),
 		cmocka_unit_test(a_hostile_engine_cannot_send_malformed_exit_reports),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
