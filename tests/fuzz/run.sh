@@ -6,7 +6,7 @@
 #
 # SECONDS per target (default 10); TARGET names (engine_msg, frame_reader,
 # socks5, udp, config, cli, input, sanitize, json, resume, control_request,
-# daemon_store) select
+# daemon_store, control_prescan) select
 # targets, default all.
 # Environment:
 #   FUZZ_BUILD_DIR    build dir (default <repo>/build-fuzz)
@@ -27,7 +27,7 @@ SECONDS_PER=${1:-10}
 shift || true
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 CC=${CC:-clang}
-ALL=(engine_msg frame_reader socks5 udp config cli input sanitize json resume control_request daemon_store)
+ALL=(engine_msg frame_reader socks5 udp config cli input sanitize json resume control_request daemon_store control_prescan)
 
 # -max_len per target: the largest input that still means something
 declare -A MAXLEN=(
@@ -43,6 +43,7 @@ declare -A MAXLEN=(
 	[resume]=8192        # resume data: ~1.3 KiB for a small torrent, info dict included
 	[control_request]=8192 # one Transmission RPC request body (meerko-control)
 	[daemon_store]=4096  # one torrent record (dir, labels, a small source)
+	[control_prescan]=8192 # one ControlRequest (ids, lists, labels)
 )
 
 # Memory limits per target (libFuzzer -malloc_limit_mb / -rss_limit_mb): a
@@ -52,8 +53,8 @@ declare -A MAXLEN=(
 # resume: its output is never larger than its input (<= 8 MiB, here 8 KiB).
 # control_request: json-c holds about 100 bytes per JSON value, so an 8 KiB
 # body stays far below 16 MiB (meerko-control's own cap is RLIMIT_DATA).
-declare -A MALLOC_MB=([engine_msg]=80 [frame_reader]=80 [resume]=16 [control_request]=16 [daemon_store]=16)
-declare -A RSS_MB=([engine_msg]=1024 [frame_reader]=1024 [resume]=1024 [control_request]=1024 [daemon_store]=1024)
+declare -A MALLOC_MB=([engine_msg]=80 [frame_reader]=80 [resume]=16 [control_request]=16 [daemon_store]=16 [control_prescan]=80)
+declare -A RSS_MB=([engine_msg]=1024 [frame_reader]=1024 [resume]=1024 [control_request]=1024 [daemon_store]=1024 [control_prescan]=1024)
 
 if ! [[ $SECONDS_PER =~ ^[0-9]+$ ]] || ((SECONDS_PER < 1 || SECONDS_PER > 86400)); then
 	echo "usage: run.sh [SECONDS] [TARGET...]" >&2
