@@ -24,6 +24,7 @@
 #include "config_int.h"
 #include "config_keys.h"
 #include "exit_watch.h"
+#include "rpc_config.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -388,6 +389,43 @@ static int parse_path(const struct mk_key *k, const char *v, void *field,
 	return 0;
 }
 
+/* [rpc] listen: syntax here (so the error has its line); the remote rule
+ * needs allow_remote too: mk_rpc_config_check in mk_config_validate. */
+static int parse_listen(const struct mk_key *k, const char *v, void *field,
+			char *msg, size_t msglen)
+{
+	struct mk_rpc_listen l;
+	char sv[SHOWN_MAX], why[160];
+
+	if (check_text(v, k->size, msg, msglen) != 0)
+		return -1;
+	if (mk_rpc_listen_parse(v, &l, why, sizeof why) != 0) {
+		mk_config_err(msg, msglen, "'%s' is %s", shown(v, sv, sizeof sv), why);
+		return -1;
+	}
+	memcpy(field, v, strlen(v) + 1);
+	return 0;
+}
+
+static int parse_hosts(const struct mk_key *k, const char *v, void *field,
+		       char *msg, size_t msglen)
+{
+	char (*hosts)[MK_RPC_HOST_MAX + 1] = malloc(MK_RPC_MAX_HOSTS * sizeof *hosts);
+	char why[160];
+	size_t n;
+	int r = -1;
+
+	if (hosts == NULL)
+		mk_config_err(msg, msglen, "out of memory");
+	else if (check_text(v, k->size, msg, msglen) == 0 &&
+		 (r = mk_rpc_hosts_parse(v, hosts, MK_RPC_MAX_HOSTS, &n, why, sizeof why)) != 0)
+		mk_config_err(msg, msglen, "%s", why);
+	free(hosts);
+	if (r == 0)
+		memcpy(field, v, strlen(v) + 1);
+	return r;
+}
+
 /* ------------------------------------------------------------------ */
 /* The key table: the single source of truth for settable keys.        */
 /* ------------------------------------------------------------------ */
@@ -500,6 +538,15 @@ static const struct mk_key key_table[] = {
 	K_ENUM("killswitch", "on_exit_change", on_exit_change, mk_on_exit_change, on_change_modes),
 	K_TEXT("state", "dir", state_dir, parse_path),
 	K_INT("state", "resume_interval", resume_interval_s, 5, 86400, "a number of seconds"),
+	/* [rpc]: meerko-secure daemon only; no flags (a password or a listen
+	 * address belongs in a file the daemon's unit names, not in ps) */
+	K_TEXT("rpc", "listen", rpc_listen, parse_listen),
+	K_BOOL("rpc", "allow_remote", rpc_allow_remote),
+	K_TEXT("rpc", "username", rpc_user, parse_string),
+	K_TEXT("rpc", "password", rpc_password, parse_string),
+	K_TEXT("rpc", "password_file", rpc_password_file, parse_path),
+	K_TEXT("rpc", "host_allowlist", rpc_host_allowlist, parse_hosts),
+	K_INT("rpc", "max_body", rpc_max_body_mib, 1, 64, "a size in MiB"),
 };
 
 #define KEY_COUNT (sizeof key_table / sizeof key_table[0])
@@ -566,6 +613,9 @@ void mk_config_defaults(struct mk_config *c)
 	c->restart_window_s = 600;
 	c->state_dir[0] = '\0'; /* resolved at run time: $XDG_STATE_HOME/meerko */
 	c->resume_interval_s = 30;
+	snprintf(c->rpc_listen, sizeof c->rpc_listen, "%s", MK_RPC_DEFAULT_LISTEN);
+	c->rpc_allow_remote = false;
+	c->rpc_max_body_mib = 12;       /* an 8 MiB .torrent in base64 (10.7 MiB) plus JSON */
 }
 
 static const struct mk_key *find_key(const char *section, const char *name,
@@ -646,7 +696,9 @@ int mk_config_validate(const struct mk_config *c, char *err, size_t errlen)
 	    !terminated(c->proxy_user, sizeof c->proxy_user) ||
 	    !terminated(c->proxy_password, sizeof c->proxy_password) ||
 	    !terminated(c->dht_bootstrap, sizeof c->dht_bootstrap) ||
-	    !terminated(c->save_dir, sizeof c->save_dir)) {
+	    !terminated(c->save_dir, sizeof c->save_dir) ||
+	    !terminated(c->rpc_listen, sizeof c->rpc_listen) ||
+	    !terminated(c->rpc_host_allowlist, sizeof c->rpc_host_allowlist)) {
 		mk_config_err(err, errlen, "internal error: unterminated configuration string");
 		return -1;
 	}
@@ -674,5 +726,10 @@ int mk_config_validate(const struct mk_config *c, char *err, size_t errlen)
 			"the credentials would never be used");
 		return -1;
 	}
-	return 0;
+	if (c->rpc_password[0] != '\0' && c->rpc_user[0] == '\0') {
+		mk_config_err(err, errlen, "[rpc] password is set but username is empty: "
+			"HTTP Basic authentication needs both");
+		return -1;
+	}
+	return mk_rpc_config_check(c, err, errlen);
 }

@@ -72,6 +72,14 @@ struct mk_config {
 	/* [state] */
 	char state_dir[PATH_MAX];         /* dir = resume data (default $XDG_STATE_HOME/meerko) */
 	int resume_interval_s;            /* resume_interval = seconds between saves (default 30) */
+	/* [rpc] (meerko-secure daemon; rpc_config.c) */
+	char rpc_listen[108];             /* listen = IPv4:PORT | [IPv6]:PORT | /unix/path (default 127.0.0.1:9091) */
+	bool rpc_allow_remote;            /* allow_remote = a non-loopback listen address (default false) */
+	char rpc_user[MK_CFG_STR];        /* username = (required by the daemon) */
+	char rpc_password[MK_CFG_STR];    /* password = (or password_file; the proxy password's chmod 600 rule) */
+	char rpc_password_file[PATH_MAX]; /* password_file = PATH: first line is the password */
+	char rpc_host_allowlist[1024];    /* host_allowlist = NAME[,NAME...] (default: listen address, localhost) */
+	int rpc_max_body_mib;             /* max_body = MiB per request body, 1..64 (default 12) */
 	/* run options: command line only (--list, --files), never keys */
 	bool list_only;
 	char files_spec[1024];            /* "" = every file; checked by filespec.c */
@@ -101,7 +109,8 @@ int mk_config_find(const char *explicit_path, char *out, size_t outlen, char *er
 void mk_config_where_looked(char *out, size_t outlen);
 
 /* [proxy] password_file, when set: reads the password from its first line
- * (trailing newline stripped) into proxy_password. The file must be a
+ * (trailing newline stripped) into proxy_password; the same for [rpc]
+ * password_file into rpc_password. The file must be a
  * regular file owned by the user running meerko-secure (or root) and not
  * readable or writable by group/others; it and a password from [proxy]
  * password or $MEERKO_PROXY_PASSWORD are mutually exclusive. Call after

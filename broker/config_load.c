@@ -55,7 +55,8 @@ struct load_ctx {
 	bool failed;           /* first error seen: stop reading */
 	int err_line;
 	char msg[MK_CONFIG_MSG_MAX];     /* body of the first error */
-	bool sets_password;    /* a non-empty [proxy] password line was seen */
+	bool sets_password;    /* a non-empty [proxy] or [rpc] password line was seen */
+	const char *password_what; /* the first one's kind, for the message: "a proxy" / "an RPC" */
 };
 
 static char *reader_fail(struct load_ctx *x, const char *fmt, ...)
@@ -129,8 +130,11 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		x->err_line = x->lineno;
 		return 0;
 	}
-	if (strcmp(section, "proxy") == 0 && strcmp(name, "password") == 0 && value[0] != '\0')
+	if ((strcmp(section, "proxy") == 0 || strcmp(section, "rpc") == 0) &&
+	    strcmp(name, "password") == 0 && value[0] != '\0' && !x->sets_password) {
 		x->sets_password = true;
+		x->password_what = section[0] == 'p' ? "a proxy" : "an RPC";
+	}
 	return 1;
 }
 
@@ -212,9 +216,9 @@ int mk_config_load_file(struct mk_config *c, const char *path, char *err, size_t
 	if (parse_result(x, ret, path, err, errlen) != 0)
 		goto out;
 	if (x->sets_password && (st.st_mode & 077)) {
-		mk_config_err(err, errlen, "%s: contains a proxy password but is readable by others "
+		mk_config_err(err, errlen, "%s: contains %s password but is readable by others "
 			"(mode %04o); run: chmod 600 %s",
-			path, (unsigned)(st.st_mode & 07777), path);
+			path, x->password_what, (unsigned)(st.st_mode & 07777), path);
 		goto out;
 	}
 	snprintf(x->cfg.source, sizeof x->cfg.source, "%s", path);
@@ -267,9 +271,12 @@ static ssize_t read_first_line(int fd, char *buf, size_t len)
 	}
 }
 
-int mk_config_read_password_file(struct mk_config *c, char *err, size_t errlen)
+/* One password_file: section's password (field, as set so far) must be
+ * empty; the file's first line becomes the password through the key's own
+ * parser. */
+static int read_one_password_file(struct mk_config *c, const char *section, const char *path,
+				  const char *field, const char *env_hint, char *err, size_t errlen)
 {
-	const char *path = c->proxy_password_file;
 	char line[MK_CFG_STR + 2];
 	struct stat st;
 	const char *why = NULL;
@@ -277,9 +284,9 @@ int mk_config_read_password_file(struct mk_config *c, char *err, size_t errlen)
 
 	if (path[0] == '\0')
 		return 0;
-	if (c->proxy_password[0] != '\0') {
-		mk_config_err(err, errlen, "[proxy] password_file and a password ([proxy] password or "
-			"$MEERKO_PROXY_PASSWORD) are both set: give the password one way only");
+	if (field[0] != '\0') {
+		mk_config_err(err, errlen, "[%s] password_file and a password ([%s] password%s) are both "
+			"set: give the password one way only", section, section, env_hint);
 		return -1;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -292,14 +299,22 @@ int mk_config_read_password_file(struct mk_config *c, char *err, size_t errlen)
 	}
 	if (fd >= 0)
 		close(fd);
-	if (why == NULL && mk_config_set(c, "proxy", "password", line, path, err, errlen) != 0)
+	if (why == NULL && mk_config_set(c, section, "password", line, path, err, errlen) != 0)
 		n = -1;
 	else if (why != NULL)
-		mk_config_err(err, errlen, "[proxy] password_file %s: %s%s%s", path, why,
+		mk_config_err(err, errlen, "[%s] password_file %s: %s%s%s", section, path, why,
 			strstr(why, "group/others") ? "; run: chmod 600 " : "",
 			strstr(why, "group/others") ? path : "");
 	explicit_bzero(line, sizeof line);
 	return why == NULL && n > 0 ? 0 : -1;
+}
+
+int mk_config_read_password_file(struct mk_config *c, char *err, size_t errlen)
+{
+	if (read_one_password_file(c, "proxy", c->proxy_password_file, c->proxy_password,
+				   " or $MEERKO_PROXY_PASSWORD", err, errlen) != 0)
+		return -1;
+	return read_one_password_file(c, "rpc", c->rpc_password_file, c->rpc_password, "", err, errlen);
 }
 
 /* ------------------------------------------------------------------ */

@@ -6,7 +6,7 @@
 #
 # SECONDS per target (default 10); TARGET names (engine_msg, frame_reader,
 # socks5, udp, config, cli, input, sanitize, json, resume, control_request,
-# leak_scan) select targets, default all.
+# leak_scan, daemon_store, control_prescan) select targets, default all.
 # Environment:
 #   FUZZ_BUILD_DIR    build dir (default <repo>/build-fuzz)
 #   FUZZ_KEEP_CORPUS  a dir: the grown corpora are kept there (<dir>/<target>)
@@ -26,7 +26,7 @@ SECONDS_PER=${1:-10}
 shift || true
 BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 CC=${CC:-clang}
-ALL=(engine_msg frame_reader socks5 udp config cli input sanitize json resume control_request leak_scan)
+ALL=(engine_msg frame_reader socks5 udp config cli input sanitize json resume control_request leak_scan daemon_store control_prescan)
 
 # -max_len per target: the largest input that still means something
 declare -A MAXLEN=(
@@ -42,6 +42,8 @@ declare -A MAXLEN=(
 	[resume]=8192        # resume data: ~1.3 KiB for a small torrent, info dict included
 	[control_request]=8192 # one Transmission RPC request body (meerko-control)
 	[leak_scan]=8192     # an announce, a handshake + extension handshake, a DHT message
+	[daemon_store]=4096  # one torrent record (dir, labels, a small source)
+	[control_prescan]=8192 # one ControlRequest (ids, lists, labels)
 )
 
 # Memory limits per target (libFuzzer -malloc_limit_mb / -rss_limit_mb): a
@@ -51,8 +53,8 @@ declare -A MAXLEN=(
 # resume: its output is never larger than its input (<= 8 MiB, here 8 KiB).
 # control_request: json-c holds about 100 bytes per JSON value, so an 8 KiB
 # body stays far below 16 MiB (meerko-control's own cap is RLIMIT_DATA).
-declare -A MALLOC_MB=([engine_msg]=80 [frame_reader]=80 [resume]=16 [control_request]=16)
-declare -A RSS_MB=([engine_msg]=1024 [frame_reader]=1024 [resume]=1024 [control_request]=1024)
+declare -A MALLOC_MB=([engine_msg]=80 [frame_reader]=80 [resume]=16 [control_request]=16 [daemon_store]=16 [control_prescan]=80)
+declare -A RSS_MB=([engine_msg]=1024 [frame_reader]=1024 [resume]=1024 [control_request]=1024 [daemon_store]=1024 [control_prescan]=1024)
 
 if ! [[ $SECONDS_PER =~ ^[0-9]+$ ]] || ((SECONDS_PER < 1 || SECONDS_PER > 86400)); then
 	echo "usage: run.sh [SECONDS] [TARGET...]" >&2

@@ -445,6 +445,10 @@ row password-file-missing 2 "[proxy] password_file $FIX/no-such-password: No suc
 [proxy]
 username = someone
 password_file = $FIX/no-such-password" -- -o @SAVE@ "$FIX/good.torrent"
+row rpc-remote-listen 2 "[rpc] listen = 192.0.2.7 is not a loopback address: the RPC would be reachable from the network; set [rpc] allow_remote = true if that is meant" \
+	--config "$BASE_INI
+[rpc]
+listen = 192.0.2.7:9091" -- -o @SAVE@ "$FIX/good.torrent"
 row password-file-and-password 2 "[proxy] password_file and a password ([proxy] password or \$MEERKO_PROXY_PASSWORD) are both set" \
 	--config "$BASE_INI
 [proxy]

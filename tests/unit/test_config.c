@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "config.h"
 #include "config_keys.h"
+#include "rpc_config.h"
 
 #ifndef MEERKO_SOURCE_DIR
 #error "compile with -DMEERKO_SOURCE_DIR=\"/path/to/meerko\""
@@ -1026,6 +1027,161 @@ static void uncomment_settings(char *text)
 }
 
 /* Active lines must load and be exactly the defaults. */
+
+/* ---------------------------------------------------------------- */
+/* [rpc]: the daemon's Transmission RPC                             */
+/* ---------------------------------------------------------------- */
+
+static void rpc_defaults_listen_on_loopback_9091_with_a_12_mib_body(void **state)
+{
+	struct fixture *f = *state;
+	struct mk_rpc_settings r;
+
+	assert_string_equal(f->c.rpc_listen, "127.0.0.1:9091");
+	assert_false(f->c.rpc_allow_remote);
+	assert_int_equal(f->c.rpc_max_body_mib, 12);
+	assert_int_equal(mk_config_validate(&f->c, f->err, sizeof f->err), 0);
+	/* no credentials: a daemon refuses to serve (no localhost bypass) */
+	assert_int_equal(mk_rpc_resolve(&f->c, &r, f->err, sizeof f->err), -1);
+	expect_substr(f->err, "needs [rpc] username and [rpc] password");
+	assert_int_equal(load(f, "[rpc]\nusername = u\npassword = p\n", 0600), 0);
+	assert_int_equal(mk_rpc_resolve(&f->c, &r, f->err, sizeof f->err), 0);
+	assert_false(r.listen.is_unix);
+	assert_true(r.listen.loopback);
+	assert_int_equal(r.listen.addr.ss_family, AF_INET);
+	assert_int_equal(r.max_body, 12u << 20);
+	assert_int_equal(r.n_hosts, 2);
+	assert_string_equal(r.hosts[0], "127.0.0.1");
+	assert_string_equal(r.hosts[1], "localhost");
+	assert_string_equal(r.username, "u");
+}
+
+/* A listen address reachable from the network, without saying so: refused
+ * by validation (one line, exit 2 in main.c), in every mode. */
+static void rpc_non_loopback_listen_is_refused_without_allow_remote(void **state)
+{
+	struct fixture *f = *state;
+	const char *remote[] = { "192.0.2.7:9091", "[2001:db8::1]:9091", "[::ffff:10.0.0.1]:9091" };
+
+	for (size_t i = 0; i < sizeof remote / sizeof remote[0]; i++) {
+		mk_config_defaults(&f->c);
+		assert_int_equal(mk_config_set(&f->c, "rpc", "listen", remote[i], "t", f->err, sizeof f->err), 0);
+		assert_int_equal(mk_config_validate(&f->c, f->err, sizeof f->err), -1);
+		expect_substr(f->err, "is not a loopback address");
+		expect_substr(f->err, "allow_remote = true");
+		assert_null(strchr(f->err, '\n'));
+		assert_int_equal(mk_config_set(&f->c, "rpc", "allow_remote", "true", "t", f->err, sizeof f->err), 0);
+		assert_int_equal(mk_config_validate(&f->c, f->err, sizeof f->err), 0);
+	}
+	/* 127.0.0.0/8, ::1 and v4-mapped loopback need nothing */
+	const char *local[] = { "127.0.0.2:1", "[::1]:9091", "[::ffff:127.0.0.1]:9091" };
+	for (size_t i = 0; i < sizeof local / sizeof local[0]; i++) {
+		mk_config_defaults(&f->c);
+		assert_int_equal(mk_config_set(&f->c, "rpc", "listen", local[i], "t", f->err, sizeof f->err), 0);
+		assert_int_equal(mk_config_validate(&f->c, f->err, sizeof f->err), 0);
+	}
+}
+
+/* 0.0.0.0 has no name a browser would send: the default allowlist would
+ * be useless, so an explicit one is required. */
+static void rpc_wildcard_listen_needs_an_explicit_host_allowlist(void **state)
+{
+	struct fixture *f = *state;
+	struct mk_rpc_settings r;
+
+	assert_int_equal(load(f, "[rpc]\nlisten = 0.0.0.0:9091\nallow_remote = true\n"
+			      "username = u\npassword = p\n", 0600), 0);
+	assert_int_equal(mk_config_validate(&f->c, f->err, sizeof f->err), -1);
+	expect_substr(f->err, "set [rpc] host_allowlist");
+	assert_int_equal(mk_config_set(&f->c, "rpc", "host_allowlist", "seedbox.lan,192.0.2.7", "t",
+				       f->err, sizeof f->err), 0);
+	assert_int_equal(mk_rpc_resolve(&f->c, &r, f->err, sizeof f->err), 0);
+	assert_int_equal(r.n_hosts, 2);
+	assert_string_equal(r.hosts[0], "seedbox.lan");
+	assert_string_equal(r.hosts[1], "192.0.2.7");
+}
+
+static void rpc_unix_socket_path_allows_localhost_only(void **state)
+{
+	struct fixture *f = *state;
+	struct mk_rpc_settings r;
+
+	assert_int_equal(load(f, "[rpc]\nlisten = /run/meerko/rpc.sock\nusername = u\npassword = p\n", 0600), 0);
+	assert_int_equal(mk_rpc_resolve(&f->c, &r, f->err, sizeof f->err), 0);
+	assert_true(r.listen.is_unix);
+	assert_string_equal(r.listen.path, "/run/meerko/rpc.sock");
+	assert_int_equal(r.n_hosts, 1);
+	assert_string_equal(r.hosts[0], "localhost");
+}
+
+static void rpc_bad_listen_and_allowlist_values_name_the_key(void **state)
+{
+	struct fixture *f = *state;
+	const char *bad_listen[] = { "localhost:9091", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536",
+				     "127.0.0.1:09", "::1:9091", "[127.0.0.1]:9091", "relative/sock",
+				     "/dir/", "[::1]9091", "" };
+	for (size_t i = 0; i < sizeof bad_listen / sizeof bad_listen[0]; i++) {
+		assert_int_equal(mk_config_set(&f->c, "rpc", "listen", bad_listen[i], "t", f->err, sizeof f->err), -1);
+		expect_substr(f->err, "t: [rpc] listen: ");
+	}
+	char longpath[200];
+	memset(longpath, 'a', sizeof longpath - 1);
+	longpath[0] = '/';
+	longpath[sizeof longpath - 1] = '\0';
+	assert_int_equal(mk_config_set(&f->c, "rpc", "listen", longpath, "t", f->err, sizeof f->err), -1);
+	const char *bad_hosts[] = { "a,,b", "a,", "host:9091x y", "evil.com/x", "[::1]",
+				    "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17" };
+	for (size_t i = 0; i < sizeof bad_hosts / sizeof bad_hosts[0]; i++) {
+		assert_int_equal(mk_config_set(&f->c, "rpc", "host_allowlist", bad_hosts[i], "t",
+					       f->err, sizeof f->err), -1);
+		expect_substr(f->err, "t: [rpc] host_allowlist: ");
+	}
+	assert_int_equal(mk_config_set(&f->c, "rpc", "max_body", "65", "t", f->err, sizeof f->err), -1);
+	assert_int_equal(mk_config_set(&f->c, "rpc", "max_body", "0", "t", f->err, sizeof f->err), -1);
+	assert_int_equal(mk_config_set(&f->c, "rpc", "max_body", "64", "t", f->err, sizeof f->err), 0);
+	assert_string_equal(f->c.rpc_listen, "127.0.0.1:9091"); /* unchanged by the failures */
+}
+
+/* An RPC password in a file others can read: refused like a proxy one. */
+static void rpc_password_in_a_readable_file_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char want[ERRLEN];
+
+	assert_int_equal(load(f, "[rpc]\nusername = u\npassword = pw\n", 0644), -1);
+	snprintf(want, sizeof want, "%s: contains an RPC password but is readable by others "
+		 "(mode 0644); run: chmod 600 %s", f->path, f->path);
+	assert_string_equal(f->err, want);
+	assert_string_equal(f->c.rpc_password, "");
+	assert_int_equal(load(f, "[rpc]\nusername = u\npassword = pw\n", 0600), 0);
+	assert_string_equal(f->c.rpc_password, "pw");
+	mk_config_defaults(&f->c);
+	assert_int_equal(mk_config_set(&f->c, "rpc", "password", "pw", "t", f->err, sizeof f->err), 0);
+	assert_int_equal(mk_config_validate(&f->c, f->err, sizeof f->err), -1);
+	expect_substr(f->err, "[rpc] password is set but username is empty");
+}
+
+static void rpc_password_file_follows_the_proxy_rules(void **state)
+{
+	struct fixture *f = *state;
+	char cfg[ERRLEN], pwpath[PLEN];
+
+	write_cfg(f, "s3cret\nignored\n", 0644);
+	snprintf(pwpath, sizeof pwpath, "%s", f->path);
+	snprintf(cfg, sizeof cfg, "[rpc]\nusername = u\npassword_file = %s\n", pwpath);
+	assert_int_equal(load(f, cfg, 0644), 0); /* the config itself holds no password */
+	assert_int_equal(mk_config_read_password_file(&f->c, f->err, sizeof f->err), -1);
+	expect_substr(f->err, "[rpc] password_file ");
+	expect_substr(f->err, "group/others; run: chmod 600 ");
+	assert_int_equal(chmod(pwpath, 0600), 0);
+	assert_int_equal(mk_config_read_password_file(&f->c, f->err, sizeof f->err), 0);
+	assert_string_equal(f->c.rpc_password, "s3cret");
+	assert_string_equal(f->c.proxy_password, "");
+	/* both ways at once: refused */
+	assert_int_equal(mk_config_read_password_file(&f->c, f->err, sizeof f->err), -1);
+	expect_substr(f->err, "[rpc] password_file and a password ([rpc] password) are both set");
+}
+
 static void test_example_loads_as_defaults(void **state)
 {
 	struct fixture *f = *state;
@@ -1152,6 +1308,13 @@ int main(void)
 		T(test_validate),
 		T(test_load_is_all_or_nothing),
 		T(test_example_loads_as_defaults),
+		T(rpc_defaults_listen_on_loopback_9091_with_a_12_mib_body),
+		T(rpc_non_loopback_listen_is_refused_without_allow_remote),
+		T(rpc_wildcard_listen_needs_an_explicit_host_allowlist),
+		T(rpc_unix_socket_path_allows_localhost_only),
+		T(rpc_bad_listen_and_allowlist_values_name_the_key),
+		T(rpc_password_in_a_readable_file_is_refused),
+		T(rpc_password_file_follows_the_proxy_rules),
 		T(test_example_documents_every_key),
 		T(test_manpage_documents_every_key),
 	};
