@@ -4,7 +4,10 @@
  * engine restart: a pause for a wrong exit is not undone by a crash.
  *
  * Contract (exit_guard.c, called from supervise.c through supervise_int.h):
- *  - OWN or WRONG (and CHANGED with [killswitch] on_exit_change = pause):
+ *  - OWN (this machine's own address): every torrent paused, state saved,
+ *    exit 10, whatever on_exit_mismatch says - never probed, because a
+ *    probe's connections would come from that address too.
+ *  - WRONG (and CHANGED with [killswitch] on_exit_change = pause):
  *    on_exit_mismatch = exit: one line, exit 10, state saved;
  *    pause: one line, every torrent paused. Then a probe every
  *    MK_EXIT_PROBE_FIRST_MS (doubling up to MK_EXIT_PROBE_MAX_MS): every

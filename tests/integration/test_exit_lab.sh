@@ -17,28 +17,35 @@
 #          10.77.2.3, .4, .5 (they send what they see in BEP 10 "yourip")
 #
 # Scenarios (argument 2; one ctest each):
-#   vpn_drop      exit_vpn_drop_pauses: expected_exit = A, on_exit_mismatch =
-#                 pause. Mid-download the VPN drops: within 30 s one line
-#                 "the swarm sees this machine at 10.77.1.1 (2 peers), one of
-#                 its own addresses", --json status note "paused: exit ...";
-#                 from 1 s after that line to the VPN's return no byte from
-#                 a seeder reaches H or A (capture in the swarm netns); the
-#                 VPN back, the next probe (60 s) resumes ("again: resumed")
-#                 and the download completes, SHA-256 checked, exit 0.
-#   vpn_down      exit_vpn_down_probe_pauses_again: the same drop, and the
-#                 VPN stays down: the first probe (60 s) reconnects, hears H
-#                 again and pauses again within 15 s ("paused again"); no
-#                 byte from a seeder while paused, before the probe (up to
-#                 55 s after detection) and from 1 s after the second pause
-#                 (the probe itself is logged: it connects from H, a probe
-#                 cannot help it); Ctrl-C then: exit 130, resume data saved,
-#                 the download unfinished.
+#   vpn_drop      exit_vpn_drop_stops_never_probes: expected_exit = A,
+#                 on_exit_mismatch = pause. Mid-download the VPN drops: within
+#                 30 s one line "the swarm sees this machine at 10.77.1.1 (2
+#                 peers), one of its own addresses: stopped, state saved, not
+#                 checked again"; exit 10 (whatever on_exit_mismatch says: a
+#                 probe would connect from this machine's own address again),
+#                 a --json exit_mismatch event; from 1 s after that line to the
+#                 exit no byte from a seeder reaches H or A (capture in the
+#                 swarm netns); resume data saved. The VPN back, a rerun
+#                 completes, SHA-256 checked, exit 0.
+#   vpn_failover  exit_vpn_failover_pauses_then_resumes: the VPN fails over to
+#                 another exit, B, outside expected_exit: paused within 30 s
+#                 ("outside [killswitch] expected_exit: torrents paused until
+#                 it is right again"), --json status note "paused: exit B (2
+#                 peers) wrong"; no byte from a seeder from 1 s after that to
+#                 the VPN's return to A; the next probe (60 s) resumes ("again:
+#                 resumed"), the download completes, SHA-256 checked, exit 0.
+#   vpn_down      exit_vpn_failover_probe_pauses_again: the same failover, and
+#                 B stays: the first probe (60 s) reconnects, hears B again and
+#                 pauses again within 15 s ("paused again"); no byte from a
+#                 seeder while paused, before the probe (up to 55 s after
+#                 detection) and from 1 s after the second pause; Ctrl-C then:
+#                 exit 130, resume data saved, the download unfinished.
 #   lying_peer    exit_single_lying_peer_ignored: three seeders; the one at
 #                 10.77.2.5 sees us at B (SNAT to B for it alone), the other
 #                 two at A = expected_exit: no pause, no mismatch line, the
 #                 download completes (SHA-256), exit 0, status shows A.
 #
-# Usage: test_exit_lab.sh BUILD_DIR vpn_drop|vpn_down|lying_peer
+# Usage: test_exit_lab.sh BUILD_DIR vpn_drop|vpn_failover|vpn_down|lying_peer
 # Exit: 0 pass, 1 fail, 77 skip (MEERKO_REQUIRE_ALL=1 turns skips into fails).
 set -euo pipefail
 
@@ -52,8 +59,8 @@ PY=${MEERKO_TEST_PYTHON:-/usr/bin/python3}
 . "$HERE/../lib/swarm.sh"
 
 case $SCENARIO in
-vpn_drop | vpn_down | lying_peer) ;;
-*) echo "usage: $0 BUILD_DIR vpn_drop|vpn_down|lying_peer" >&2; exit 2 ;;
+vpn_drop | vpn_failover | vpn_down | lying_peer) ;;
+*) echo "usage: $0 BUILD_DIR vpn_drop|vpn_failover|vpn_down|lying_peer" >&2; exit 2 ;;
 esac
 
 swarm_isolate "$@"
@@ -118,6 +125,12 @@ vpn_up() { # the host's traffic leaves as A (B towards the liar, when asked)
 
 vpn_drop() { # the VPN under the proxy is gone: the host's own address goes out
 	in_vpn iptables -t nat -F POSTROUTING && in_vpn conntrack -F >/dev/null 2>&1
+}
+
+vpn_failover() { # the VPN now leaves by another exit, B
+	in_vpn iptables -t nat -F POSTROUTING &&
+		in_vpn iptables -t nat -A POSTROUTING -s 10.77.1.0/24 -o vsw0 -j SNAT --to-source "$B" &&
+		in_vpn conntrack -F >/dev/null 2>&1
 }
 
 lab_build || { swarm_die "could not build the lab namespaces"; exit 1; }
@@ -185,15 +198,16 @@ seeders_sent_after() { # EPOCH_S EPOCH_E PCAP: TCP payload bytes seeders sent to
 		END { print n + 0 }'
 }
 
-# vpn_drop and vpn_down share this: Meerko downloads through the VPN, the VPN
-# drops, Meerko must pause for this machine's own address (sets t_drop,
-# t_detect, PCAP, CAP_PID)
-drop_mid_download() {
+# the VPN scenarios share this: Meerko downloads through the VPN, then the
+# VPN drops (own: the host's own address H goes out) or fails over (to B);
+# Meerko must act on it (sets t_drop, t_detect, PCAP, CAP_PID, SEEN)
+drop_mid_download() { # own|failover
+	local how=$1 line
 	swarm_meerko_config "$CONFIG" "[killswitch]" "expected_exit = $A" "on_exit_mismatch = pause" \
 		"[download]" "max_down = 512"
 	PCAP=$SWARM_DIR/seeders.pcap
 	swarm_spawn tcpdump ip netns exec "$NS_SWARM" tcpdump -i sw0 -nn --immediate-mode -U -s 96 -Z root \
-		-w "$PCAP" "tcp and src port $SEED_PORT and (dst net 10.77.1.0/24 or dst host $A)"
+		-w "$PCAP" "tcp and src port $SEED_PORT and (dst net 10.77.1.0/24 or dst host $A or dst host $B)"
 	CAP_PID=$SWARM_LAST_PID
 	swarm_wait_for -t 5 -i 0.05 grep -q 'listening on' "$SWARM_LOGS/tcpdump.log" ||
 		{ swarm_die "tcpdump did not start"; exit 1; }
@@ -203,24 +217,54 @@ drop_mid_download() {
 	under_way() { (($(done_ppm) >= 100000)); }
 	swarm_wait_for -t 30 -i 0.2 under_way || true
 	ppm_at_drop=$(done_ppm)
-	swarm_check "mid-download when the VPN drops (${ppm_at_drop} ppm)" test "$ppm_at_drop" -lt 800000
-	vpn_drop
+	swarm_check "mid-download when the VPN changes (${ppm_at_drop} ppm)" test "$ppm_at_drop" -lt 800000
+	if [[ $how == own ]]; then
+		vpn_drop
+		SEEN=$H
+		line="meerko-secure: the swarm sees this machine at ${H//./\\.} \(2 peers\), one of its own addresses: stopped, state saved, not checked again"
+	else
+		vpn_failover
+		SEEN=$B
+		line="meerko-secure: the swarm sees this machine at ${B//./\\.} \(2 peers\), outside \[killswitch\] expected_exit: torrents paused until it is right again"
+	fi
 	t_drop=$EPOCHREALTIME
-	own_line="meerko-secure: the swarm sees this machine at ${H//./\\.} \(2 peers\), one of its own addresses: torrents paused until it is right again"
-	detected() { said "$own_line"; }
-	swarm_check "paused within 30 s of the drop, the line names $H and 2 peers" swarm_wait_for -t 30 -i 0.1 detected
+	# the --json event comes at once; the stop's line is the run's last one
+	event() { json 'any(.[]; .type == "event" and .event == "exit_mismatch")'; }
+	swarm_check "acted on within 30 s of the change (--json exit_mismatch event)" swarm_wait_for -t 30 -i 0.1 event
 	t_detect=$EPOCHREALTIME
-	swarm_log "detected $(awk -v a="$t_drop" -v b="$t_detect" 'BEGIN { printf "%.1f", b - a }') s after the drop"
-	note_paused() { json "any(.[]; .type == \"status\" and .note == \"paused: exit $H (2 peers) wrong\")"; }
-	swarm_check "--json: status note 'paused: exit $H (2 peers) wrong'" swarm_wait_for -t 3 -i 0.2 note_paused
+	swarm_log "detected $(awk -v a="$t_drop" -v b="$t_detect" 'BEGIN { printf "%.1f", b - a }') s after the change"
+	detected() { said "$line"; }
+	swarm_check "the line names $SEEN and 2 peers" swarm_wait_for -t 20 -i 0.1 detected
+	[[ $how == failover ]] || return 0
+	note_paused() { json "any(.[]; .type == \"status\" and .note == \"paused: exit $B (2 peers) wrong\")"; }
+	swarm_check "--json: status note 'paused: exit $B (2 peers) wrong'" swarm_wait_for -t 3 -i 0.2 note_paused
 	state_paused() { json 'any(.[]; .type == "status" and .torrents[0].state == "paused" and (.note | startswith("paused: exit")))'; }
 	swarm_check "--json: the torrent's state is paused" swarm_wait_for -t 3 -i 0.2 state_paused
-	swarm_check "--json: an exit_mismatch event" json 'any(.[]; .type == "event" and .event == "exit_mismatch")'
 }
 plus1() { awk -v t="$1" 'BEGIN { printf "%.6f", t + 1 }'; }
 
 if [[ $SCENARIO == vpn_drop ]]; then
-	drop_mid_download
+	drop_mid_download own
+	meerko_wait
+	t_exit=$EPOCHREALTIME
+	swarm_check "stopped with exit 10, not paused to probe later (rc=$rc)" test "$rc" -eq 10
+	swarm_check "--json: the exit line says 10" json 'any(.[]; .type == "exit" and .code == 10)'
+	swarm_check "resume data was saved" compgen -G "$XDG_STATE_HOME/meerko/*.resume"
+	swarm_check "no probe: nothing resumed" bash -c "! grep -q 'again: resumed\\|paused again' '$MK_LOG'"
+	swarm_stop "$CAP_PID"
+	after=$(seeders_sent_after "$(plus1 "$t_detect")" "$t_exit" "$PCAP")
+	before=$(seeders_sent_after 0 "$t_drop" "$PCAP")
+	swarm_log "seeders sent $before bytes before the drop, $after from 1 s after detection to the exit"
+	swarm_check "the capture saw the download before the drop ($before bytes)" test "$before" -gt 100000
+	swarm_check "no byte from a seeder after detection ($after bytes)" test "$after" -eq 0
+	vpn_up
+	: >"$MK_LOG"
+	meerko_start 90
+	meerko_wait
+	swarm_check "the VPN back, a rerun completes, exit 0 (rc=$rc)" test "$rc" -eq 0
+	swarm_check "every file's SHA-256" swarm_sha256_check "$SEED/payload" "$OUT/payload"
+elif [[ $SCENARIO == vpn_failover ]]; then
+	drop_mid_download failover
 	# the torrents stay paused: watch the seeders for 20 s
 	sleep 20
 	t_restore=$EPOCHREALTIME
@@ -235,16 +279,16 @@ if [[ $SCENARIO == vpn_drop ]]; then
 	swarm_stop "$CAP_PID"
 	after=$(seeders_sent_after "$(plus1 "$t_detect")" "$t_restore" "$PCAP")
 	before=$(seeders_sent_after 0 "$t_drop" "$PCAP")
-	swarm_log "seeders sent $before bytes before the drop, $after from 1 s after detection to the VPN's return"
-	swarm_check "the capture saw the download before the drop ($before bytes)" test "$before" -gt 100000
+	swarm_log "seeders sent $before bytes before the failover, $after from 1 s after detection to the VPN's return"
+	swarm_check "the capture saw the download before the failover ($before bytes)" test "$before" -gt 100000
 	swarm_check "no byte from a seeder after detection, while paused ($after bytes)" test "$after" -eq 0
 elif [[ $SCENARIO == vpn_down ]]; then
-	drop_mid_download
-	# the VPN stays down: the first probe (60 s after the pause) reconnects,
-	# hears this machine's address again and must pause again at once
-	again_line="meerko-secure: the swarm sees this machine at ${H//./\\.} \(2 peers\), one of its own addresses: torrents paused again"
+	drop_mid_download failover
+	# B stays: the first probe (60 s after the pause) reconnects, hears B
+	# again and must pause again at once
+	again_line="meerko-secure: the swarm sees this machine at ${B//./\\.} \(2 peers\), outside \[killswitch\] expected_exit: torrents paused again"
 	paused_again() { said "$again_line"; }
-	swarm_check "the probe hears $H again: 'paused again'" swarm_wait_for -t 80 -i 0.1 paused_again
+	swarm_check "the probe hears $B again: 'paused again'" swarm_wait_for -t 80 -i 0.1 paused_again
 	t_again=$EPOCHREALTIME
 	# by Meerko's own clock: the probe begins 60 s after the first pause
 	# (exit_guard.h), the second pause must follow within 15 s of that
@@ -262,7 +306,7 @@ elif [[ $SCENARIO == vpn_down ]]; then
 	swarm_check "--json: the exit line says 130" json 'any(.[]; .type == "exit" and .code == 130)'
 	swarm_check "resume data was saved" compgen -G "$XDG_STATE_HOME/meerko/*.resume"
 	not_complete() { ! swarm_sha256_check "$SEED/payload" "$OUT/payload" >/dev/null 2>&1; }
-	swarm_check "not downloaded to the end from this machine's address" not_complete
+	swarm_check "not downloaded to the end through the wrong exit" not_complete
 	swarm_stop "$CAP_PID"
 	# the first probe comes 60 s after the pause, the pause came before t_detect
 	t_probe=$(awk -v t="$t_detect" 'BEGIN { printf "%.6f", t + 55 }')
