@@ -4,8 +4,12 @@
  *
  * Contract (seccomp_filter.h): a table's rows, then its sanitizer rows,
  * become a libseccomp filter whose default action kills the whole process
- * (SCMP_ACT_KILL_PROCESS; SCMP_ACT_LOG in a MEERKO_SECCOMP_AUDIT build),
- * also for a foreign syscall ABI. Before anything is built the table is
+ * (SCMP_ACT_KILL_PROCESS), also for a foreign syscall ABI. A
+ * MEERKO_SECCOMP_AUDIT build (development only, never shipped) traps
+ * instead: the process says which call its table lacks, by name, on
+ * stderr ("seccomp audit: TABLE: NAME (nr N) is not in the table") and
+ * exits 159 (128 + SIGSYS) - what the release build would have killed,
+ * named. Before anything is built the table is
  * checked: a call has one plain row or only conditional rows (libseccomp
  * lets a plain rule swallow conditional ones), and an allowing socket() row
  * tests family, type and protocol. The same build gives the loaded filter
@@ -13,7 +17,9 @@
  */
 #include <errno.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +33,73 @@ bool mk_seccomp_enforcing(void)
 	return true;
 #endif
 }
+
+#ifdef MEERKO_SECCOMP_AUDIT
+/* The audit build's SIGSYS report. Names are resolved before the filter
+ * is loaded (libseccomp allocates): the handler only copies bytes and
+ * calls write and _exit, both async-signal-safe and in every table. */
+#define AUDIT_MAX_NR 512
+static char g_audit_names[AUDIT_MAX_NR][32];
+static char g_audit_table[32];
+
+static size_t put(char *buf, size_t at, size_t cap, const char *text)
+{
+	while (*text && at < cap)
+		buf[at++] = *text++;
+	return at;
+}
+
+static size_t put_num(char *buf, size_t at, size_t cap, unsigned n)
+{
+	char digits[12];
+	size_t k = 0;
+	do
+		digits[k++] = (char)('0' + n % 10);
+	while ((n /= 10) && k < sizeof digits);
+	while (k && at < cap)
+		buf[at++] = digits[--k];
+	return at;
+}
+
+static void audit_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	char line[160];
+	unsigned nr = (unsigned)si->si_syscall;
+	const char *name = nr < AUDIT_MAX_NR && g_audit_names[nr][0] ? g_audit_names[nr] : "?";
+	size_t n = put(line, 0, sizeof line, "seccomp audit: ");
+	n = put(line, n, sizeof line, g_audit_table);
+	n = put(line, n, sizeof line, ": ");
+	n = put(line, n, sizeof line, name);
+	n = put(line, n, sizeof line, " (nr ");
+	n = put_num(line, n, sizeof line, nr);
+	n = put(line, n, sizeof line, ") is not in the table\n");
+	ssize_t w = write(2, line, n);
+	(void)w;
+	_exit(128 + SIGSYS);
+}
+
+static int audit_prepare(const struct mk_sc_table *t, char *why, size_t whylen)
+{
+	snprintf(g_audit_table, sizeof g_audit_table, "%s", t->name);
+	for (int nr = 0; nr < AUDIT_MAX_NR; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		snprintf(g_audit_names[nr], sizeof g_audit_names[nr], "%s", name ? name : "");
+		free(name);
+	}
+	struct sigaction sa = { .sa_sigaction = audit_sigsys, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) != 0) {
+		snprintf(why, whylen, "seccomp audit: SIGSYS handler: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+#define MK_SC_DEFAULT_ACTION SCMP_ACT_TRAP
+#else
+#define MK_SC_DEFAULT_ACTION SCMP_ACT_KILL_PROCESS
+#endif
 
 static bool has_cond(const struct mk_sc_rule *r)
 {
@@ -140,7 +213,7 @@ static scmp_filter_ctx build(const struct mk_sc_table *t, uint64_t self_pid, cha
 {
 	if (check_table(t, why, whylen) != 0)
 		return NULL;
-	scmp_filter_ctx ctx = seccomp_init(mk_seccomp_enforcing() ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_LOG);
+	scmp_filter_ctx ctx = seccomp_init(MK_SC_DEFAULT_ACTION);
 	if (!ctx) {
 		snprintf(why, whylen, "seccomp_init failed (libseccomp too old?)");
 		return NULL;
@@ -160,6 +233,12 @@ int mk_sc_filter_install(const struct mk_sc_table *t, char *why, size_t whylen)
 	scmp_filter_ctx ctx = build(t, (uint64_t)getpid(), why, whylen);
 	if (!ctx)
 		return -1;
+#ifdef MEERKO_SECCOMP_AUDIT
+	if (audit_prepare(t, why, whylen) != 0) {
+		seccomp_release(ctx);
+		return -1;
+	}
+#endif
 	int rc = seccomp_load(ctx);
 	if (rc != 0)
 		snprintf(why, whylen, "seccomp_load: %s", strerror(-rc));

@@ -50,8 +50,8 @@ struct mk_sc_table {
 	size_t n_extra;
 };
 
-/* True unless built with MEERKO_SECCOMP_AUDIT (violations logged, not
- * killed: a development aid, never shipped). */
+/* True unless built with MEERKO_SECCOMP_AUDIT (a violation is named on
+ * stderr, then the process exits 159: a development aid, never shipped). */
 bool mk_seccomp_enforcing(void);
 
 /* Checks the table, builds the filter and loads it for every thread of the
