@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon_store.h"
+#include "small_file.h"
 
 #define MAGIC "MKD1"
 #define HEADER_LEN (4 + 4 + 1 + 1 + 8 + 4)
@@ -269,26 +270,6 @@ static int write_atomic(const struct mk_dstore *s, const char *name, const uint8
 	return fsync(s->dir_fd);
 }
 
-/* The whole regular file NAME (at most max bytes) or NULL. */
-static uint8_t *read_file_at(int dir_fd, const char *name, size_t max, size_t *len)
-{
-	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat sb;
-	uint8_t *buf = NULL;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && (size_t)sb.st_size <= max &&
-	    (buf = malloc((size_t)sb.st_size)) != NULL) {
-		*len = (size_t)sb.st_size;
-		if (read(fd, buf, *len) != (ssize_t)*len) {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	close(fd);
-	return buf;
-}
-
 /* "ID.mkd" with ID 1..MK_DSTORE_MAX_ID, no leading zero: the id, else 0. */
 static uint32_t record_name_id(const char *name)
 {
@@ -311,7 +292,7 @@ static int write_next_id(struct mk_dstore *s, uint32_t next)
 static uint32_t read_next_id(const struct mk_dstore *s)
 {
 	size_t len = 0;
-	uint8_t *b = read_file_at(s->dir_fd, "next-id", 15, &len);
+	uint8_t *b = mk_small_file_read(s->dir_fd, "next-id", 15, &len);
 	char txt[16] = "";
 	if (b != NULL)
 		memcpy(txt, b, len);
@@ -444,7 +425,7 @@ static bool load_one(struct mk_dstore *s, uint32_t id, struct mk_dstore_rec *rec
 	char name[32], why[128];
 	size_t len = 0;
 	snprintf(name, sizeof name, "%u.mkd", id);
-	uint8_t *buf = read_file_at(s->dir_fd, name, MAX_ENCODED, &len);
+	uint8_t *buf = mk_small_file_read(s->dir_fd, name, MAX_ENCODED, &len);
 	int r = buf ? mk_dstore_decode(buf, len, rec, why, sizeof why) : -1;
 	free(buf);
 	if (buf == NULL)

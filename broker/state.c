@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "resume_check.h"
+#include "small_file.h"
 #include "state.h"
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
@@ -82,21 +83,7 @@ int mk_state_open(struct mk_state *st, const char *configured, const void *key1,
 
 uint8_t *mk_state_load(const struct mk_state *st, size_t max, size_t *len)
 {
-	int fd = open(st->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat sb;
-	uint8_t *buf = NULL;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && (size_t)sb.st_size <= max &&
-	    (buf = malloc((size_t)sb.st_size)) != NULL) {
-		*len = (size_t)sb.st_size;
-		if (read(fd, buf, *len) != (ssize_t)*len) {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	close(fd);
-	return buf;
+	return mk_small_file_read(AT_FDCWD, st->file, max, len);
 }
 
 int mk_state_save(const struct mk_state *st, const uint8_t *data, size_t len)
