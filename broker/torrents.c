@@ -231,6 +231,8 @@ void mk_tor_on_event(struct sup *s, const Meerko__Event *ev)
 				     clean);
 		break;
 	case MEERKO__EVENT_TYPE__EVENT_TRACKER_ERROR:
+		if (jt_of(s, id) && jt_of(s, id)->kept.failed)
+			break; /* its one line is said; the engine's late words add nothing */
 		if (s->warnings < MK_MAX_JSON_TRACKER_EVENTS)
 			json_event(s, "tracker_error", id, ev->message, 0);
 		mk_sup_warn(s, "tracker", clean);
