@@ -12,7 +12,7 @@
 #     CPU counters at that moment (cpu_done_*);
 #   - with --relay-detect: once the broker (the client pid) has a child
 #     running meerko-engine (directly, or under the sandbox's meerko-init),
-#     any other child still named meerko-secure is the
+#     any other child named meerko-secure or meerko-relay (its name once it runs) is the
 #     relay; it is moved into --cg-relay so its CPU is counted on its own.
 #     With --cg-engine, the meerko-engine child is moved into that cgroup
 #     (its CPU before the move, the first <= 20 ms after exec, stays with the
@@ -222,7 +222,8 @@ while not stop:
         kids = [(p, st) for p, st in kids if st and st[1] == pid]
         if eng:
             res['engine_pid'] = eng[0]
-            rel = [p for p, st in kids if st[2] == 'meerko-secure']
+            # the relay names itself meerko-relay (relay.c) right after its fork
+            rel = [p for p, st in kids if st[2] in ('meerko-secure', 'meerko-relay')]
             if rel:
                 try:
                     with open(os.path.join(a.cg_relay, 'cgroup.procs'), 'w') as f:
