@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "daemon_store.h"
+#include "mkdir_p.h"
 #include "small_file.h"
 
 #define MAGIC "MKD1"
@@ -306,20 +307,6 @@ static uint32_t read_next_id(const struct mk_dstore *s)
 /* The store                                                           */
 /* ------------------------------------------------------------------ */
 
-static int make_dirs(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(path, 0700);
-		*p = '/';
-		if (r != 0 && errno != EEXIST)
-			return -1;
-	}
-	return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int take_lock(struct mk_dstore *s, char *err, size_t errlen)
 {
 	s->lock_fd = openat(s->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -358,7 +345,7 @@ int mk_dstore_open(struct mk_dstore *s, const char *state_dir, char *err, size_t
 		snprintf(err, errlen, "state dir must be an absolute path shorter than PATH_MAX");
 		return -1;
 	}
-	if (make_dirs(s->dir) != 0 ||
+	if (mk_mkdir_p(s->dir, 0700) != 0 ||
 	    (s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
 		snprintf(err, errlen, "%s: %s", s->dir, strerror(errno));
 		return -1;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "mkdir_p.h"
 #include "sanitize.h"
 
 static int read_all(int fd, uint8_t *buf, size_t len)
@@ -177,24 +178,10 @@ int mk_inputs_check(const struct mk_input *in, size_t n, char *err, size_t errle
 	return 0;
 }
 
-static int mkdir_parents(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(path, 0755);
-		*p = '/';
-		if (r != 0 && errno != EEXIST)
-			return -1;
-	}
-	return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 int mk_savedir_prepare(const char *dir, char *out, size_t outlen, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp || mkdir_parents(tmp) != 0) {
+	if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp || mk_mkdir_p(tmp, 0755) != 0) {
 		snprintf(err, errlen, "save dir %s: cannot create: %s", dir, strerror(errno));
 		return -1;
 	}

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mkdir_p.h"
 #include "resume_check.h"
 #include "small_file.h"
 #include "state.h"
@@ -24,20 +25,6 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 		h *= 0x100000001b3ull;
 	}
 	return h;
-}
-
-static int mkdir_private(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(path, 0700);
-		*p = '/';
-		if (r != 0 && errno != EEXIST)
-			return -1;
-	}
-	return mkdir(path, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 static int default_dir(char *out, size_t outlen)
@@ -66,7 +53,7 @@ int mk_state_open(struct mk_state *st, const char *configured, const void *key1,
 		snprintf(err, errlen, "no state dir: set [state] dir, or $HOME / $XDG_STATE_HOME");
 		return -1;
 	}
-	if (mkdir_private(st->dir) != 0) {
+	if (mk_mkdir_p(st->dir, 0700) != 0) {
 		snprintf(err, errlen, "state dir %s: %s", st->dir, strerror(errno));
 		return -1;
 	}
